@@ -1,0 +1,40 @@
+// Reading and writing the safetensors format (https://github.com/huggingface/safetensors): an 8-byte
+// little-endian header length, a JSON header naming each tensor's dtype, shape and byte range, then the
+// raw little-endian tensor bytes. Only float32 ("F32") tensors are written or accepted here.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace ist {
+
+struct NamedTensor {
+  std::string name;
+  std::vector<std::int64_t> shape;  // row-major; product equals values.size()
+  std::vector<float> values;
+};
+
+struct TensorFile {
+  std::vector<NamedTensor> tensors;               // in file order (sorted by byte offset)
+  std::map<std::string, std::string> metadata;    // the header's "__metadata__" (string to string)
+};
+
+// Writes the file atomically (temporary file, fsync, rename): a reader never sees half a file.
+// Errors: invalid_argument (a shape that disagrees with its values, a duplicate or empty name),
+// io_error (naming the path and the OS error).
+Status save_safetensors(const std::string& path, const TensorFile& file);
+
+// Errors name the path and the problem: not_found, corrupt_data (short file, header length beyond the
+// file, malformed JSON, a dtype other than F32, offsets out of range or overlapping, shape and byte
+// count that disagree).
+Result<TensorFile> load_safetensors(const std::string& path);
+
+// Writes bytes to path atomically: write to "path.tmp-<pid>", fsync it, rename over path, fsync the
+// directory. Errors: io_error naming the path and the OS error.
+Status write_file_atomically(const std::string& path, const std::string& bytes);
+
+}  // namespace ist
