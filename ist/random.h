@@ -34,6 +34,9 @@ enum SeedPurpose : std::uint64_t {
   kSeedBatchOrder = 4,
 };
 
+// 128-bit product for unbiased bounded draws (a GCC/Clang extension, named once here).
+__extension__ typedef unsigned __int128 UInt128;
+
 // xoshiro256**: fast, small state (four words), easy to checkpoint.
 class Rng {
  public:
@@ -57,12 +60,12 @@ class Rng {
   }
   // Uniform integer in [0, bound), unbiased (Lemire's method). REQUIRES: bound > 0.
   std::uint64_t uniform_below(std::uint64_t bound) {
-    unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * bound;
+    UInt128 m = static_cast<UInt128>(next_u64()) * bound;
     auto low = static_cast<std::uint64_t>(m);
     if (low < bound) {
       const std::uint64_t threshold = (0 - bound) % bound;
       while (low < threshold) {
-        m = static_cast<unsigned __int128>(next_u64()) * bound;
+        m = static_cast<UInt128>(next_u64()) * bound;
         low = static_cast<std::uint64_t>(m);
       }
     }

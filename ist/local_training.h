@@ -1,0 +1,33 @@
+// The work a trainer does between two communications: R minibatch SGD steps on its own data. Shared by
+// every algorithm and by both the in-process reference and the distributed trainer actors, which is what
+// makes their results equal bit for bit.
+#pragma once
+
+#include <cstdint>
+
+#include "ist/data.h"
+#include "ist/mlp.h"
+#include "ist/sgd.h"
+
+namespace ist {
+
+struct LocalTrainingOptions {
+  int steps = 20;  // R
+  int batch_size = 128;
+  float learning_rate = 0.01f;
+  float momentum = 0.0f;
+  float weight_decay = 0.0f;
+};
+
+struct LocalTrainingReport {
+  double mean_loss = 0.0;  // mean of the steps' batch losses (each before its step's update)
+  int steps = 0;
+  std::int64_t samples = 0;
+};
+
+// Trains model in place for options.steps steps on batches drawn from sampler, starting from fresh
+// optimizer state (momentum is not carried across calls; see sgd.h). Deterministic given the model, the
+// sampler's cursor and the options. REQUIRES: batch_size <= the sampler's data size.
+LocalTrainingReport train_locally(Mlp& model, BatchSampler& sampler, const LocalTrainingOptions& options);
+
+}  // namespace ist

@@ -1,0 +1,188 @@
+#include "ist/reference.h"
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "ist/flat_parameters.h"
+#include "ist/local_training.h"
+#include "ist/partition.h"
+#include "ist/ring_allreduce.h"
+#include "ist/slice.h"
+
+namespace ist {
+
+Status check_data_fits(const std::vector<int>& widths, const Dataset& data, const char* what) {
+  if (data.feature_count() != widths.front()) {
+    return Status::invalid_argument(std::string(what) + " has " + std::to_string(data.feature_count()) +
+                                    " features but the model's input width is " + std::to_string(widths.front()));
+  }
+  if (data.num_classes > widths.back()) {
+    return Status::invalid_argument(std::string(what) + " has " + std::to_string(data.num_classes) +
+                                    " classes but the model's output width is " + std::to_string(widths.back()));
+  }
+  return Status::ok_status();
+}
+
+namespace {
+
+struct RoundOutcome {
+  double loss_sum = 0.0;  // summed over workers
+  double bytes_sent = 0.0;  // summed over workers
+  double bytes_received = 0.0;
+};
+
+class ReferenceRun {
+ public:
+  ReferenceRun(const TrainingConfig& config, const std::vector<Dataset>& shards, Mlp model)
+      : config_(config), shards_(shards), model_(std::move(model)), optimizer_(config.sgd.momentum, config.sgd.weight_decay) {
+    for (int w = 0; w < config.workers; ++w) {
+      samplers_.push_back(std::make_unique<BatchSampler>(
+          shards[static_cast<std::size_t>(w)], BatchCursor{batch_seed_for_shard(config.seed, w), 0, 0}));
+    }
+  }
+
+  Result<RoundOutcome> run_round(std::int64_t round, const LocalTrainingOptions& options) {
+    switch (config_.algorithm) {
+      case Algorithm::kIst: return ist_round(round, options);
+      case Algorithm::kDataParallel: return data_parallel_round(options);
+      case Algorithm::kLocalSgd: return local_sgd_round(options);
+    }
+    return Status::internal("unknown algorithm");
+  }
+
+  Mlp& model() { return model_; }
+
+ private:
+  Result<RoundOutcome> ist_round(std::int64_t round, const LocalTrainingOptions& options) {
+    const std::vector<int> widths = model_.widths();
+    const std::vector<int> hidden(widths.begin() + 1, widths.end() - 1);
+    IST_ASSIGN_OR_RETURN(SubnetPlan plan, make_partition(hidden, config_.workers, config_.seed, round));
+    std::vector<Slice> slices;
+    for (int s = 0; s < config_.workers; ++s) slices.push_back(extract_slice(model_, plan, s, config_.scaling));
+    RoundOutcome outcome;
+    std::vector<const Slice*> returned;
+    for (int s = 0; s < config_.workers; ++s) {
+      Slice& slice = slices[static_cast<std::size_t>(s)];
+      outcome.loss_sum += train_locally(slice.model, *samplers_[static_cast<std::size_t>(s)], options).mean_loss;
+      const double bytes = 4.0 * static_cast<double>(slice_parameter_count(widths, plan, s));
+      outcome.bytes_sent += bytes;
+      outcome.bytes_received += bytes;
+      returned.push_back(&slice);
+    }
+    IST_RETURN_IF_ERROR(merge_slices(model_, plan, returned));
+    return outcome;
+  }
+
+  Result<RoundOutcome> data_parallel_round(const LocalTrainingOptions& options) {
+    RoundOutcome outcome;
+    const int workers = config_.workers;
+    std::vector<Gradients> grads(static_cast<std::size_t>(workers));
+    std::vector<std::vector<float>> flat(static_cast<std::size_t>(workers));
+    Matrix x;
+    std::vector<std::int32_t> y;
+    for (int step = 0; step < options.steps; ++step) {
+      std::vector<std::vector<float>*> buffers;
+      for (int w = 0; w < workers; ++w) {
+        const auto wi = static_cast<std::size_t>(w);
+        samplers_[wi]->next(options.batch_size, x, y);
+        outcome.loss_sum += compute_gradients(model_, x, y, workspace_, grads[wi]) / options.steps;
+        flat[wi] = flatten_gradients(grads[wi]);
+        buffers.push_back(&flat[wi]);
+      }
+      ring_allreduce_sum_in_process(buffers);
+      scale_to_mean(flat[0], workers);
+      unflatten_gradients(flat[0], grads[0]);
+      optimizer_.apply(model_, grads[0], options.learning_rate);
+      add_ring_bytes(outcome, static_cast<std::int64_t>(flat[0].size()));
+    }
+    return outcome;
+  }
+
+  Result<RoundOutcome> local_sgd_round(const LocalTrainingOptions& options) {
+    RoundOutcome outcome;
+    const int workers = config_.workers;
+    std::vector<std::vector<float>> flat(static_cast<std::size_t>(workers));
+    std::vector<std::vector<float>*> buffers;
+    for (int w = 0; w < workers; ++w) {
+      Mlp local = model_;
+      outcome.loss_sum += train_locally(local, *samplers_[static_cast<std::size_t>(w)], options).mean_loss;
+      flat[static_cast<std::size_t>(w)] = flatten_parameters(local);
+      buffers.push_back(&flat[static_cast<std::size_t>(w)]);
+    }
+    ring_allreduce_sum_in_process(buffers);
+    scale_to_mean(flat[0], workers);
+    unflatten_parameters(flat[0], model_);
+    add_ring_bytes(outcome, static_cast<std::int64_t>(flat[0].size()));
+    return outcome;
+  }
+
+  void add_ring_bytes(RoundOutcome& outcome, std::int64_t length) const {
+    for (int w = 0; w < config_.workers; ++w) {
+      const double bytes = 4.0 * static_cast<double>(ring_floats_sent_per_worker(length, config_.workers, w));
+      outcome.bytes_sent += bytes;
+      outcome.bytes_received += bytes;
+    }
+  }
+
+  const TrainingConfig& config_;
+  const std::vector<Dataset>& shards_;
+  Mlp model_;
+  SgdOptimizer optimizer_;  // data parallel keeps its momentum for the whole run
+  Workspace workspace_;
+  std::vector<std::unique_ptr<BatchSampler>> samplers_;
+};
+
+}  // namespace
+
+Result<RunResult> run_reference(const TrainingConfig& config, const std::vector<Dataset>& shards,
+                                const Dataset& test, const RoundCallback& on_round) {
+  IST_RETURN_IF_ERROR(validate(config));
+  if (static_cast<int>(shards.size()) != config.workers) {
+    return Status::invalid_argument("got " + std::to_string(shards.size()) + " shards for " +
+                                    std::to_string(config.workers) + " workers");
+  }
+  std::int64_t train_size = 0;
+  for (const Dataset& shard : shards) {
+    IST_RETURN_IF_ERROR(check_data_fits(config.widths, shard, "the training data"));
+    if (shard.size() < config.batch_size) {
+      return Status::invalid_argument("a shard of " + std::to_string(shard.size()) +
+                                      " examples is smaller than one batch of " + std::to_string(config.batch_size));
+    }
+    train_size += shard.size();
+  }
+  IST_RETURN_IF_ERROR(check_data_fits(config.widths, test, "the test data"));
+  IST_ASSIGN_OR_RETURN(Mlp initial, make_mlp(config.widths, config.seed));
+
+  ReferenceRun run(config, shards, std::move(initial));
+  RunResult result;
+  const std::int64_t rounds = total_rounds(config, train_size);
+  const auto start = std::chrono::steady_clock::now();
+  double epochs_done = 0.0;
+  for (std::int64_t round = 0; round < rounds; ++round) {
+    const LocalTrainingOptions options = local_options_at(config, epochs_done);
+    IST_ASSIGN_OR_RETURN(RoundOutcome outcome, run.run_round(round, options));
+    epochs_done += static_cast<double>(samples_per_round(config)) / static_cast<double>(train_size);
+    RoundRecord record;
+    record.round = round + 1;
+    record.epochs = epochs_done;
+    record.learning_rate = options.learning_rate;
+    record.train_loss = outcome.loss_sum / config.workers;
+    record.bytes_sent_per_worker = outcome.bytes_sent / config.workers;
+    record.bytes_received_per_worker = outcome.bytes_received / config.workers;
+    record.live_workers = config.workers;
+    const bool last = round + 1 == rounds;
+    if ((round + 1) % config.eval_every == 0 || last) {
+      record.test_accuracy = accuracy(run.model(), test.features, test.labels);
+      result.final_test_accuracy = record.test_accuracy;
+    }
+    record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.records.push_back(record);
+    if (on_round) on_round(record);
+    if (config.target_accuracy > 0.0 && record.test_accuracy && *record.test_accuracy >= config.target_accuracy) break;
+  }
+  result.model = std::move(run.model());
+  return result;
+}
+
+}  // namespace ist

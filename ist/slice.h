@@ -1,0 +1,47 @@
+// Subnet extraction and merge (IST steps 2 and 4). A slice is a subnet: an ordinary Mlp whose layers hold
+// the first-layer rows W1[I1,:], the block-diagonal hidden blocks Wl[Il, I(l-1)], the output columns
+// Wout[:, IL] and the full (shared) output bias, plus the neuron indices it came from. Each weight and
+// bias is one contiguous float buffer, so the runtime can send a slice as raw frames.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/status.h"
+#include "ist/mlp.h"
+#include "ist/partition.h"
+
+namespace ist {
+
+// How a subnet makes up for summing over |I| instead of H inputs of each hidden layer.
+enum class SubnetScaling {
+  kInvertedDropout,  // default: hidden layer l's output is multiplied by H_l / |Il| inside the subnet
+  kNone,
+};
+
+struct Slice {
+  int subnet = 0;
+  std::vector<std::vector<std::int32_t>> neurons;  // per hidden layer, ascending
+  Mlp model;                                       // the subnet's parameters (input scales set)
+};
+
+// Copies subnet `subnet` of plan out of full. REQUIRES: plan was made for full's hidden widths and
+// 0 <= subnet < plan.num_subnets.
+Slice extract_slice(const Mlp& full, const SubnetPlan& plan, int subnet, SubnetScaling scaling);
+
+// Checks that a slice (e.g. one decoded from the wire) has exactly the neurons and shapes that plan gives
+// its subnet in a net of full's widths. Errors: invalid_argument naming the mismatch.
+Status check_slice_matches_plan(const Mlp& full, const SubnetPlan& plan, const Slice& slice);
+
+// Writes every returned slice back where it came from and sets the shared output bias to the mean of
+// the returned slices' output biases (summed in the order given). Parts of full that no returned slice
+// covers (lost slices, off-diagonal blocks) stay as they were. With no slices, full is unchanged.
+// Errors: invalid_argument (a slice that does not match plan, or two slices for one subnet); full is
+// untouched on error.
+Status merge_slices(Mlp& full, const SubnetPlan& plan, const std::vector<const Slice*>& returned);
+
+// Number of float parameters in subnet `subnet` of plan for a net of the given widths: the floats that
+// travel each way per round for that subnet.
+std::int64_t slice_parameter_count(const std::vector<int>& widths, const SubnetPlan& plan, int subnet);
+
+}  // namespace ist

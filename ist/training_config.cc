@@ -1,0 +1,89 @@
+#include "ist/training_config.h"
+
+#include <cmath>
+
+#include "ist/random.h"
+
+namespace ist {
+
+const char* algorithm_name(Algorithm algorithm) {
+  switch (algorithm) {
+    case Algorithm::kIst: return "ist";
+    case Algorithm::kDataParallel: return "data_parallel";
+    case Algorithm::kLocalSgd: return "local_sgd";
+  }
+  return "?";
+}
+
+Result<Algorithm> parse_algorithm(const std::string& name) {
+  for (Algorithm a : {Algorithm::kIst, Algorithm::kDataParallel, Algorithm::kLocalSgd}) {
+    if (name == algorithm_name(a)) return a;
+  }
+  return Status::invalid_argument("unknown algorithm '" + name + "' (expected ist, data_parallel or local_sgd)");
+}
+
+const char* scaling_name(SubnetScaling scaling) {
+  return scaling == SubnetScaling::kNone ? "none" : "inverted_dropout";
+}
+
+Result<SubnetScaling> parse_scaling(const std::string& name) {
+  if (name == "inverted_dropout") return SubnetScaling::kInvertedDropout;
+  if (name == "none") return SubnetScaling::kNone;
+  return Status::invalid_argument("unknown subnet scaling '" + name + "' (expected inverted_dropout or none)");
+}
+
+const char* shard_policy_name(ShardPolicy policy) { return policy == ShardPolicy::kIid ? "iid" : "label_skew"; }
+
+Result<ShardPolicy> parse_shard_policy(const std::string& name) {
+  if (name == "iid") return ShardPolicy::kIid;
+  if (name == "label_skew") return ShardPolicy::kLabelSkew;
+  return Status::invalid_argument("unknown shard policy '" + name + "' (expected iid or label_skew)");
+}
+
+Status validate(const TrainingConfig& c) {
+  IST_RETURN_IF_ERROR(validate_widths(c.widths).with_context("model widths"));
+  if (c.workers < 1) return Status::invalid_argument("workers must be at least 1, got " + std::to_string(c.workers));
+  if (c.algorithm == Algorithm::kIst) {
+    if (c.widths.size() < 3) return Status::invalid_argument("IST needs at least one hidden layer in the widths");
+    for (std::size_t l = 1; l + 1 < c.widths.size(); ++l) {
+      if (c.widths[l] < c.workers) {
+        return Status::invalid_argument("hidden layer " + std::to_string(l) + " has " + std::to_string(c.widths[l]) +
+                                        " neurons, fewer than the " + std::to_string(c.workers) +
+                                        " subnets (S must not exceed H)");
+      }
+    }
+  }
+  if (c.local_steps < 1) return Status::invalid_argument("local_steps must be at least 1");
+  if (c.batch_size < 1) return Status::invalid_argument("batch_size must be at least 1");
+  if (c.rounds <= 0 && !(c.epochs > 0.0)) return Status::invalid_argument("set rounds or epochs to a positive number");
+  if (c.eval_every < 1) return Status::invalid_argument("eval_every must be at least 1");
+  IST_RETURN_IF_ERROR(validate(c.sgd));
+  return Status::ok_status();
+}
+
+std::int64_t samples_per_round(const TrainingConfig& c) {
+  return static_cast<std::int64_t>(c.workers) * c.local_steps * c.batch_size;
+}
+
+std::int64_t total_rounds(const TrainingConfig& c, std::int64_t train_size) {
+  if (c.rounds > 0) return c.rounds;
+  const double rounds = std::ceil(c.epochs * static_cast<double>(train_size) /
+                                  static_cast<double>(samples_per_round(c)) - 1e-9);
+  return rounds < 1.0 ? 1 : static_cast<std::int64_t>(rounds);
+}
+
+LocalTrainingOptions local_options_at(const TrainingConfig& c, double epochs_done) {
+  LocalTrainingOptions o;
+  o.steps = c.local_steps;
+  o.batch_size = c.batch_size;
+  o.learning_rate = learning_rate_at(c.sgd, epochs_done);
+  o.momentum = c.sgd.momentum;
+  o.weight_decay = c.sgd.weight_decay;
+  return o;
+}
+
+std::uint64_t batch_seed_for_shard(std::uint64_t run_seed, int shard) {
+  return derive_seed(run_seed, {kSeedBatchOrder, static_cast<std::uint64_t>(shard)});
+}
+
+}  // namespace ist

@@ -1,0 +1,64 @@
+// What an experiment asks for: the model, the algorithm and its parameters, the schedule, the seed.
+// Plain data shared by the in-process reference and the distributed driver (which reads it from TOML).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "ist/data.h"
+#include "ist/local_training.h"
+#include "ist/sgd.h"
+#include "ist/slice.h"
+
+namespace ist {
+
+enum class Algorithm {
+  kIst,           // independent subnets, one per worker, R local steps per round
+  kDataParallel,  // every step: gradients summed by ring all-reduce; a round is R steps
+  kLocalSgd,      // R local steps on the full model, then parameters averaged by ring all-reduce
+};
+
+const char* algorithm_name(Algorithm algorithm);  // "ist", "data_parallel", "local_sgd"
+Result<Algorithm> parse_algorithm(const std::string& name);
+Result<SubnetScaling> parse_scaling(const std::string& name);  // "inverted_dropout", "none"
+const char* scaling_name(SubnetScaling scaling);
+Result<ShardPolicy> parse_shard_policy(const std::string& name);  // "iid", "label_skew"
+const char* shard_policy_name(ShardPolicy policy);
+
+struct TrainingConfig {
+  std::vector<int> widths = {784, 2048, 2048, 10};
+  Algorithm algorithm = Algorithm::kIst;
+  int workers = 4;       // W (IST: the number of subnets S, one per live worker)
+  int local_steps = 20;  // R
+  int batch_size = 128;
+  SgdOptions sgd;
+  SubnetScaling scaling = SubnetScaling::kInvertedDropout;
+  ShardPolicy shard_policy = ShardPolicy::kIid;
+  // Length of the run: `rounds` if > 0, else enough rounds to cover `epochs` passes over the training set.
+  std::int64_t rounds = 0;
+  double epochs = 10.0;
+  int eval_every = 5;            // evaluate test accuracy every E rounds (and after the last round)
+  double target_accuracy = 0.0;  // stop after the first evaluation at or above this (0: never)
+  std::uint64_t seed = 1;
+};
+
+// Errors: invalid_argument naming the field and the value (widths, workers < 1, S > H for IST, batch or
+// steps < 1, both rounds and epochs unset, eval_every < 1, bad SGD options).
+Status validate(const TrainingConfig& config);
+
+// Samples all workers together process in one round: W * R * batch.
+std::int64_t samples_per_round(const TrainingConfig& config);
+
+// The number of rounds the run will take for a training set of train_size examples.
+std::int64_t total_rounds(const TrainingConfig& config, std::int64_t train_size);
+
+// The local-training options of one round that starts after epochs_done epochs.
+LocalTrainingOptions local_options_at(const TrainingConfig& config, double epochs_done);
+
+// Seed of worker w's batch cursor: its batch order depends on the run seed and its shard only.
+std::uint64_t batch_seed_for_shard(std::uint64_t run_seed, int shard);
+
+}  // namespace ist
