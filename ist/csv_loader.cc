@@ -1,0 +1,137 @@
+// CSV data sets: one example per line, an integer label column and float feature columns. Meant for
+// small data sets: the whole file is parsed before a shard's rows are picked.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ist/data.h"
+
+namespace ist {
+namespace {
+
+// Labels must be exact as both float and int32; this also bounds num_classes.
+constexpr double kLabelLimit = 16777216.0;  // 2^24
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> split_fields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = line.find(',', start);
+    fields.push_back(trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return fields;
+}
+
+// A finite number filling the whole field, or nothing.
+std::optional<double> parse_number(std::string_view field) {
+  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
+  double value = 0.0;
+  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
+  if (ec != std::errc() || end != field.data() + field.size() || field.empty() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& options,
+                                 const std::optional<ShardSpec>& shard) {
+  if (options.label_column < 0) {
+    return Status::invalid_argument(path + ": label column " + std::to_string(options.label_column) +
+                                    " is negative");
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return Status::not_found(path + ": no such file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::io_error(path + ": cannot open");
+
+  std::vector<float> values;  // row-major features of all rows
+  std::vector<std::int32_t> labels;
+  std::size_t width = 0;  // columns per row, fixed by the first data row
+  std::int32_t max_label = 0;
+  std::string line;
+  std::int64_t line_number = 0;
+  const auto where = [&](std::size_t column) {
+    return path + ":" + std::to_string(line_number) + ": column " + std::to_string(column + 1) + ": ";
+  };
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (line_number == 1 && options.has_header) continue;
+    if (trim(line).empty()) continue;
+    const std::vector<std::string_view> fields = split_fields(line);
+    if (width == 0) {
+      width = fields.size();
+      if (static_cast<std::size_t>(options.label_column) >= width) {
+        return Status::corrupt_data(path + ":" + std::to_string(line_number) + ": the row has " +
+                                    std::to_string(width) + " columns, so there is no label column " +
+                                    std::to_string(options.label_column + 1));
+      }
+      if (width < 2) {
+        return Status::corrupt_data(path + ":" + std::to_string(line_number) +
+                                    ": the row has no feature columns besides the label");
+      }
+    } else if (fields.size() != width) {
+      return Status::corrupt_data(path + ":" + std::to_string(line_number) + ": the row has " +
+                                  std::to_string(fields.size()) + " columns, earlier rows have " +
+                                  std::to_string(width));
+    }
+    for (std::size_t c = 0; c < fields.size(); ++c) {
+      const std::optional<double> number = parse_number(fields[c]);
+      if (!number.has_value()) {
+        return Status::corrupt_data(where(c) + "'" + std::string(fields[c]) + "' is not a finite number");
+      }
+      if (c == static_cast<std::size_t>(options.label_column)) {
+        if (*number < 0.0 || *number != std::floor(*number) || *number >= kLabelLimit) {
+          return Status::corrupt_data(where(c) + "label '" + std::string(fields[c]) +
+                                      "' is not an integer in [0, 2^24)");
+        }
+        const auto label = static_cast<std::int32_t>(*number);
+        labels.push_back(label);
+        max_label = std::max(max_label, label);
+      } else {
+        values.push_back(static_cast<float>(*number) * options.feature_scale);
+      }
+    }
+  }
+  if (in.bad()) return Status::io_error(path + ": read failed");
+  if (labels.empty()) return Status::corrupt_data(path + ": no examples (the file is empty)");
+
+  const auto features = static_cast<Index>(width - 1);
+  const auto all_rows = static_cast<std::size_t>(labels.size());
+  std::vector<std::int64_t> rows;
+  if (shard.has_value()) {
+    auto selected = shard_indices(labels, *shard);
+    if (!selected.ok()) return selected.status().with_context(path);
+    rows = std::move(selected).value();
+  } else {
+    rows.resize(all_rows);
+    for (std::size_t i = 0; i < all_rows; ++i) rows[i] = static_cast<std::int64_t>(i);
+  }
+  Dataset data;
+  data.num_classes = max_label + 1;  // of the whole file, so every shard agrees on the class count
+  data.features.resize(static_cast<Index>(rows.size()), features);
+  data.labels.reserve(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto r = static_cast<std::size_t>(rows[i]);
+    std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(r * static_cast<std::size_t>(features)), features,
+                data.features.row(static_cast<Index>(i)).data());
+    data.labels.push_back(labels[r]);
+  }
+  return data;
+}
+
+}  // namespace ist
