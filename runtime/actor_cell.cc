@@ -1,0 +1,232 @@
+// Hosting actors: spawning, mailbox delivery, tagged inboxes, kill, and each actor's thread.
+#include <exception>
+
+#include "runtime/log.h"
+#include "runtime/node_core.h"
+
+namespace ist::rt {
+
+namespace {
+
+Status missing_actor(ActorId aid, ActorId next_id) {
+  // Ids are never reused, so an id below the next one belonged to an actor that is gone.
+  if (aid != 0 && aid < next_id) return Status::actor_died("actor " + std::to_string(aid) + " is gone");
+  return Status::not_found("no actor " + std::to_string(aid) + " on this node");
+}
+
+}  // namespace
+
+void NodeCore::spawn_io(Envelope& env) {
+  auto type = ActorTypeRegistry::global().find(env.header.method);
+  if (!type) {
+    log(LogLevel::kError, "spawn of unknown actor type '", env.header.method, "'");
+    reply_to(env.header, Status::not_found("unknown actor type '" + env.header.method + "'"));
+    return;
+  }
+  std::lock_guard<std::mutex> lock(actors_mu);
+  const ActorId aid = next_actor_id++;
+  auto cell = std::make_shared<ActorCell>(this, aid, std::move(type));
+  cell->mailbox.push_back(std::move(env));  // the factory runs first, on the actor's own thread
+  cell->thread = std::thread([this, c = cell.get()] { actor_main(c); });
+  actors.emplace(aid, std::move(cell));
+}
+
+void NodeCore::deliver_io(Envelope& env) {
+  const bool is_call = env.header.kind == Kind::kCall;
+  std::shared_ptr<ActorCell> cell;
+  Status missing;
+  {
+    std::lock_guard<std::mutex> lock(actors_mu);
+    auto it = actors.find(env.header.dst_actor);
+    if (it == actors.end()) {
+      missing = missing_actor(env.header.dst_actor, next_actor_id);
+    } else {
+      cell = it->second;
+    }
+  }
+  if (cell && cell->type->methods.count(env.header.method) == 0) {
+    missing = Status::unknown_method("actor type " + cell->type->name + " has no method '" + env.header.method + "'");
+  }
+  if (!missing.ok()) {
+    log(LogLevel::kError, kind_name(env.header.kind), " ", env.header.method, " rejected: ", missing.to_string());
+    if (is_call) reply_to(env.header, missing);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(cell->mu);
+    if (!cell->killed) {
+      cell->mailbox.push_back(std::move(env));
+      cell->cv.notify_all();
+      return;
+    }
+  }
+  if (is_call) reply_to(env.header, Status::actor_died("actor was killed"));
+}
+
+void NodeCore::deliver_tagged(Envelope& env) {
+  std::shared_ptr<ActorCell> cell;
+  {
+    std::lock_guard<std::mutex> lock(actors_mu);
+    if (env.header.dst_actor == 0) {
+      cell = client_cell;
+    } else if (auto it = actors.find(env.header.dst_actor); it != actors.end()) {
+      cell = it->second;
+    }
+  }
+  if (!cell) {
+    log(LogLevel::kWarn, "tagged message ", env.header.tag, " for missing actor ", env.header.dst_actor, " dropped");
+    return;
+  }
+  std::lock_guard<std::mutex> lock(cell->mu);
+  cell->inbox[env.header.tag].push_back(std::move(env.payload));
+  cell->cv.notify_all();
+}
+
+void NodeCore::kill_io(Envelope& env) {
+  std::shared_ptr<ActorCell> cell;
+  Status missing;
+  {
+    std::lock_guard<std::mutex> lock(actors_mu);
+    auto it = actors.find(env.header.dst_actor);
+    if (it == actors.end()) {
+      missing = missing_actor(env.header.dst_actor, next_actor_id);
+    } else {
+      cell = std::move(it->second);
+      actors.erase(it);
+      graveyard.push_back(cell);
+    }
+  }
+  if (!cell) {
+    // Killing what is already gone succeeds: the caller's wish holds.
+    reply_to(env.header, missing.code() == ErrorCode::kActorDied ? Result<Payload>(Payload()) : missing);
+    return;
+  }
+  std::deque<Envelope> queued;
+  std::optional<Header> running;
+  {
+    std::lock_guard<std::mutex> lock(cell->mu);
+    cell->killed = true;
+    queued.swap(cell->mailbox);
+    running.swap(cell->running);
+    cell->cv.notify_all();
+  }
+  const Status died = Status::actor_died("actor " + std::to_string(cell->id) + " was killed");
+  for (const Envelope& q : queued) reply_to(q.header, died);
+  if (running) reply_to(*running, died);
+  reply_to(env.header, Payload());
+}
+
+void NodeCore::actor_main(ActorCell* cell) {
+  for (;;) {
+    Envelope env;
+    {
+      std::unique_lock<std::mutex> lock(cell->mu);
+      cell->cv.wait(lock, [&] { return cell->killed || !cell->mailbox.empty(); });
+      if (cell->killed) break;
+      env = std::move(cell->mailbox.front());
+      cell->mailbox.pop_front();
+      if (env.header.kind != Kind::kTell) cell->running = env.header;
+    }
+    const bool is_spawn = env.header.kind == Kind::kSpawn;
+    Result<Payload> result = Status::internal("not run");
+    try {
+      if (is_spawn) {
+        auto made = cell->type->factory(cell->ctx, env.payload);
+        if (made.ok()) {
+          cell->actor = std::move(made).value();
+          result = pack_args(cell->ctx.self());
+        } else {
+          result = made.status();
+        }
+      } else {
+        result = cell->type->methods.at(env.header.method)(*cell->actor, cell->ctx, env.payload);
+      }
+    } catch (const std::exception& e) {
+      result = Status::remote_failure(cell->type->name + "." + env.header.method + " threw: " + e.what());
+    } catch (...) {
+      result = Status::remote_failure(cell->type->name + "." + env.header.method + " threw a non-exception");
+    }
+    bool killed;
+    std::deque<Envelope> orphans;  // calls queued behind a failed constructor
+    {
+      std::lock_guard<std::mutex> lock(cell->mu);
+      killed = cell->killed;  // then kill_io already answered this request with kActorDied
+      cell->running.reset();
+      if (is_spawn && !result.ok()) {
+        cell->killed = true;
+        orphans.swap(cell->mailbox);
+      }
+    }
+    for (const Envelope& o : orphans) reply_to(o.header, Status::actor_died("actor constructor failed"));
+    if (killed) break;
+    if (is_spawn && !result.ok()) {
+      std::lock_guard<std::mutex> lock(actors_mu);
+      if (auto it = actors.find(cell->id); it != actors.end()) {
+        graveyard.push_back(std::move(it->second));
+        actors.erase(it);
+      }
+    }
+    if (env.header.kind == Kind::kTell) {
+      if (!result.ok()) log(LogLevel::kError, "tell ", env.header.method, " failed: ", result.status().to_string());
+    } else {
+      reply_to(env.header, std::move(result));
+    }
+    if (is_spawn && !result.ok()) break;
+  }
+  cell->actor.reset();  // the actor's state dies on its own thread
+  cell->finished = true;
+}
+
+Result<Payload> NodeCore::receive(ActorCell* cell, std::uint64_t tag, Deadline deadline) {
+  std::unique_lock<std::mutex> lock(cell->mu);
+  auto has_message = [&] {
+    auto it = cell->inbox.find(tag);
+    return it != cell->inbox.end() && !it->second.empty();
+  };
+  if (!cell->cv.wait_until(lock, deadline, [&] { return has_message() || cell->killed; })) {
+    return Status::timeout("no message with tag " + std::to_string(tag) + " before the deadline");
+  }
+  if (!has_message()) return Status::cancelled("actor stopped while receiving");
+  auto it = cell->inbox.find(tag);
+  Payload p = std::move(it->second.front());
+  it->second.pop_front();
+  if (it->second.empty()) cell->inbox.erase(it);
+  return p;
+}
+
+void NodeCore::reap_actors(bool all) {
+  std::vector<std::shared_ptr<ActorCell>> done;
+  {
+    std::lock_guard<std::mutex> lock(actors_mu);
+    for (auto it = graveyard.begin(); it != graveyard.end();) {
+      if (all || (*it)->finished.load()) {
+        done.push_back(std::move(*it));
+        it = graveyard.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& c : done) {
+    if (c->thread.joinable()) c->thread.join();
+  }
+}
+
+void NodeCore::stop_actors() {
+  std::vector<std::shared_ptr<ActorCell>> cells;
+  {
+    std::lock_guard<std::mutex> lock(actors_mu);
+    for (auto& [aid, c] : actors) graveyard.push_back(c);
+    actors.clear();
+    cells = graveyard;
+  }
+  cells.push_back(client_cell);
+  for (auto& c : cells) {
+    std::lock_guard<std::mutex> lock(c->mu);
+    c->killed = true;
+    c->cv.notify_all();
+  }
+  reap_actors(true);
+}
+
+}  // namespace ist::rt

@@ -1,0 +1,39 @@
+// Internal: one hosted actor's thread, mailbox and tagged inbox. Not part of the public API.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "runtime/actor.h"
+#include "runtime/envelope.h"
+
+namespace ist::rt {
+
+struct ActorCell {
+  ActorCell(NodeCore* node, ActorId actor_id, std::shared_ptr<const ActorType> actor_type)
+      : id(actor_id), type(std::move(actor_type)), ctx(node, this, actor_id) {}
+
+  const ActorId id;
+  const std::shared_ptr<const ActorType> type;  // null for the client cell (id 0)
+  std::unique_ptr<Actor> actor;                 // only the actor thread touches it
+  ActorContext ctx;
+
+  std::mutex mu;
+  std::condition_variable cv;  // mailbox, inbox or killed changed
+  std::deque<Envelope> mailbox;                                   // GUARDED_BY(mu)
+  std::unordered_map<std::uint64_t, std::deque<Payload>> inbox;   // GUARDED_BY(mu)
+  std::optional<Header> running;  // the call or spawn being handled; GUARDED_BY(mu)
+  bool killed = false;            // GUARDED_BY(mu)
+
+  std::thread thread;
+  std::atomic<bool> finished{false};
+};
+
+}  // namespace ist::rt

@@ -1,0 +1,58 @@
+#include "runtime/head_registry.h"
+
+namespace ist::rt {
+
+bool HeadRegistry::join(const Member& m, Clock::time_point now) {
+  auto it = members_.find(m.id);
+  if (it != members_.end() && it->second.member.state != MemberState::kAlive) return false;
+  Entry e{m, now};
+  e.member.state = MemberState::kAlive;
+  members_[m.id] = std::move(e);
+  return true;
+}
+
+bool HeadRegistry::heartbeat(NodeId id, Clock::time_point now) {
+  auto it = members_.find(id);
+  if (it == members_.end() || it->second.member.state != MemberState::kAlive) return false;
+  it->second.last_seen = now;
+  return true;
+}
+
+std::optional<Member> HeadRegistry::remove(NodeId id, MemberState why) {
+  auto it = members_.find(id);
+  if (it == members_.end() || it->second.member.state != MemberState::kAlive) return std::nullopt;
+  it->second.member.state = why;
+  for (auto n = names_.begin(); n != names_.end();) {
+    n = n->second.node_id == id ? names_.erase(n) : std::next(n);
+  }
+  return it->second.member;
+}
+
+std::vector<NodeId> HeadRegistry::overdue(Clock::time_point now, Clock::duration deadline, NodeId except) const {
+  std::vector<NodeId> out;
+  for (const auto& [id, e] : members_) {
+    if (id != except && e.member.state == MemberState::kAlive && now - e.last_seen > deadline) out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<Member> HeadRegistry::alive() const {
+  std::vector<Member> out;
+  for (const auto& [id, e] : members_) {
+    if (e.member.state == MemberState::kAlive) out.push_back(e.member);
+  }
+  return out;
+}
+
+bool HeadRegistry::register_name(const std::string& name, const ActorHandle& h) {
+  auto [it, inserted] = names_.emplace(name, h);
+  return inserted || it->second == h;
+}
+
+std::optional<ActorHandle> HeadRegistry::lookup(const std::string& name) const {
+  auto it = names_.find(name);
+  if (it == names_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace ist::rt

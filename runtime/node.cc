@@ -1,0 +1,336 @@
+// Node lifecycle, request bookkeeping, and the ActorContext calls (which all end in enqueue()).
+#include "runtime/node.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "runtime/log.h"
+#include "runtime/node_core.h"
+
+namespace ist::rt {
+
+namespace {
+
+Result<Payload> as_payload(Result<Payload>&& r) { return std::move(r); }
+
+Result<ActorHandle> as_handle(Result<Payload>&& r) {
+  if (!r.ok()) return r.status();
+  return unpack_one<ActorHandle>(r.value());
+}
+
+}  // namespace
+
+NodeId fresh_node_id() {
+  std::random_device rd;
+  std::uint64_t x = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  x ^= static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()) * 0x9E3779B97F4A7C15ull;
+  x ^= static_cast<std::uint64_t>(getpid()) << 17;
+  return x == 0 ? 1 : x;
+}
+
+NodeCore::NodeCore(NodeOptions opts) : options(std::move(opts)), id(fresh_node_id()), zctx_(1) {
+  client_cell = std::make_shared<ActorCell>(this, 0, nullptr);
+}
+
+NodeCore::~NodeCore() {
+  stop();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+Status NodeCore::start() {
+  if (options.role != NodeRole::kHead && options.head_endpoint.empty()) {
+    return Status::invalid_argument("a worker or client node needs the head's endpoint");
+  }
+  if (options.heartbeat_interval.count() <= 0 || options.death_deadline <= options.heartbeat_interval) {
+    return Status::invalid_argument("need 0 < heartbeat_interval < death_deadline");
+  }
+  try {
+    router_ = zmq::socket_t(zctx_, zmq::socket_type::router);
+    router_.set(zmq::sockopt::linger, 0);
+    router_.set(zmq::sockopt::rcvhwm, 0);
+    router_.bind(options.bind);
+    endpoint = router_.get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::io_error("binding " + options.bind + ": " + e.what());
+  }
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) return Status::io_error("eventfd failed");
+
+  Member self{id, endpoint, options.name, MemberState::kAlive, options.role == NodeRole::kHead};
+  {
+    std::lock_guard<std::mutex> lock(members_mu);
+    members[id] = self;
+  }
+  if (options.role == NodeRole::kHead) {
+    head_.join(self, Clock::now());
+    head_id_ = id;
+    head_endpoint_ = endpoint;
+  } else {
+    head_endpoint_ = options.head_endpoint;
+  }
+  last_head_contact_ = Clock::now();
+  io_thread_ = std::thread([this] { io_loop(); });
+
+  if (options.role != NodeRole::kHead) {
+    auto state = request(Kind::kJoin, head_endpoint_, 0, 0, options.name, 0, pack_args(self),
+                         deadline_in(options.join_timeout), 0);
+    Status s = state->wait().status();
+    if (!s.ok()) return s.with_context("joining head at " + head_endpoint_);
+  }
+  log(LogLevel::kInfo, "node ", id, " (", options.name, ") up at ", endpoint);
+  return Status();
+}
+
+void NodeCore::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (io_thread_.joinable()) {
+    if (options.role != NodeRole::kHead) post(Kind::kLeave, head_endpoint_, head_id_, 0, "", 0, Payload(), 0);
+    stopping_ = true;
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+    io_thread_.join();
+  }
+  fail_pending(0, Status::cancelled("node stopped"));
+  {
+    std::lock_guard<std::mutex> lock(members_mu);
+    for (auto& w : subscribers) {
+      if (auto q = w.lock()) q->close();
+    }
+    subscribers.clear();
+  }
+  stop_actors();
+}
+
+void NodeCore::enqueue(Outbound out) {
+  bool was_empty;
+  {
+    std::lock_guard<std::mutex> lock(out_mu_);
+    was_empty = out_.empty();
+    out_.push_back(std::move(out));
+  }
+  // One wake-up per batch: the I/O thread reads the eventfd before it takes the queue.
+  if (was_empty) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+std::shared_ptr<CallState> NodeCore::request(Kind kind, const std::string& to_endpoint, NodeId dst_node,
+                                             ActorId dst_actor, std::string method, std::uint64_t tag,
+                                             Payload payload, Deadline deadline, ActorId src_actor) {
+  auto state = std::make_shared<CallState>(deadline);
+  if (dst_node != 0 && dst_node != id) {
+    auto m = member(dst_node);
+    if (m && m->state != MemberState::kAlive) {
+      state->complete(Status::node_dead("node " + std::to_string(dst_node) + " is gone"));
+      return state;
+    }
+  }
+  const std::uint64_t rid = next_request_id_.fetch_add(1);
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    if (pending_closed_) {
+      state->complete(Status::cancelled("node stopped"));
+      return state;
+    }
+    pending_.emplace(rid, Pending{state, dst_node, kind});
+  }
+  Outbound out{to_endpoint, Envelope{}};
+  Header& h = out.env.header;
+  h.kind = kind;
+  h.src_node = id;
+  h.src_endpoint = endpoint;
+  h.src_actor = src_actor;
+  h.dst_node = dst_node;
+  h.dst_actor = dst_actor;
+  h.method = std::move(method);
+  h.request_id = rid;
+  h.tag = tag;
+  out.env.payload = std::move(payload);
+  enqueue(std::move(out));
+  return state;
+}
+
+void NodeCore::post(Kind kind, const std::string& to_endpoint, NodeId dst_node, ActorId dst_actor,
+                    std::string method, std::uint64_t tag, Payload payload, ActorId src_actor) {
+  Outbound out{to_endpoint, Envelope{}};
+  Header& h = out.env.header;
+  h.kind = kind;
+  h.src_node = id;
+  h.src_endpoint = endpoint;
+  h.src_actor = src_actor;
+  h.dst_node = dst_node;
+  h.dst_actor = dst_actor;
+  h.method = std::move(method);
+  h.tag = tag;
+  out.env.payload = std::move(payload);
+  enqueue(std::move(out));
+}
+
+void NodeCore::reply_to(const Header& req, Result<Payload> result) {
+  if (req.request_id == 0 || req.src_endpoint.empty()) return;  // nobody waits for an answer
+  Outbound out{req.src_endpoint, Envelope{}};
+  Header& h = out.env.header;
+  h.kind = Kind::kReply;
+  h.src_node = id;
+  h.src_endpoint = endpoint;
+  h.dst_node = req.src_node;
+  h.dst_actor = req.src_actor;
+  h.request_id = req.request_id;
+  if (result.ok()) {
+    out.env.payload = std::move(result).value();
+  } else {
+    h.error = result.status().code();
+    h.error_message = result.status().message();
+  }
+  enqueue(std::move(out));
+}
+
+std::optional<Member> NodeCore::member(NodeId node) const {
+  std::lock_guard<std::mutex> lock(members_mu);
+  auto it = members.find(node);
+  if (it == members.end()) return std::nullopt;
+  return it->second;
+}
+
+std::uint64_t NodeCore::fail_pending(NodeId node, const Status& status) {
+  std::vector<std::shared_ptr<CallState>> failed;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    if (node == 0) pending_closed_ = true;
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (node == 0 || it->second.dst_node == node) {
+        failed.push_back(std::move(it->second.state));
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& s : failed) s->complete(status);
+  return failed.size();
+}
+
+void NodeCore::sweep_pending(Clock::time_point now) {
+  std::vector<std::shared_ptr<CallState>> expired;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (it->second.state->deadline() < now) {
+        expired.push_back(std::move(it->second.state));
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& s : expired) s->complete(Status::timeout("no reply before the deadline"));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Node
+
+Result<std::unique_ptr<Node>> Node::start(NodeOptions options) {
+  auto core = std::make_unique<NodeCore>(std::move(options));
+  IST_RETURN_IF_ERROR(core->start());
+  return std::unique_ptr<Node>(new Node(std::move(core)));
+}
+
+Node::Node(std::unique_ptr<NodeCore> core) : core_(std::move(core)) {}
+Node::~Node() = default;
+
+NodeId Node::id() const { return core_->id; }
+const std::string& Node::endpoint() const { return core_->endpoint; }
+const NodeOptions& Node::options() const { return core_->options; }
+ActorContext& Node::client() { return core_->client_cell->ctx; }
+bool Node::head_lost() const { return core_->head_lost.load(); }
+
+std::vector<Member> Node::members() const {
+  std::lock_guard<std::mutex> lock(core_->members_mu);
+  std::vector<Member> out;
+  for (const auto& [id, m] : core_->members) out.push_back(m);
+  return out;
+}
+
+Status Node::wait_for_members(std::size_t alive, Deadline deadline) {
+  std::unique_lock<std::mutex> lock(core_->members_mu);
+  auto count = [&] {
+    std::size_t n = 0;
+    for (const auto& [id, m] : core_->members) n += m.state == MemberState::kAlive ? 1 : 0;
+    return n;
+  };
+  if (!core_->members_cv.wait_until(lock, deadline, [&] { return count() >= alive; })) {
+    return Status::timeout(std::to_string(count()) + " of " + std::to_string(alive) + " members alive");
+  }
+  return Status();
+}
+
+std::shared_ptr<MembershipQueue> Node::subscribe() {
+  auto q = std::make_shared<MembershipQueue>();
+  std::lock_guard<std::mutex> lock(core_->members_mu);
+  core_->subscribers.push_back(q);
+  return q;
+}
+
+std::size_t Node::actor_count() const {
+  std::lock_guard<std::mutex> lock(core_->actors_mu);
+  return core_->actors.size();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// ActorContext
+
+ActorHandle ActorContext::self() const { return ActorHandle{node_->id, node_->endpoint, self_}; }
+NodeId ActorContext::node_id() const { return node_->id; }
+
+Future<ActorHandle> ActorContext::spawn(const std::string& type_name, NodeId node, Payload ctor_args,
+                                        Deadline deadline) {
+  auto m = node_->member(node);
+  if (!m) return Future<ActorHandle>::failed(Status::not_found("unknown node " + std::to_string(node)), as_handle);
+  return Future<ActorHandle>(
+      node_->request(Kind::kSpawn, m->endpoint, node, 0, type_name, 0, std::move(ctor_args), deadline, self_),
+      as_handle);
+}
+
+Future<Payload> ActorContext::call(const ActorHandle& to, const std::string& method, Payload args,
+                                   Deadline deadline) {
+  return Future<Payload>(node_->request(Kind::kCall, to.endpoint, to.node_id, to.actor_id, method, 0,
+                                        std::move(args), deadline, self_),
+                         as_payload);
+}
+
+void ActorContext::tell(const ActorHandle& to, const std::string& method, Payload args) {
+  node_->post(Kind::kTell, to.endpoint, to.node_id, to.actor_id, method, 0, std::move(args), self_);
+}
+
+Future<Payload> ActorContext::kill(const ActorHandle& to, Deadline deadline) {
+  return Future<Payload>(
+      node_->request(Kind::kKill, to.endpoint, to.node_id, to.actor_id, "", 0, Payload(), deadline, self_),
+      as_payload);
+}
+
+void ActorContext::send(const ActorHandle& to, std::uint64_t tag, Payload payload) {
+  node_->post(Kind::kTagged, to.endpoint, to.node_id, to.actor_id, "", tag, std::move(payload), self_);
+}
+
+Result<Payload> ActorContext::receive(std::uint64_t tag, Deadline deadline) {
+  return node_->receive(cell_, tag, deadline);
+}
+
+Future<Payload> ActorContext::register_name(const std::string& name, const ActorHandle& handle,
+                                            Deadline deadline) {
+  return Future<Payload>(node_->request(Kind::kRegisterName, node_->head_endpoint(), node_->head_id(), 0, "", 0,
+                                        pack_args(name, handle), deadline, self_),
+                         as_payload);
+}
+
+Future<ActorHandle> ActorContext::lookup_name(const std::string& name, Deadline deadline) {
+  return Future<ActorHandle>(node_->request(Kind::kLookupName, node_->head_endpoint(), node_->head_id(), 0, "",
+                                            0, pack_args(name), deadline, self_),
+                             as_handle);
+}
+
+}  // namespace ist::rt

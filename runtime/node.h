@@ -1,0 +1,74 @@
+// Node: one process's membership in a cluster. A node owns one ROUTER socket (inbound), an I/O thread
+// (the only thread that touches ZeroMQ sockets), and the actors spawned on it.
+//   head:   holds the member table, named actors, watches heartbeats, announces joined/left/dead.
+//   worker: joins a head by address, heartbeats, hosts actors.
+//   client: like a worker (a driver is a node too); the role only labels it.
+// Every node, head included, is a member and can host actors; Node::client() is the non-actor caller.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "runtime/actor.h"
+#include "runtime/handle.h"
+#include "runtime/membership.h"
+#include "runtime/types.h"
+
+namespace ist::rt {
+
+class NodeCore;
+
+enum class NodeRole { kHead, kWorker, kClient };
+
+struct NodeOptions {
+  NodeRole role = NodeRole::kWorker;
+  std::string name;                          // for logs, e.g. "worker-2"
+  std::string bind = "tcp://127.0.0.1:*";    // '*' port: the OS chooses; endpoint() tells which
+  std::string head_endpoint;                 // REQUIRES: set unless role == kHead
+  std::chrono::milliseconds heartbeat_interval{100};
+  std::chrono::milliseconds death_deadline{1000};   // head declares a silent node dead after this
+  std::chrono::milliseconds head_lost_after{5000};  // a node gives up on a silent head after this
+  std::chrono::milliseconds join_timeout{10000};
+  std::size_t max_message_bytes = std::size_t{1} << 30;  // larger inbound messages are rejected
+};
+
+class Node {
+ public:
+  // Binds, starts the I/O thread and (unless head) joins the head, waiting up to join_timeout.
+  // Errors: kInvalidArgument (options), kIoError (bind), kTimeout (no join reply), or the head's refusal.
+  static Result<std::unique_ptr<Node>> start(NodeOptions options);
+  // Tells the head it leaves, stops the I/O thread, fails pending requests with kCancelled, stops every
+  // actor and joins their threads (waits for running handlers to return).
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  NodeId id() const;
+  const std::string& endpoint() const;  // the bound ROUTER endpoint, e.g. tcp://127.0.0.1:40123
+  const NodeOptions& options() const;
+
+  // The calling context of non-actor code (actor id 0): spawn, call, tell, send, receive, names.
+  ActorContext& client();
+
+  // The member table as this node knows it (a snapshot). @threadsafe
+  std::vector<Member> members() const;
+  // Waits until at least `alive` members are alive. Errors: kTimeout. @threadsafe
+  Status wait_for_members(std::size_t alive, Deadline deadline);
+  // A queue that receives every membership event from now on. @threadsafe
+  std::shared_ptr<MembershipQueue> subscribe();
+  // True once the head has been silent for head_lost_after, or declared this node dead: the node
+  // should exit (run_node_main does). @threadsafe
+  bool head_lost() const;
+  // Number of live actors hosted here. @threadsafe
+  std::size_t actor_count() const;
+
+ private:
+  explicit Node(std::unique_ptr<NodeCore> core);
+  std::unique_ptr<NodeCore> core_;
+};
+
+}  // namespace ist::rt

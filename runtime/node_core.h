@@ -1,0 +1,144 @@
+// Internal: the implementation behind Node and ActorContext. Not part of the public API.
+// Threads: the I/O thread runs io_loop() and everything named on_* / head_* / *_io; actor threads run
+// actor_main(); any thread may call the @threadsafe members (enqueue, request, ...).
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "runtime/actor_cell.h"
+#include "runtime/envelope.h"
+#include "runtime/future.h"
+#include "runtime/head_registry.h"
+#include "runtime/membership.h"
+#include "runtime/node.h"
+
+namespace ist::rt {
+
+struct Outbound {
+  std::string endpoint;  // destination node's ROUTER endpoint; our own endpoint means local delivery
+  Envelope env;
+};
+
+class NodeCore {
+ public:
+  explicit NodeCore(NodeOptions options);
+  ~NodeCore();
+
+  Status start();  // bind, start the I/O thread, join the head
+  void stop();     // idempotent
+
+  // --- @threadsafe ---
+  void enqueue(Outbound out);
+  // Registers a pending request (unless the node stops or dst_node is known dead) and sends it.
+  std::shared_ptr<CallState> request(Kind kind, const std::string& endpoint, NodeId dst_node,
+                                     ActorId dst_actor, std::string method, std::uint64_t tag,
+                                     Payload payload, Deadline deadline, ActorId src_actor);
+  // Sends a one-way message (tell, tagged).
+  void post(Kind kind, const std::string& endpoint, NodeId dst_node, ActorId dst_actor, std::string method,
+            std::uint64_t tag, Payload payload, ActorId src_actor);
+  void reply_to(const Header& req, Result<Payload> result);
+  std::optional<Member> member(NodeId id) const;
+  const std::string& head_endpoint() const { return head_endpoint_; }
+  NodeId head_id() const { return head_id_.load(); }
+
+  const NodeOptions options;
+  const NodeId id;
+  std::string endpoint;  // set by start(), then constant
+
+  // Members (shared with Node).
+  mutable std::mutex members_mu;
+  std::condition_variable members_cv;
+  std::unordered_map<NodeId, Member> members;                   // GUARDED_BY(members_mu)
+  std::vector<std::weak_ptr<MembershipQueue>> subscribers;     // GUARDED_BY(members_mu)
+  std::atomic<bool> head_lost{false};
+
+  mutable std::mutex actors_mu;
+  std::unordered_map<ActorId, std::shared_ptr<ActorCell>> actors;  // GUARDED_BY(actors_mu)
+  std::vector<std::shared_ptr<ActorCell>> graveyard;  // killed, thread not joined; GUARDED_BY(actors_mu)
+  ActorId next_actor_id = 1;                          // GUARDED_BY(actors_mu)
+  std::shared_ptr<ActorCell> client_cell;             // id 0
+
+ private:
+  struct Pending {
+    std::shared_ptr<CallState> state;
+    NodeId dst_node;
+    Kind kind;
+  };
+
+  // I/O thread.
+  void io_loop();
+  void drain_outbound();
+  void send_io(Outbound& out);
+  zmq::socket_t* dealer_io(const std::string& endpoint);  // null if the endpoint is unusable
+  void drop_dealer_io(const std::string& endpoint);
+  void receive_io();
+  void on_frames(std::vector<zmq::message_t>& frames);
+  void on_envelope(Envelope env);
+  void on_reply(Envelope& env);
+  void on_membership(const MembershipEvent& e);
+  void apply_membership(const MembershipEvent& e);
+  void timers_io();
+  void sweep_pending(Clock::time_point now);
+
+  // Head side (I/O thread).
+  void head_on_join(Envelope& env);
+  void head_on_heartbeat(Envelope& env);
+  void head_on_leave(Envelope& env);
+  void head_on_names(Envelope& env);
+  void head_announce(const MembershipEvent& e);
+  void head_check_deadlines(Clock::time_point now);
+
+  // Actors (actor_cell.cc).
+ public:
+  void spawn_io(Envelope& env);
+  void deliver_io(Envelope& env);
+  void deliver_tagged(Envelope& env);
+  void kill_io(Envelope& env);
+  void actor_main(ActorCell* cell);
+  void reap_actors(bool all);
+  void stop_actors();
+  Result<Payload> receive(ActorCell* cell, std::uint64_t tag, Deadline deadline);
+
+ private:
+  std::uint64_t fail_pending(NodeId node, const Status& status);  // node 0: all
+
+  std::string head_endpoint_;
+  std::atomic<NodeId> head_id_{0};
+
+  zmq::context_t zctx_;
+  zmq::socket_t router_;
+  std::unordered_map<std::string, zmq::socket_t> dealers_;  // I/O thread only
+  int wake_fd_ = -1;                                       // eventfd: outbound work is queued
+
+  std::mutex out_mu_;
+  std::vector<Outbound> out_;  // GUARDED_BY(out_mu_)
+
+  std::mutex pending_mu_;
+  std::unordered_map<std::uint64_t, Pending> pending_;  // GUARDED_BY(pending_mu_)
+  bool pending_closed_ = false;                         // GUARDED_BY(pending_mu_)
+  std::atomic<std::uint64_t> next_request_id_{1};
+
+  HeadRegistry head_;  // head only; I/O thread only
+  Clock::time_point next_heartbeat_{};
+  Clock::time_point last_head_contact_{};
+  Clock::time_point next_sweep_{};
+
+  std::atomic<bool> stopping_{false};
+  std::thread io_thread_;
+  bool stopped_ = false;
+};
+
+NodeId fresh_node_id();
+
+}  // namespace ist::rt

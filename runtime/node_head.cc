@@ -1,0 +1,94 @@
+// The head's side of the protocol: joins, heartbeats, leaves, death by silence, named actors.
+// Runs on the head's I/O thread only.
+#include "runtime/log.h"
+#include "runtime/node_core.h"
+
+namespace ist::rt {
+
+void NodeCore::head_on_join(Envelope& env) {
+  auto m = unpack_one<Member>(env.payload);
+  if (!m.ok()) {
+    reply_to(env.header, m.status());
+    return;
+  }
+  Member member = std::move(m).value();
+  member.id = env.header.src_node;
+  member.endpoint = env.header.src_endpoint;
+  member.is_head = false;
+  if (!head_.join(member, Clock::now())) {
+    reply_to(env.header, Status::node_dead("node id " + std::to_string(member.id) +
+                                           " was declared dead; restart with a fresh identity"));
+    return;
+  }
+  log(LogLevel::kInfo, "node ", member.id, " (", member.name, ") joined from ", member.endpoint);
+  reply_to(env.header, pack_args(head_.alive()));
+  head_announce(MembershipEvent{MembershipChange::kJoined, member});
+}
+
+void NodeCore::head_on_heartbeat(Envelope& env) {
+  Outbound out{env.header.src_endpoint, Envelope{}};
+  Header& h = out.env.header;
+  h.kind = Kind::kHeartbeatAck;
+  h.src_node = id;
+  h.src_endpoint = endpoint;
+  h.dst_node = env.header.src_node;
+  if (!head_.heartbeat(env.header.src_node, Clock::now())) {
+    h.error = ErrorCode::kNodeDead;
+    h.error_message = "node " + std::to_string(env.header.src_node) + " is not an alive member";
+  }
+  if (!out.endpoint.empty()) enqueue(std::move(out));
+}
+
+void NodeCore::head_on_leave(Envelope& env) {
+  if (auto m = head_.remove(env.header.src_node, MemberState::kLeft)) {
+    log(LogLevel::kInfo, "node ", m->id, " (", m->name, ") left");
+    head_announce(MembershipEvent{MembershipChange::kLeft, *m});
+  }
+}
+
+void NodeCore::head_check_deadlines(Clock::time_point now) {
+  for (NodeId dead : head_.overdue(now, options.death_deadline, id)) {
+    if (auto m = head_.remove(dead, MemberState::kDead)) {
+      log(LogLevel::kWarn, "node ", m->id, " (", m->name, ") missed its heartbeat deadline: dead");
+      head_announce(MembershipEvent{MembershipChange::kDead, *m});
+    }
+  }
+}
+
+void NodeCore::head_announce(const MembershipEvent& e) {
+  Payload p = pack_args(e);
+  for (const Member& m : head_.alive()) {
+    if (m.id != id) post(Kind::kMembership, m.endpoint, m.id, 0, "", 0, p, 0);
+  }
+  apply_membership(e);
+}
+
+void NodeCore::head_on_names(Envelope& env) {
+  if (env.header.kind == Kind::kRegisterName) {
+    auto args = unpack_args<std::string, ActorHandle>(env.payload);
+    if (!args.ok()) {
+      reply_to(env.header, args.status());
+      return;
+    }
+    auto& [name, handle] = *args;
+    if (!head_.register_name(name, handle)) {
+      reply_to(env.header, Status::invalid_argument("name '" + name + "' is taken"));
+      return;
+    }
+    reply_to(env.header, Payload());
+    return;
+  }
+  auto name = unpack_one<std::string>(env.payload);
+  if (!name.ok()) {
+    reply_to(env.header, name.status());
+    return;
+  }
+  auto handle = head_.lookup(*name);
+  if (!handle) {
+    reply_to(env.header, Status::not_found("no actor named '" + *name + "'"));
+    return;
+  }
+  reply_to(env.header, pack_args(*handle));
+}
+
+}  // namespace ist::rt

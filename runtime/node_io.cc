@@ -1,0 +1,273 @@
+// The node's I/O thread: the only code that touches ZeroMQ sockets. It moves outbound work from the
+// queue to DEALER sockets (one per peer endpoint), reads the ROUTER, validates and dispatches inbound
+// messages, sends heartbeats and, on the head, runs membership.
+#include <unistd.h>
+
+#include <algorithm>
+#include <iterator>
+
+#include <zmq_addon.hpp>
+
+#include "runtime/log.h"
+#include "runtime/node_core.h"
+
+namespace ist::rt {
+
+namespace {
+
+constexpr int kMaxInboundBatch = 256;  // then look at the outbound queue and timers again
+
+bool expects_reply(Kind k) {
+  return k == Kind::kCall || k == Kind::kSpawn || k == Kind::kKill || k == Kind::kJoin ||
+         k == Kind::kRegisterName || k == Kind::kLookupName;
+}
+
+}  // namespace
+
+void NodeCore::io_loop() {
+  zmq::pollitem_t items[2] = {{router_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+  const auto tick = std::max<Clock::duration>(options.heartbeat_interval / 2, std::chrono::milliseconds(1));
+  next_sweep_ = Clock::now();
+  while (!stopping_.load()) {
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep_ - Clock::now());
+    try {
+      zmq::poll(items, 2, std::max(wait, std::chrono::milliseconds(0)));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) log(LogLevel::kError, "poll: ", e.what());
+    }
+    if (items[1].revents & ZMQ_POLLIN) {
+      std::uint64_t n;
+      [[maybe_unused]] auto r = ::read(wake_fd_, &n, sizeof n);
+    }
+    drain_outbound();
+    if (items[0].revents & ZMQ_POLLIN) receive_io();
+    drain_outbound();
+    const auto now = Clock::now();
+    if (now >= next_sweep_) {
+      timers_io();
+      next_sweep_ = now + tick;
+    }
+  }
+  drain_outbound();  // e.g. the leave message
+  for (auto& [ep, s] : dealers_) s.close();  // linger lets queued messages out (see dealer_io)
+  dealers_.clear();
+  router_.close();
+}
+
+void NodeCore::drain_outbound() {
+  // Local deliveries may enqueue more (e.g. a reply from the head to itself): loop until empty.
+  for (int round = 0; round < 64; ++round) {
+    std::vector<Outbound> batch;
+    {
+      std::lock_guard<std::mutex> lock(out_mu_);
+      batch.swap(out_);
+    }
+    if (batch.empty()) return;
+    for (Outbound& out : batch) send_io(out);
+  }
+}
+
+zmq::socket_t* NodeCore::dealer_io(const std::string& to) {
+  auto it = dealers_.find(to);
+  if (it != dealers_.end()) return &it->second;
+  try {
+    zmq::socket_t s(zctx_, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::sndhwm, 0);  // never block the I/O thread; dead peers are dropped on membership
+    s.set(zmq::sockopt::linger, 200);
+    s.connect(to);
+    return &dealers_.emplace(to, std::move(s)).first->second;
+  } catch (const zmq::error_t& e) {
+    log(LogLevel::kError, "cannot connect to '", to, "': ", e.what());
+    return nullptr;
+  }
+}
+
+void NodeCore::drop_dealer_io(const std::string& to) {
+  auto it = dealers_.find(to);
+  if (it == dealers_.end()) return;
+  it->second.set(zmq::sockopt::linger, 0);
+  dealers_.erase(it);
+}
+
+void NodeCore::send_io(Outbound& out) {
+  if (out.endpoint == endpoint) {  // same node: no socket, no copy
+    on_envelope(std::move(out.env));
+    return;
+  }
+  zmq::socket_t* s = dealer_io(out.endpoint);
+  bool sent = false;
+  if (s != nullptr) {
+    try {
+      auto frames = encode_envelope(out.env);
+      sent = zmq::send_multipart(*s, frames, zmq::send_flags::dontwait).has_value();
+    } catch (const zmq::error_t& e) {
+      log(LogLevel::kError, "send to ", out.endpoint, ": ", e.what());
+    }
+  }
+  if (!sent) {
+    Status s_err = Status::io_error("could not send " + std::string(kind_name(out.env.header.kind)) + " to " +
+                                    out.endpoint);
+    log(LogLevel::kError, s_err.to_string());
+    if (out.env.header.request_id != 0 && out.env.header.kind != Kind::kReply) {
+      Envelope fake;
+      fake.header.kind = Kind::kReply;
+      fake.header.request_id = out.env.header.request_id;
+      fake.header.error = s_err.code();
+      fake.header.error_message = s_err.message();
+      on_reply(fake);
+    }
+  }
+}
+
+void NodeCore::receive_io() {
+  for (int i = 0; i < kMaxInboundBatch; ++i) {
+    std::vector<zmq::message_t> frames;
+    try {
+      auto n = zmq::recv_multipart(router_, std::back_inserter(frames), zmq::recv_flags::dontwait);
+      if (!n) return;
+    } catch (const zmq::error_t& e) {
+      log(LogLevel::kError, "receive: ", e.what());
+      return;
+    }
+    if (frames.empty()) continue;
+    frames.erase(frames.begin());  // the ROUTER's routing id: replies go by src_endpoint instead
+    on_frames(frames);
+  }
+}
+
+void NodeCore::on_frames(std::vector<zmq::message_t>& frames) {
+  Decoded d = decode_envelope(frames, options.max_message_bytes);
+  if (!d.status.ok()) {
+    log(LogLevel::kError, "rejected inbound message: ", d.status.to_string());
+    if (d.header && expects_reply(d.header->kind)) reply_to(*d.header, d.status);
+    return;
+  }
+  Envelope env{std::move(*d.header), std::move(d.payload)};
+  if (env.header.dst_node != 0 && env.header.dst_node != id) {
+    Status s = Status::node_dead("node " + std::to_string(env.header.dst_node) + " is gone; " + endpoint +
+                                 " is now node " + std::to_string(id));
+    log(LogLevel::kWarn, "message for another node: ", s.message());
+    if (expects_reply(env.header.kind)) reply_to(env.header, s);
+    return;
+  }
+  on_envelope(std::move(env));
+}
+
+void NodeCore::on_envelope(Envelope env) {
+  const Kind k = env.header.kind;
+  switch (k) {
+    case Kind::kCall:
+    case Kind::kTell: deliver_io(env); return;
+    case Kind::kSpawn: spawn_io(env); return;
+    case Kind::kKill: kill_io(env); return;
+    case Kind::kTagged: deliver_tagged(env); return;
+    case Kind::kReply: on_reply(env); return;
+    case Kind::kHeartbeatAck:
+      last_head_contact_ = Clock::now();
+      if (env.header.error == ErrorCode::kNodeDead && !head_lost.exchange(true)) {
+        log(LogLevel::kError, "the head declared this node dead: ", env.header.error_message);
+      }
+      return;
+    case Kind::kMembership: {
+      auto e = unpack_one<MembershipEvent>(env.payload);
+      if (!e.ok()) {
+        log(LogLevel::kError, "bad membership event: ", e.status().to_string());
+        return;
+      }
+      apply_membership(*e);
+      return;
+    }
+    case Kind::kJoin:
+    case Kind::kHeartbeat:
+    case Kind::kLeave:
+    case Kind::kRegisterName:
+    case Kind::kLookupName:
+      if (options.role != NodeRole::kHead) {
+        log(LogLevel::kError, kind_name(k), " sent to a node that is not the head");
+        if (expects_reply(k)) reply_to(env.header, Status::invalid_argument("this node is not the head"));
+        return;
+      }
+      if (k == Kind::kJoin) head_on_join(env);
+      if (k == Kind::kHeartbeat) head_on_heartbeat(env);
+      if (k == Kind::kLeave) head_on_leave(env);
+      if (k == Kind::kRegisterName || k == Kind::kLookupName) head_on_names(env);
+      return;
+  }
+}
+
+void NodeCore::on_reply(Envelope& env) {
+  Pending p{};
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    auto it = pending_.find(env.header.request_id);
+    if (it == pending_.end()) return;  // timed out, or failed already (e.g. node declared dead)
+    p = std::move(it->second);
+    pending_.erase(it);
+  }
+  Status s = env.header.status();
+  if (p.kind == Kind::kJoin && s.ok()) {
+    last_head_contact_ = Clock::now();
+    head_id_ = env.header.src_node;
+    auto list = unpack_one<std::vector<Member>>(env.payload);
+    if (!list.ok()) {
+      p.state->complete(list.status());
+      return;
+    }
+    std::lock_guard<std::mutex> lock(members_mu);
+    for (const Member& m : *list) members.emplace(m.id, m);  // events seen first win
+    members_cv.notify_all();
+  }
+  if (s.ok()) {
+    p.state->complete(std::move(env.payload));
+  } else {
+    p.state->complete(std::move(s));
+  }
+}
+
+void NodeCore::apply_membership(const MembershipEvent& e) {
+  std::vector<std::shared_ptr<MembershipQueue>> subs;
+  {
+    std::lock_guard<std::mutex> lock(members_mu);
+    Member m = e.member;
+    m.state = e.change == MembershipChange::kJoined ? MemberState::kAlive
+              : e.change == MembershipChange::kLeft ? MemberState::kLeft
+                                                    : MemberState::kDead;
+    members[m.id] = m;
+    members_cv.notify_all();
+    for (auto it = subscribers.begin(); it != subscribers.end();) {
+      if (auto q = it->lock()) {
+        subs.push_back(std::move(q));
+        ++it;
+      } else {
+        it = subscribers.erase(it);
+      }
+    }
+  }
+  for (auto& q : subs) q->push(e);
+  if (e.change != MembershipChange::kJoined && e.member.id != id) {
+    const auto n = fail_pending(e.member.id, Status::node_dead("node " + std::to_string(e.member.id) + " (" +
+                                                               e.member.name + ") " +
+                                                               (e.change == MembershipChange::kLeft ? "left" : "died")));
+    if (n > 0) log(LogLevel::kInfo, "failed ", n, " pending request(s) to node ", e.member.id);
+    drop_dealer_io(e.member.endpoint);
+  }
+}
+
+void NodeCore::timers_io() {
+  const auto now = Clock::now();
+  if (options.role == NodeRole::kHead) {
+    head_check_deadlines(now);
+  } else {
+    if (now >= next_heartbeat_) {
+      post(Kind::kHeartbeat, head_endpoint_, head_id_, 0, "", 0, Payload(), 0);
+      next_heartbeat_ = now + options.heartbeat_interval;
+    }
+    if (now - last_head_contact_ > options.head_lost_after && !head_lost.exchange(true)) {
+      log(LogLevel::kError, "head at ", head_endpoint_, " silent for ", options.head_lost_after.count(), " ms");
+    }
+  }
+  sweep_pending(now);
+  reap_actors(false);
+}
+
+}  // namespace ist::rt

@@ -1,0 +1,87 @@
+#include "runtime/node_main.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <ctime>
+#include <string>
+
+#include "runtime/log.h"
+
+namespace ist::rt {
+
+namespace {
+
+Result<long> parse_number(const std::string& flag, const std::string& v) {
+  try {
+    std::size_t used = 0;
+    long n = std::stol(v, &used);
+    if (used != v.size() || n <= 0) throw std::invalid_argument(v);
+    return n;
+  } catch (const std::exception&) {
+    return Status::invalid_argument(flag + " needs a positive number, got '" + v + "'");
+  }
+}
+
+}  // namespace
+
+Result<NodeOptions> parse_node_args(int argc, char** argv) {
+  NodeOptions o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) return Status::invalid_argument(flag + " needs a value");
+    const std::string v = argv[++i];
+    if (flag == "--head") {
+      o.head_endpoint = v;
+    } else if (flag == "--bind") {
+      o.bind = v;
+    } else if (flag == "--name") {
+      o.name = v;
+    } else if (flag == "--role") {
+      if (v == "head") o.role = NodeRole::kHead;
+      else if (v == "worker") o.role = NodeRole::kWorker;
+      else if (v == "client") o.role = NodeRole::kClient;
+      else return Status::invalid_argument("--role must be head, worker or client");
+    } else if (flag == "--heartbeat-ms" || flag == "--deadline-ms" || flag == "--head-lost-ms" ||
+               flag == "--max-message-bytes") {
+      IST_ASSIGN_OR_RETURN(long n, parse_number(flag, v));
+      if (flag == "--heartbeat-ms") o.heartbeat_interval = std::chrono::milliseconds(n);
+      if (flag == "--deadline-ms") o.death_deadline = std::chrono::milliseconds(n);
+      if (flag == "--head-lost-ms") o.head_lost_after = std::chrono::milliseconds(n);
+      if (flag == "--max-message-bytes") o.max_message_bytes = static_cast<std::size_t>(n);
+    } else {
+      return Status::invalid_argument("unknown flag " + flag);
+    }
+  }
+  if (o.role != NodeRole::kHead && o.head_endpoint.empty()) {
+    return Status::invalid_argument("--head ENDPOINT is required for a worker or client node");
+  }
+  return o;
+}
+
+int run_node_main(NodeOptions options) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // inherited by every thread the node starts
+
+  auto node = Node::start(options);
+  if (!node.ok()) {
+    std::fprintf(stderr, "node failed to start: %s\n", node.status().to_string().c_str());
+    return 2;
+  }
+  log(LogLevel::kInfo, "node ", (*node)->id(), " serving at ", (*node)->endpoint());
+  const timespec tick{0, 100 * 1000 * 1000};
+  for (;;) {
+    const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig == SIGTERM || sig == SIGINT) break;
+    if ((*node)->head_lost()) {
+      std::fprintf(stderr, "node %llu: head lost, exiting\n", static_cast<unsigned long long>((*node)->id()));
+      return 3;  // the node's destructor still runs: it leaves and joins its threads
+    }
+  }
+  return 0;
+}
+
+}  // namespace ist::rt

@@ -1,0 +1,26 @@
+// run_node_main: the whole life of a worker node process, for any program that registered its actor
+// types first. Joins the head, serves until SIGTERM/SIGINT or until the head is lost, then leaves.
+//   int main(int argc, char** argv) {
+//     register_my_actor_types();
+//     auto opts = ist::rt::parse_node_args(argc, argv);
+//     if (!opts.ok()) { fprintf(stderr, "%s\n", opts.status().to_string().c_str()); return 2; }
+//     return ist::rt::run_node_main(*opts);
+//   }
+#pragma once
+
+#include "base/status.h"
+#include "runtime/node.h"
+
+namespace ist::rt {
+
+// Flags: --head ENDPOINT (required unless --role head), --role head|worker|client, --bind ENDPOINT,
+// --name NAME, --heartbeat-ms N, --deadline-ms N, --head-lost-ms N, --max-message-bytes N.
+// Errors: kInvalidArgument naming the bad flag.
+Result<NodeOptions> parse_node_args(int argc, char** argv);
+
+// Exit codes: 0 after a signal-requested stop, 2 when the node cannot start, 3 when the head was lost.
+// REQUIRES: called from main's thread before any other thread exists (it blocks SIGTERM/SIGINT in
+// every thread it creates and waits for them synchronously).
+int run_node_main(NodeOptions options);
+
+}  // namespace ist::rt
