@@ -1,0 +1,147 @@
+// Multi-process: worker node processes started by LocalCluster (runtime_test_node), on loopback.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <future>
+
+#include "runtime/launcher.h"
+#include "runtime/node.h"
+#include "tests/runtime/test_actors.h"
+
+namespace ist::rt {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Cluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::register_test_actors();
+    NodeOptions o;
+    o.role = NodeRole::kHead;
+    o.name = "head";
+    o.heartbeat_interval = 50ms;
+    o.death_deadline = 500ms;
+    auto h = Node::start(o);
+    ASSERT_TRUE(h.ok()) << h.status().to_string();
+    head = std::move(h).value();
+    cluster = std::make_unique<LocalCluster>(
+        RT_TEST_NODE, std::vector<std::string>{"--head", head->endpoint(), "--heartbeat-ms", "50", "--deadline-ms",
+                                               "500", "--head-lost-ms", "2000"});
+  }
+  void TearDown() override { cluster.reset(); }
+
+  std::vector<Member> workers() {
+    std::vector<Member> out;
+    for (const Member& m : head->members()) {
+      if (!m.is_head && m.state == MemberState::kAlive) out.push_back(m);
+    }
+    return out;
+  }
+
+  ActorHandle spawn(const std::string& type, NodeId on) {
+    auto h = head->client().spawn(type, on, Payload(), deadline_in(5s)).get();
+    EXPECT_TRUE(h.ok()) << h.status().to_string();
+    return h.ok() ? *h : ActorHandle{};
+  }
+
+  std::unique_ptr<Node> head;
+  std::unique_ptr<LocalCluster> cluster;
+};
+
+TEST_F(Cluster, SpawnsOnARemoteWorkerProcessAndCallsIt) {
+  ASSERT_TRUE(cluster->start_and_wait(1, *head, deadline_in(10s)).ok());
+  ActorHandle a = spawn("Echo", workers().at(0).id);
+  auto pid = head->client().call(a, "pid", Payload(), deadline_in(5s)).get();
+  ASSERT_TRUE(pid.ok()) << pid.status().to_string();
+  EXPECT_EQ(*unpack_one<long>(*pid), cluster->pids().at(0));
+}
+
+TEST_F(Cluster, ActorsOnDifferentWorkersCallEachOtherAndExchangeTaggedMessages) {
+  ASSERT_TRUE(cluster->start_and_wait(2, *head, deadline_in(10s)).ok());
+  auto w = workers();
+  ASSERT_EQ(w.size(), 2u);
+  ActorHandle p1 = spawn("Peer", w[0].id);
+  ActorHandle p2 = spawn("Peer", w[1].id);
+  ActorHandle e2 = spawn("Echo", w[1].id);
+
+  auto direct = head->client().call(p1, "call_peer", pack_args(e2, 41L), deadline_in(5s)).get();
+  ASSERT_TRUE(direct.ok()) << direct.status().to_string();
+  EXPECT_EQ(*unpack_one<long>(*direct), 41);
+
+  Blob big = Blob::make(3 << 20, [](std::span<std::byte> s) { std::fill(s.begin(), s.end(), std::byte{5}); });
+  auto f1 = head->client().call(p1, "exchange", pack_args(p2, std::uint64_t{1}, 100L).with_blob(big), deadline_in(10s));
+  auto f2 = head->client().call(p2, "exchange", pack_args(p1, std::uint64_t{1}, 200L), deadline_in(10s));
+  auto r1 = f1.get();
+  auto r2 = f2.get();
+  ASSERT_TRUE(r1.ok()) << r1.status().to_string();
+  ASSERT_TRUE(r2.ok()) << r2.status().to_string();
+  EXPECT_EQ(*unpack_one<long>(*r1), 200);
+  EXPECT_EQ(*unpack_one<long>(*r2), 100);
+  ASSERT_EQ(r2->blobs.size(), 1u);
+  EXPECT_EQ(r2->blobs[0].size(), big.size());
+  EXPECT_EQ(r2->blobs[0].data()[12345], std::byte{5});
+}
+
+TEST_F(Cluster, KilledWorkerFailsPendingCallsWithinDeadlineAndIsAnnouncedDead) {
+  ASSERT_TRUE(cluster->start_and_wait(1, *head, deadline_in(10s)).ok());
+  auto events = head->subscribe();
+  const Member victim = workers().at(0);
+  ActorHandle a = spawn("Echo", victim.id);
+  auto pending = head->client().call(a, "sleep", pack_args(30000), deadline_in(20s));
+  const auto start = Clock::now();
+  ASSERT_TRUE(cluster->signal_worker(0, SIGKILL).ok());
+  auto r = pending.get();
+  EXPECT_EQ(r.status().code(), ErrorCode::kNodeDead) << r.status().to_string();
+  EXPECT_LT(Clock::now() - start, 2s);  // death deadline 500 ms plus detection slack
+  auto e = events->next(deadline_in(2s));
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  EXPECT_EQ(e->change, MembershipChange::kDead);
+  EXPECT_EQ(e->member.id, victim.id);
+}
+
+TEST_F(Cluster, WorkerJoiningMidRunIsSeenBySubscribers) {
+  ASSERT_TRUE(cluster->start_and_wait(1, *head, deadline_in(10s)).ok());
+  auto events = head->subscribe();
+  ASSERT_TRUE(cluster->start_worker({"--name", "late"}).ok());
+  auto e = events->next(deadline_in(10s));
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  EXPECT_EQ(e->change, MembershipChange::kJoined);
+  EXPECT_EQ(e->member.name, "late");
+  ActorHandle a = spawn("Echo", e->member.id);
+  EXPECT_TRUE(head->client().call(a, "add", pack_args(1L), deadline_in(5s)).get().ok());
+}
+
+TEST_F(Cluster, StopEndsEveryWorkerProcessAndAnnouncesThemLeft) {
+  ASSERT_TRUE(cluster->start_and_wait(2, *head, deadline_in(10s)).ok());
+  auto events = head->subscribe();
+  const auto pids = cluster->pids();
+  cluster->stop();
+  for (pid_t p : pids) EXPECT_FALSE(cluster->running(p));
+  for (pid_t p : pids) EXPECT_NE(::kill(p, 0), 0) << "pid " << p << " still exists";
+  for (int i = 0; i < 2; ++i) {
+    auto e = events->next(deadline_in(2s));
+    ASSERT_TRUE(e.ok()) << e.status().to_string();
+    EXPECT_EQ(e->change, MembershipChange::kLeft);
+  }
+}
+
+TEST_F(Cluster, WorkerExitsByItselfWhenTheHeadIsGone) {
+  ASSERT_TRUE(cluster->start_and_wait(1, *head, deadline_in(10s)).ok());
+  const pid_t pid = cluster->pids().at(0);
+  head.reset();
+  auto exited = std::async(std::launch::async, [pid] {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
+  });
+  ASSERT_EQ(exited.wait_for(10s), std::future_status::ready);
+  const int status = exited.get();
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+}
+
+}  // namespace
+}  // namespace ist::rt

@@ -1,0 +1,158 @@
+// Bad input on the wire, sent from raw ZeroMQ sockets: each is rejected (with an error reply where the
+// header names a return address), and the node keeps serving other traffic.
+#include <gtest/gtest.h>
+
+#include <zmq_addon.hpp>
+
+#include "runtime/envelope.h"
+#include "runtime/node.h"
+#include "tests/runtime/test_actors.h"
+
+namespace ist::rt {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A fake peer: a DEALER that talks to the node, and a ROUTER where the node's replies arrive.
+class MalformedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::register_test_actors();
+    NodeOptions o;
+    o.role = NodeRole::kHead;
+    o.max_message_bytes = 64 * 1024;
+    auto n = Node::start(o);
+    ASSERT_TRUE(n.ok());
+    node = std::move(n).value();
+    auto a = node->client().spawn("Echo", node->id(), Payload(), deadline_in(2s)).get();
+    ASSERT_TRUE(a.ok());
+    echo = *a;
+    inbox.set(zmq::sockopt::linger, 0);
+    inbox.bind("tcp://127.0.0.1:*");
+    inbox_endpoint = inbox.get(zmq::sockopt::last_endpoint);
+    out.set(zmq::sockopt::linger, 0);
+    out.connect(node->endpoint());
+  }
+
+  Header call_header(const std::string& method) {
+    Header h;
+    h.kind = Kind::kCall;
+    h.src_node = 777;
+    h.src_endpoint = inbox_endpoint;
+    h.dst_node = node->id();
+    h.dst_actor = echo.actor_id;
+    h.method = method;
+    h.request_id = 1;
+    return h;
+  }
+
+  void send_raw(std::vector<std::string> frames) {
+    std::vector<zmq::message_t> msgs;
+    for (auto& f : frames) msgs.emplace_back(f.data(), f.size());
+    ASSERT_TRUE(zmq::send_multipart(out, msgs));
+  }
+
+  // The next reply the node sends to our inbox, or nullopt after 2 s.
+  std::optional<Header> next_reply() {
+    zmq::pollitem_t item{inbox.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, 2000ms) <= 0) return std::nullopt;
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(inbox, std::back_inserter(frames))) return std::nullopt;
+    if (frames.size() < 2) return std::nullopt;
+    auto h = decode_header(frames[1].data(), frames[1].size());
+    if (!h.ok()) return std::nullopt;
+    return *h;
+  }
+
+  // The node still answers a well-formed call promptly.
+  void expect_node_still_serves() {
+    auto r = node->client().call(echo, "add", pack_args(1L), deadline_in(2s)).get();
+    EXPECT_TRUE(r.ok()) << r.status().to_string();
+  }
+
+  std::unique_ptr<Node> node;
+  ActorHandle echo;
+  zmq::context_t zctx{1};
+  zmq::socket_t inbox{zctx, zmq::socket_type::router};
+  zmq::socket_t out{zctx, zmq::socket_type::dealer};
+  std::string inbox_endpoint;
+};
+
+TEST_F(MalformedTest, GarbageBytesAreDroppedAndTrafficContinues) {
+  send_raw({"\xff\xfe garbage", "more garbage", "and more"});
+  send_raw({""});
+  send_raw({std::string("\xdd\xff\xff\xff\xff", 5), ""});
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, TruncatedMessageGetsADecodeFailureReply) {
+  send_raw({encode_header(call_header("echo"))});  // header without its args frame
+  auto h = next_reply();
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->kind, Kind::kReply);
+  EXPECT_EQ(h->error, ErrorCode::kDecodeFailure);
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, TruncatedHeaderIsDroppedAndTrafficContinues) {
+  std::string header = encode_header(call_header("echo"));
+  send_raw({header.substr(0, header.size() - 3), ""});
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, WrongProtocolVersionGetsAProtocolMismatchReply) {
+  Header h = call_header("echo");
+  h.version = 99;
+  send_raw({encode_header(h), ""});
+  auto r = next_reply();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error, ErrorCode::kProtocolMismatch);
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, OversizedMessageGetsATooLargeReply) {
+  send_raw({encode_header(call_header("echo")), "", std::string(100 * 1024, 'x')});
+  auto r = next_reply();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error, ErrorCode::kTooLarge);
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, UnknownActorGetsANotFoundReply) {
+  Header h = call_header("echo");
+  h.dst_actor = 424242;
+  send_raw({encode_header(h), ""});
+  auto r = next_reply();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error, ErrorCode::kNotFound);
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, UnknownMethodGetsAnUnknownMethodReply) {
+  send_raw({encode_header(call_header("nope")), ""});
+  auto r = next_reply();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error, ErrorCode::kUnknownMethod);
+  EXPECT_EQ(r->request_id, 1u);
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, BadArgumentsGetADecodeFailureReply) {
+  send_raw({encode_header(call_header("add")), "\xc1"});
+  auto r = next_reply();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error, ErrorCode::kDecodeFailure);
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, MessageForAPreviousIncarnationGetsNodeDead) {
+  Header h = call_header("echo");
+  h.dst_node = node->id() + 1;
+  send_raw({encode_header(h), ""});
+  auto r = next_reply();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error, ErrorCode::kNodeDead);
+}
+
+}  // namespace
+}  // namespace ist::rt

@@ -1,0 +1,14 @@
+// Actor types used by the runtime tests, registered both in the test programs and in the test node
+// program (runtime_test_node) that LocalCluster launches.
+//   "Echo":  echo(args+blobs) -> same; sleep(ms) -> ms; throw() throws; fail() -> kInvalidArgument;
+//            add(n) -> running total; pid() -> the hosting process id.
+//   "Peer":  exchange(peer, tag, value) + blobs: sends (value, blobs) to peer on tag, then returns what
+//            the peer sent on the same tag. call_peer(peer, x) -> the peer's echo(x), called directly.
+#pragma once
+
+namespace ist::rt::testing {
+
+// Idempotent; call before starting nodes.
+void register_test_actors();
+
+}  // namespace ist::rt::testing
