@@ -42,7 +42,8 @@ enum class Split { kTrain, kTest };
 
 // Loads Fashion-MNIST (or MNIST) from a directory holding train-images-idx3-ubyte[.gz],
 // train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz].
-// Pixels are scaled to [0, 1]. With a shard spec only that shard's rows are kept.
+// Pixels are scaled to [0, 1]. With a shard spec only that shard's rows are kept (labels are read
+// whole, images are streamed); num_classes is still that of the whole file, so all shards agree.
 // Errors name the file and the problem: not_found (missing file), corrupt_data (wrong magic number,
 // truncated data, image and label counts that disagree, label out of range).
 Result<Dataset> load_idx_dataset(const std::string& directory, Split split,
@@ -58,7 +59,8 @@ struct CsvOptions {
   float feature_scale = 1.0f; // features are multiplied by this (e.g. 1/255 for pixel CSVs)
 };
 
-// Loads a CSV file of numbers, one example per line. num_classes = max label + 1.
+// Loads a CSV file of numbers, one example per line; blank lines are skipped. num_classes = max label + 1
+// over the whole file. For small data sets: the whole file is parsed before a shard's rows are picked.
 // Errors name the file, the line and the column: not_found, corrupt_data (a non-number, a row of another
 // width, a negative or non-integer label, an empty file).
 Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& options = {},

@@ -180,9 +180,8 @@ Result<TensorFile> load_safetensors(const std::string& path) {
   }
   const std::string_view header_text(bytes.data() + 8, static_cast<std::size_t>(header_size));
   const nlohmann::json header = nlohmann::json::parse(header_text, nullptr, /*allow_exceptions=*/false);
-  if (header.is_discarded() || !header.is_object()) {
-    return Status::corrupt_data(path + ": the header is not a JSON object");
-  }
+  if (header.is_discarded()) return Status::corrupt_data(path + ": the header is not valid JSON");
+  if (!header.is_object()) return Status::corrupt_data(path + ": the header is not a JSON object");
   const std::uint64_t data_size = bytes.size() - 8 - header_size;
   const unsigned char* data = raw + 8 + header_size;
 

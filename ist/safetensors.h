@@ -30,11 +30,13 @@ Status save_safetensors(const std::string& path, const TensorFile& file);
 
 // Errors name the path and the problem: not_found, corrupt_data (short file, header length beyond the
 // file, malformed JSON, a dtype other than F32, offsets out of range or overlapping, shape and byte
-// count that disagree).
+// count that disagree). Strict like the reference reader: the tensors' byte ranges must tile the data
+// section exactly, so a gap between tensors or bytes after the last one are corrupt_data too.
 Result<TensorFile> load_safetensors(const std::string& path);
 
-// Writes bytes to path atomically: write to "path.tmp-<pid>", fsync it, rename over path, fsync the
-// directory. Errors: io_error naming the path and the OS error.
+// Writes bytes to path atomically: write to "path.tmp-<pid>-<n>" (n counts calls in this process, so
+// concurrent writers never share a temporary), fsync it, rename over path, fsync the directory. On
+// failure the temporary is removed. Errors: io_error naming the path and the OS error.
 Status write_file_atomically(const std::string& path, const std::string& bytes);
 
 }  // namespace ist
