@@ -33,6 +33,11 @@ float learning_rate_at(const SgdOptions& options, double epochs_done) {
   return options.learning_rate * static_cast<float>(std::pow(options.lr_decay_factor, steps));
 }
 
+float layer_learning_rate(const Linear& layer, float lr) {
+  if (layer.input_scale == 1.0f) return lr;
+  return lr / (layer.input_scale * layer.input_scale);
+}
+
 void SgdOptimizer::ensure_buffers(const Mlp& model) {
   if (momentum_ == 0.0f || weight_velocity_.size() == model.layers.size()) return;
   weight_velocity_.clear();
@@ -79,6 +84,7 @@ float SgdOptimizer::train_step(Mlp& model, const Matrix& x, const std::vector<st
   Vector no_velocity;
   for (std::size_t l = n; l-- > 0;) {
     Linear& layer = model.layers[l];
+    const float layer_lr = layer_learning_rate(layer, lr);
     const Matrix& input = l == 0 ? x : ws.activations[l];
     // The input gradient needs the weights before this step's update.
     Matrix* dx = nullptr;
@@ -90,13 +96,13 @@ float SgdOptimizer::train_step(Mlp& model, const Matrix& x, const std::vector<st
     bias_grad = dy->colwise().sum().transpose();
     if (momentum_ == 0.0f) {
       // W <- (1 - lr*wd) W - lr * s * dy^T x, all inside the GEMM.
-      gemm(true, false, -lr * layer.input_scale, *dy, input, 1.0f - lr * weight_decay_, layer.weight);
-      update_bias(layer.bias, no_velocity, bias_grad, lr);
+      gemm(true, false, -layer_lr * layer.input_scale, *dy, input, 1.0f - layer_lr * weight_decay_, layer.weight);
+      update_bias(layer.bias, no_velocity, bias_grad, layer_lr);
     } else {
       // v <- momentum v + s * dy^T x inside the GEMM, then decay and step in one pass.
       gemm(true, false, layer.input_scale, *dy, input, momentum_, weight_velocity_[l]);
-      update_weights_from_velocity(layer.weight, weight_velocity_[l], lr);
-      update_bias(layer.bias, bias_velocity_[l], bias_grad, lr);
+      update_weights_from_velocity(layer.weight, weight_velocity_[l], layer_lr);
+      update_bias(layer.bias, bias_velocity_[l], bias_grad, layer_lr);
     }
     if (dx != nullptr) {
       relu_backward(ws.activations[l], *dx);
@@ -111,13 +117,14 @@ void SgdOptimizer::apply(Mlp& model, const Gradients& grads, float lr) {
   Vector no_velocity;
   for (std::size_t l = 0; l < model.layers.size(); ++l) {
     Linear& layer = model.layers[l];
+    const float layer_lr = layer_learning_rate(layer, lr);
     if (momentum_ == 0.0f) {
-      layer.weight = (1.0f - lr * weight_decay_) * layer.weight - lr * grads.weight[l];
-      update_bias(layer.bias, no_velocity, grads.bias[l], lr);
+      layer.weight = (1.0f - layer_lr * weight_decay_) * layer.weight - layer_lr * grads.weight[l];
+      update_bias(layer.bias, no_velocity, grads.bias[l], layer_lr);
     } else {
       weight_velocity_[l] = momentum_ * weight_velocity_[l] + grads.weight[l];
-      update_weights_from_velocity(layer.weight, weight_velocity_[l], lr);
-      update_bias(layer.bias, bias_velocity_[l], grads.bias[l], lr);
+      update_weights_from_velocity(layer.weight, weight_velocity_[l], layer_lr);
+      update_bias(layer.bias, bias_velocity_[l], grads.bias[l], layer_lr);
     }
   }
 }

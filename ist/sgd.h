@@ -30,6 +30,13 @@ Status validate(const SgdOptions& options);
 // The learning rate after epochs_done epochs of training under options' step decay.
 float learning_rate_at(const SgdOptions& options, double epochs_done);
 
+// The rate a layer trains with. A layer whose input is scaled by s (an IST subnet with inverted-dropout
+// scaling) computes with effective weights s*W, and an SGD step of rate lr on W moves s*W by s^2 * lr
+// times the gradient: the subnet's hidden layers would train 16x hotter than the full net at S = 4 and
+// diverge. So such a layer's rate is lr / s^2, which gives the effective weights exactly a step of lr.
+// With s = 1 (a full model, S = 1) the rate is lr, bit for bit.
+float layer_learning_rate(const Linear& layer, float lr);
+
 // Owns momentum buffers for one model shape. One thread at a time.
 class SgdOptimizer {
  public:
