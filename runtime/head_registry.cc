@@ -11,11 +11,12 @@ bool HeadRegistry::join(const Member& m, Clock::time_point now) {
   return true;
 }
 
-bool HeadRegistry::heartbeat(NodeId id, Clock::time_point now) {
+HeadRegistry::Heard HeadRegistry::heartbeat(NodeId id, Clock::time_point now) {
   auto it = members_.find(id);
-  if (it == members_.end() || it->second.member.state != MemberState::kAlive) return false;
+  if (it == members_.end()) return Heard::kUnknown;
+  if (it->second.member.state != MemberState::kAlive) return Heard::kGone;
   it->second.last_seen = now;
-  return true;
+  return Heard::kAlive;
 }
 
 std::optional<Member> HeadRegistry::remove(NodeId id, MemberState why) {

@@ -17,8 +17,10 @@ class HeadRegistry {
   // Adds an alive member (or refreshes it); returns false if this id was already declared dead or
   // left (a node that comes back must use a fresh id).
   bool join(const Member& m, Clock::time_point now);
-  // Records a heartbeat; false if the node is not an alive member.
-  bool heartbeat(NodeId id, Clock::time_point now);
+  enum class Heard { kAlive, kUnknown, kGone };
+  // Records a heartbeat. kUnknown: never joined (e.g. a heartbeat overtook its join); kGone: declared
+  // dead or left, so the sender must stop.
+  Heard heartbeat(NodeId id, Clock::time_point now);
   // Marks a member gone (left or dead) and forgets its named actors. Returns the member if it was alive.
   std::optional<Member> remove(NodeId id, MemberState why);
   // Alive members (except `except`) silent for longer than `deadline`.

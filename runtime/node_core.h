@@ -133,6 +133,7 @@ class NodeCore {
   Clock::time_point next_heartbeat_{};
   Clock::time_point last_head_contact_{};
   Clock::time_point next_sweep_{};
+  bool joined_ = false;  // heartbeats start once the head has accepted the join
 
   std::atomic<bool> stopping_{false};
   std::thread io_thread_;

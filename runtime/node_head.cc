@@ -32,7 +32,7 @@ void NodeCore::head_on_heartbeat(Envelope& env) {
   h.src_node = id;
   h.src_endpoint = endpoint;
   h.dst_node = env.header.src_node;
-  if (!head_.heartbeat(env.header.src_node, Clock::now())) {
+  if (head_.heartbeat(env.header.src_node, Clock::now()) == HeadRegistry::Heard::kGone) {
     h.error = ErrorCode::kNodeDead;
     h.error_message = "node " + std::to_string(env.header.src_node) + " is not an alive member";
   }

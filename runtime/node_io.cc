@@ -208,6 +208,7 @@ void NodeCore::on_reply(Envelope& env) {
   if (p.kind == Kind::kJoin && s.ok()) {
     last_head_contact_ = Clock::now();
     head_id_ = env.header.src_node;
+    joined_ = true;
     auto list = unpack_one<std::vector<Member>>(env.payload);
     if (!list.ok()) {
       p.state->complete(list.status());
@@ -258,7 +259,7 @@ void NodeCore::timers_io() {
   if (options.role == NodeRole::kHead) {
     head_check_deadlines(now);
   } else {
-    if (now >= next_heartbeat_) {
+    if (joined_ && now >= next_heartbeat_) {
       post(Kind::kHeartbeat, head_endpoint_, head_id_, 0, "", 0, Payload(), 0);
       next_heartbeat_ = now + options.heartbeat_interval;
     }

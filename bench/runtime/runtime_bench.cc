@@ -1,0 +1,197 @@
+// runtime_bench: prints the machine, then
+//   1. round trip of a small call (64-byte request, 64-byte reply) from a client to an actor in another
+//      process, median and p99 over many calls;
+//   2. asynchronous calls per second, one caller, one remote actor;
+//   3. a 64 MiB blob from an actor in one worker process to an actor in another, median over repeats.
+// Run without arguments. With node flags (--head ...) it is a worker node (how it launches itself).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/launcher.h"
+#include "runtime/node.h"
+#include "runtime/node_main.h"
+
+namespace rt = ist::rt;
+using namespace std::chrono_literals;
+
+namespace {
+
+class Echo : public rt::Actor {
+ public:
+  ist::Result<rt::Payload> echo(rt::ActorContext&, const rt::Payload& p) { return p; }
+};
+
+// Receives blobs; reports its process's receive-side aligning copies.
+class Sink : public rt::Actor {
+ public:
+  ist::Result<rt::Payload> take(rt::ActorContext&, const rt::Payload& p) {
+    std::size_t n = 0;
+    for (const auto& b : p.blobs) n += b.size();
+    return rt::pack_args(static_cast<std::uint64_t>(n));
+  }
+  ist::Result<rt::Payload> copies(rt::ActorContext&, const rt::Payload&) {
+    return rt::pack_args(rt::Blob::receive_copies());
+  }
+};
+
+// Sends one blob of `bytes` to a Sink `reps` times, timing each call (send + transfer + small reply).
+class Source : public rt::Actor {
+ public:
+  ist::Result<rt::Payload> push(rt::ActorContext& ctx, const rt::Payload& p) {
+    IST_ASSIGN_OR_RETURN(auto args, (rt::unpack_args<rt::ActorHandle, std::uint64_t, int>(p)));
+    auto& [sink, bytes, reps] = args;
+    rt::Blob blob = rt::Blob::make(bytes, [](std::span<std::byte> s) { std::memset(s.data(), 3, s.size()); });
+    std::vector<double> seconds;
+    for (int i = 0; i < reps; ++i) {
+      const auto t0 = rt::Clock::now();
+      auto r = ctx.call(sink, "take", rt::Payload().with_blob(blob), rt::deadline_in(60s)).get();
+      if (!r.ok()) return r.status();
+      seconds.push_back(std::chrono::duration<double>(rt::Clock::now() - t0).count());
+    }
+    return rt::pack_args(seconds);
+  }
+};
+
+void register_types() {
+  auto check = [](ist::Status s) {
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.to_string().c_str());
+      std::exit(2);
+    }
+  };
+  using F = rt::ActorContext;
+  check(rt::ActorTypeBuilder<Echo>("BenchEcho")
+            .factory([](F&, const rt::Payload&) -> ist::Result<std::unique_ptr<Echo>> { return std::make_unique<Echo>(); })
+            .method("echo", &Echo::echo)
+            .register_type());
+  check(rt::ActorTypeBuilder<Sink>("BenchSink")
+            .factory([](F&, const rt::Payload&) -> ist::Result<std::unique_ptr<Sink>> { return std::make_unique<Sink>(); })
+            .method("take", &Sink::take)
+            .method("copies", &Sink::copies)
+            .register_type());
+  check(rt::ActorTypeBuilder<Source>("BenchSource")
+            .factory([](F&, const rt::Payload&) -> ist::Result<std::unique_ptr<Source>> { return std::make_unique<Source>(); })
+            .method("push", &Source::push)
+            .register_type());
+}
+
+void print_machine() {
+  std::ifstream cpu("/proc/cpuinfo");
+  std::string line, model = "unknown";
+  while (std::getline(cpu, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  std::printf("machine: %s, %u logical cores\n", model.c_str(), std::thread::hardware_concurrency());
+}
+
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+template <typename T>
+T must(ist::Result<T> r, const char* what) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, r.status().to_string().c_str());
+    std::exit(1);
+  }
+  return std::move(r).value();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_types();
+  if (argc > 1) {  // launched as a worker node
+    auto opts = rt::parse_node_args(argc, argv);
+    if (!opts.ok()) {
+      std::fprintf(stderr, "%s\n", opts.status().to_string().c_str());
+      return 2;
+    }
+    return rt::run_node_main(*opts);
+  }
+  print_machine();
+  rt::NodeOptions ho;
+  ho.role = rt::NodeRole::kHead;
+  ho.name = "bench-head";
+  auto head = must(rt::Node::start(ho), "head");
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return 1;
+  self[n] = '\0';
+  rt::LocalCluster cluster(self, {"--head", head->endpoint()});
+  if (auto s = cluster.start_and_wait(2, *head, rt::deadline_in(20s)); !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.to_string().c_str());
+    return 1;
+  }
+  std::vector<rt::NodeId> workers;
+  for (const auto& m : head->members()) {
+    if (!m.is_head) workers.push_back(m.id);
+  }
+  auto& client = head->client();
+
+  // 1. Round trip, 64-byte request and reply (a 64-byte msgpack bin in args), client -> remote actor.
+  auto echo = must(client.spawn("BenchEcho", workers[0], {}, rt::deadline_in(5s)).get(), "spawn echo");
+  const rt::Payload small = rt::pack_args(std::string(61, 'x'));  // 61 chars + headers = 64 bytes
+  std::vector<double> us;
+  constexpr int kRoundTrips = 20000;
+  for (int i = 0; i < kRoundTrips + 2000; ++i) {
+    const auto t0 = rt::Clock::now();
+    must(client.call(echo, "echo", small, rt::deadline_in(5s)).get(), "echo");
+    if (i >= 2000) us.push_back(std::chrono::duration<double, std::micro>(rt::Clock::now() - t0).count());
+  }
+  std::printf("round trip, %zu-byte args each way, %d calls: median %.1f us, p99 %.1f us (target <= 50 us)\n",
+              small.args.size(), kRoundTrips, percentile(us, 0.5), percentile(us, 0.99));
+
+  // 2. Async calls per second: one caller keeps up to kWindow calls in flight to one actor.
+  constexpr int kAsyncCalls = 200000;
+  constexpr int kWindow = 10000;
+  std::vector<double> rates;
+  for (int run = 0; run < 3; ++run) {
+    const auto t0 = rt::Clock::now();
+    std::vector<rt::Future<rt::Payload>> inflight;
+    inflight.reserve(kWindow);
+    for (int done = 0; done < kAsyncCalls; done += kWindow) {
+      inflight.clear();
+      for (int i = 0; i < kWindow; ++i) inflight.push_back(client.call(echo, "echo", small, rt::deadline_in(60s)));
+      for (auto& f : inflight) must(f.get(), "async echo");
+    }
+    rates.push_back(kAsyncCalls / std::chrono::duration<double>(rt::Clock::now() - t0).count());
+  }
+  std::printf("async calls, one caller, one actor, %d calls x 3 runs (window %d): median %.0f calls/s "
+              "(target >= 100000)\n",
+              kAsyncCalls, kWindow, percentile(rates, 0.5));
+
+  // 3. 64 MiB actor (worker 0) -> actor (worker 1).
+  auto source = must(client.spawn("BenchSource", workers[0], {}, rt::deadline_in(5s)).get(), "spawn source");
+  auto sink = must(client.spawn("BenchSink", workers[1], {}, rt::deadline_in(5s)).get(), "spawn sink");
+  const std::uint64_t kBytes = 64ull << 20;
+  const int kReps = 20;
+  auto copies_before = must(rt::unpack_one<std::uint64_t>(must(client.call(sink, "copies", {}, rt::deadline_in(5s)).get(), "copies")), "copies");
+  auto secs = must(rt::unpack_one<std::vector<double>>(
+                       must(client.call(source, "push", rt::pack_args(sink, kBytes, kReps), rt::deadline_in(120s)).get(),
+                            "push")),
+                   "push result");
+  auto copies_after = must(rt::unpack_one<std::uint64_t>(must(client.call(sink, "copies", {}, rt::deadline_in(5s)).get(), "copies")), "copies");
+  const double med = percentile(secs, 0.5);
+  std::printf("64 MiB blob actor -> actor across processes, %d reps: median %.2f ms = %.2f GB/s, best %.2f GB/s "
+              "(target >= 1 GB/s)\n",
+              kReps, med * 1e3, static_cast<double>(kBytes) / med / 1e9,
+              static_cast<double>(kBytes) / percentile(secs, 0.0) / 1e9);
+  std::printf("  copies in user space: sender 0 (zmq_msg_init_data on the blob), receiver %.2f per message "
+              "(aligning copy; %llu over %d messages)\n",
+              static_cast<double>(copies_after - copies_before) / kReps,
+              static_cast<unsigned long long>(copies_after - copies_before), kReps);
+  cluster.stop();
+  return 0;
+}
