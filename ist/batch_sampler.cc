@@ -1,6 +1,7 @@
 // BatchSampler: seeded epochs over a data set. The permutation of an epoch is a pure function of
 // (cursor.seed, epoch), so the cursor alone is the sampler's state.
-#include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <numeric>
 
 #include "ist/data.h"
@@ -12,7 +13,12 @@ BatchSampler::BatchSampler(const Dataset& data, BatchCursor start) : data_(data)
 
 void BatchSampler::next(int batch_size, Matrix& x, std::vector<std::int32_t>& y) {
   const std::int64_t n = data_.size();
-  assert(batch_size > 0 && batch_size <= n);
+  if (batch_size <= 0 || batch_size > n) {
+    // A broken REQUIRES would read past the permutation; stop loudly instead.
+    std::fprintf(stderr, "BatchSampler::next: batch size %d outside [1, %lld]\n", batch_size,
+                 static_cast<long long>(n));
+    std::abort();
+  }
   // The tail that cannot fill a batch is skipped: every batch of an epoch has distinct rows.
   if (cursor_.position < 0) cursor_.position = 0;
   if (cursor_.position + batch_size > n) {

@@ -89,5 +89,13 @@ TEST(BatchSampler, EpochsAndSeedsGiveDifferentOrders) {
   EXPECT_NE(epoch0, draw_rows(other_seed, 64));
 }
 
+TEST(BatchSamplerDeathTest, StopsLoudlyOnABatchLargerThanTheDataSet) {
+  const Dataset data = numbered_rows(10);
+  BatchSampler sampler(data, BatchCursor{});
+  Matrix x;
+  std::vector<std::int32_t> y;
+  EXPECT_DEATH(sampler.next(11, x, y), "batch size 11 outside");
+}
+
 }  // namespace
 }  // namespace ist
