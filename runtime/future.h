@@ -5,7 +5,11 @@
 // the local node stops.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <thread>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,12 +32,17 @@ class CallState {
       std::lock_guard<std::mutex> lock(mu_);
       if (result_.has_value()) return false;
       result_.emplace(std::move(r));
+      done_.store(true, std::memory_order_release);
     }
     cv_.notify_all();
     return true;
   }
   // Blocks until completed or the deadline passes; on timeout completes the state with kTimeout.
   Result<Payload>& wait() {
+    // A loopback reply often lands within tens of microseconds: yield-spin briefly before sleeping on
+    // the condition variable, whose wake-up alone costs about that much.
+    const auto spin_until = std::min(deadline_, Clock::now() + std::chrono::microseconds(kSpinMicros));
+    while (!done_.load(std::memory_order_acquire) && Clock::now() < spin_until) std::this_thread::yield();
     std::unique_lock<std::mutex> lock(mu_);
     if (!cv_.wait_until(lock, deadline_, [&] { return result_.has_value(); })) {
       result_.emplace(Status::timeout("no reply before the deadline"));
@@ -49,7 +58,9 @@ class CallState {
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  static constexpr int kSpinMicros = 50;
   std::optional<Result<Payload>> result_;  // GUARDED_BY(mu_)
+  std::atomic<bool> done_{false};          // result_ is set (lets wait() spin without the lock)
   const Deadline deadline_;
 };
 
