@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <future>
@@ -141,6 +142,44 @@ TEST_F(Cluster, WorkerExitsByItselfWhenTheHeadIsGone) {
   const int status = exited.get();
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 3);
+}
+
+}  // namespace
+}  // namespace ist::rt
+
+namespace ist::rt {
+namespace {
+
+// The launching process dies without stopping its workers: the kernel kills them (PR_SET_PDEATHSIG).
+TEST(Launcher, WorkersDieWhenTheirLauncherDies) {
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);  // orphans come to us, so we can wait for them
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t launcher = fork();
+  ASSERT_GE(launcher, 0);
+  if (launcher == 0) {
+    LocalCluster cluster(RT_TEST_NODE, {"--head", "tcp://127.0.0.1:1"});
+    auto pid = cluster.start_worker();
+    const pid_t worker = pid.ok() ? *pid : -1;
+    if (write(fds[1], &worker, sizeof worker) != sizeof worker) _exit(1);
+    pause();  // until killed
+    _exit(0);
+  }
+  close(fds[1]);
+  pid_t worker = -1;
+  ASSERT_EQ(read(fds[0], &worker, sizeof worker), static_cast<ssize_t>(sizeof worker));
+  close(fds[0]);
+  ASSERT_GT(worker, 0);
+  ASSERT_EQ(::kill(launcher, SIGKILL), 0);
+  ASSERT_EQ(waitpid(launcher, nullptr, 0), launcher);
+  auto reaped = std::async(std::launch::async, [worker] {
+    int status = 0;
+    if (waitpid(worker, &status, 0) != worker) return false;
+    // SIGKILL from the kernel; or, if the launcher died before the child's prctl, the child's own exit.
+    return (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) || (WIFEXITED(status) && WEXITSTATUS(status) == 127);
+  });
+  ASSERT_EQ(reaped.wait_for(5s), std::future_status::ready);
+  EXPECT_TRUE(reaped.get());
 }
 
 }  // namespace
