@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -28,6 +29,7 @@ struct RoundRecord {
   double bytes_sent_per_worker = 0.0;
   double bytes_received_per_worker = 0.0;
   int live_workers = 0;
+  std::vector<std::string> events;  // what happened this round besides training (a trainer lost, ...)
 };
 
 struct RunResult {

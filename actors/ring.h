@@ -1,0 +1,27 @@
+// The ring all-reduce between trainer actors, peer to peer over the runtime's tagged channels, following
+// exactly the schedule of ist/ring_allreduce.h (so its sums equal the in-process reference bit for bit).
+// Called from inside an actor's handler by every member of the ring at once.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/status.h"
+#include "runtime/actor.h"
+
+namespace ist::actors {
+
+struct RingStats {
+  std::int64_t bytes_sent = 0;
+  double seconds = 0.0;
+};
+
+// Sums `buffer` element-wise across the ring; afterwards every member holds the same sum.
+// `sequence` must be the same on every member for one all-reduce and differ between all-reduces (it
+// names the messages). Errors: timeout (a peer did not send before the deadline), decode_failure (a
+// chunk of the wrong size). REQUIRES: ring.size() >= 1, ring[rank] is this actor.
+Status ring_allreduce_sum(rt::ActorContext& ctx, const std::vector<rt::ActorHandle>& ring, int rank,
+                          std::uint64_t sequence, std::vector<float>& buffer, rt::Deadline deadline,
+                          RingStats* stats = nullptr);
+
+}  // namespace ist::actors

@@ -1,0 +1,174 @@
+#include "actors/subnet_trainer.h"
+
+#include <chrono>
+#include <tuple>
+
+#include "actors/ring.h"
+#include "actors/tensor_frames.h"
+#include "ist/flat_parameters.h"
+#include "ist/local_training.h"
+#include "ist/training_config.h"
+
+namespace ist::actors {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// How long a peer may take to deliver its part of one all-reduce before the round is abandoned.
+constexpr auto kRingDeadline = std::chrono::seconds(120);
+
+}  // namespace
+
+Result<std::unique_ptr<SubnetTrainer>> SubnetTrainer::create(rt::ActorContext&, const rt::Payload& args) {
+  IST_ASSIGN_OR_RETURN(TrainerSpec spec, rt::unpack_one<TrainerSpec>(args));
+  IST_ASSIGN_OR_RETURN(ShardPolicy policy, parse_shard_policy(spec.shard_policy));
+  auto shard = load_idx_dataset(spec.data_dir, Split::kTrain, ShardSpec{spec.shard, spec.num_shards, policy, spec.shard_seed});
+  if (!shard.ok()) return shard.status().with_context("trainer for shard " + std::to_string(spec.shard));
+  return std::unique_ptr<SubnetTrainer>(new SubnetTrainer(std::move(shard).value()));
+}
+
+Result<rt::Payload> SubnetTrainer::shard_size(rt::ActorContext&, const rt::Payload&) {
+  return rt::pack_args(static_cast<std::int64_t>(shard_.size()));
+}
+
+Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, const rt::Payload& args) {
+  const auto decode_start = std::chrono::steady_clock::now();
+  IST_ASSIGN_OR_RETURN(IstTrainRequest request, rt::unpack_one<IstTrainRequest>(args));
+  IST_ASSIGN_OR_RETURN(Mlp subnet, read_layers(args, request.layer_shapes));
+  if (request.input_scales.size() != subnet.layers.size()) {
+    return Status::decode_failure("train request has " + std::to_string(request.input_scales.size()) +
+                                  " input scales for " + std::to_string(subnet.layers.size()) + " layers");
+  }
+  for (std::size_t l = 0; l < subnet.layers.size(); ++l) subnet.layers[l].input_scale = request.input_scales[l];
+  if (subnet.layers.front().inputs() != shard_.feature_count()) {
+    return Status::invalid_argument("the subnet takes " + std::to_string(subnet.layers.front().inputs()) +
+                                    " inputs but this trainer's data has " + std::to_string(shard_.feature_count()) +
+                                    " features");
+  }
+  const LocalTrainingOptions options = from_wire(request.options);
+  if (options.batch_size < 1 || options.batch_size > shard_.size() || options.steps < 0) {
+    return Status::invalid_argument("batch size " + std::to_string(options.batch_size) + " does not fit a shard of " +
+                                    std::to_string(shard_.size()) + " examples");
+  }
+  TrainReply reply;
+  reply.decode_seconds = seconds_since(decode_start);
+  const auto compute_start = std::chrono::steady_clock::now();
+  BatchSampler sampler(shard_, from_wire(request.cursor));
+  const LocalTrainingReport report = train_locally(subnet, sampler, options);
+  reply.compute_seconds = seconds_since(compute_start);
+  reply.round = request.round;
+  reply.subnet = request.subnet;
+  reply.mean_loss = report.mean_loss;
+  reply.steps = report.steps;
+  reply.cursor = to_wire(sampler.cursor());
+  rt::Payload out;
+  reply.layer_shapes = append_layers(subnet, out);
+  rt::Payload header = rt::pack_args(reply);
+  header.blobs = std::move(out.blobs);
+  return header;
+}
+
+Result<rt::Payload> SubnetTrainer::setup_replica(rt::ActorContext&, const rt::Payload& args) {
+  IST_ASSIGN_OR_RETURN(ReplicaSetup setup, rt::unpack_one<ReplicaSetup>(args));
+  IST_ASSIGN_OR_RETURN(Mlp model, read_layers(args, setup.layer_shapes));
+  if (setup.rank < 0 || setup.rank >= static_cast<int>(setup.ring.size())) {
+    return Status::invalid_argument("rank " + std::to_string(setup.rank) + " outside a ring of " +
+                                    std::to_string(setup.ring.size()));
+  }
+  replica_ = std::move(model);
+  ring_ = std::move(setup.ring);
+  rank_ = setup.rank;
+  optimizer_ = std::make_unique<SgdOptimizer>(setup.momentum, setup.weight_decay);
+  allreduce_sequence_ = 0;
+  return rt::Payload{};
+}
+
+Result<TrainReply> SubnetTrainer::data_parallel_round(rt::ActorContext& ctx, const BaselineRoundRequest& request) {
+  const LocalTrainingOptions options = from_wire(request.options);
+  BatchSampler sampler(shard_, from_wire(request.cursor));
+  TrainReply reply;
+  RingStats ring;
+  Workspace ws;
+  Gradients grads;
+  Matrix x;
+  std::vector<std::int32_t> y;
+  double compute = 0.0;
+  for (int step = 0; step < options.steps; ++step) {
+    auto t = std::chrono::steady_clock::now();
+    sampler.next(options.batch_size, x, y);
+    reply.mean_loss += compute_gradients(*replica_, x, y, ws, grads) / options.steps;
+    std::vector<float> flat = flatten_gradients(grads);
+    compute += seconds_since(t);
+    IST_RETURN_IF_ERROR(ring_allreduce_sum(ctx, ring_, rank_, allreduce_sequence_++, flat,
+                                           rt::deadline_in(kRingDeadline), &ring));
+    t = std::chrono::steady_clock::now();
+    scale_to_mean(flat, static_cast<int>(ring_.size()));
+    unflatten_gradients(flat, grads);
+    optimizer_->apply(*replica_, grads, options.learning_rate);
+    compute += seconds_since(t);
+  }
+  reply.steps = options.steps;
+  reply.cursor = to_wire(sampler.cursor());
+  reply.compute_seconds = compute;
+  reply.ring_seconds = ring.seconds;
+  reply.ring_bytes_sent = ring.bytes_sent;
+  return reply;
+}
+
+Result<TrainReply> SubnetTrainer::local_sgd_round(rt::ActorContext& ctx, const BaselineRoundRequest& request) {
+  const LocalTrainingOptions options = from_wire(request.options);
+  BatchSampler sampler(shard_, from_wire(request.cursor));
+  TrainReply reply;
+  auto t = std::chrono::steady_clock::now();
+  const LocalTrainingReport report = train_locally(*replica_, sampler, options);
+  std::vector<float> flat = flatten_parameters(*replica_);
+  reply.compute_seconds = seconds_since(t);
+  RingStats ring;
+  IST_RETURN_IF_ERROR(ring_allreduce_sum(ctx, ring_, rank_, allreduce_sequence_++, flat,
+                                         rt::deadline_in(kRingDeadline), &ring));
+  scale_to_mean(flat, static_cast<int>(ring_.size()));
+  unflatten_parameters(flat, *replica_);
+  reply.mean_loss = report.mean_loss;
+  reply.steps = report.steps;
+  reply.cursor = to_wire(sampler.cursor());
+  reply.ring_seconds = ring.seconds;
+  reply.ring_bytes_sent = ring.bytes_sent;
+  return reply;
+}
+
+Result<rt::Payload> SubnetTrainer::train_baseline(rt::ActorContext& ctx, const rt::Payload& args) {
+  IST_ASSIGN_OR_RETURN(BaselineRoundRequest request, rt::unpack_one<BaselineRoundRequest>(args));
+  if (!replica_) return Status::invalid_argument("train_baseline before setup_replica");
+  if (request.options.batch_size < 1 || request.options.batch_size > shard_.size()) {
+    return Status::invalid_argument("batch size " + std::to_string(request.options.batch_size) +
+                                    " does not fit a shard of " + std::to_string(shard_.size()) + " examples");
+  }
+  Result<TrainReply> reply = Status::invalid_argument("unknown baseline '" + request.algorithm + "'");
+  if (request.algorithm == algorithm_name(Algorithm::kDataParallel)) reply = data_parallel_round(ctx, request);
+  if (request.algorithm == algorithm_name(Algorithm::kLocalSgd)) reply = local_sgd_round(ctx, request);
+  if (!reply.ok()) return reply.status();
+  reply->round = request.round;
+  reply->subnet = rank_;
+  rt::Payload model_frames;
+  if (request.return_model) reply->layer_shapes = append_layers(*replica_, model_frames);
+  rt::Payload out = rt::pack_args(*reply);
+  out.blobs = std::move(model_frames.blobs);
+  return out;
+}
+
+Status register_trainer_actor_types() {
+  static const Status registered =
+      rt::ActorTypeBuilder<SubnetTrainer>(kSubnetTrainerType)
+          .factory([](rt::ActorContext& ctx, const rt::Payload& p) { return SubnetTrainer::create(ctx, p); })
+          .method("train_ist", &SubnetTrainer::train_ist)
+          .method("setup_replica", &SubnetTrainer::setup_replica)
+          .method("train_baseline", &SubnetTrainer::train_baseline)
+          .method("shard_size", &SubnetTrainer::shard_size)
+          .register_type();
+  return registered;
+}
+
+}  // namespace ist::actors

@@ -1,0 +1,56 @@
+// SubnetTrainer: the actor that trains on one worker. Created on a worker node with its shard
+// assignment; loads only that shard. For IST it receives a slice each round, trains it R steps on its own
+// data and replies with the updated slice. For the baselines it holds a full replica and joins a ring of
+// trainers for the all-reduce.
+//
+// The batch order is not the trainer's state: every request carries the shard's cursor and every reply
+// returns the advanced one, so the driver can checkpoint it, or hand the shard to another trainer.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "actors/wire.h"
+#include "ist/data.h"
+#include "ist/mlp.h"
+#include "ist/sgd.h"
+#include "runtime/actor.h"
+
+namespace ist::actors {
+
+inline constexpr const char* kSubnetTrainerType = "SubnetTrainer";
+
+class SubnetTrainer : public rt::Actor {
+ public:
+  // ctor args: pack_args(TrainerSpec). Errors: the data loader's (not_found, corrupt_data) as a remote error.
+  static Result<std::unique_ptr<SubnetTrainer>> create(rt::ActorContext& ctx, const rt::Payload& args);
+
+  // args: pack_args(IstTrainRequest) + 2 blobs per layer. Reply: pack_args(TrainReply) + the trained
+  // subnet's 2 blobs per layer.
+  Result<rt::Payload> train_ist(rt::ActorContext& ctx, const rt::Payload& args);
+  // args: pack_args(ReplicaSetup) + the full model's blobs. Reply: empty.
+  Result<rt::Payload> setup_replica(rt::ActorContext& ctx, const rt::Payload& args);
+  // args: pack_args(BaselineRoundRequest). Reply: pack_args(TrainReply) [+ model blobs if asked].
+  Result<rt::Payload> train_baseline(rt::ActorContext& ctx, const rt::Payload& args);
+  // Reply: pack_args(examples in the shard).
+  Result<rt::Payload> shard_size(rt::ActorContext& ctx, const rt::Payload& args);
+
+ private:
+  explicit SubnetTrainer(Dataset shard) : shard_(std::move(shard)) {}
+  Result<TrainReply> data_parallel_round(rt::ActorContext& ctx, const BaselineRoundRequest& request);
+  Result<TrainReply> local_sgd_round(rt::ActorContext& ctx, const BaselineRoundRequest& request);
+
+  Dataset shard_;
+  // Baselines only: the replica, its ring, and the optimizer whose momentum persists (data parallel).
+  std::optional<Mlp> replica_;
+  std::vector<rt::ActorHandle> ring_;
+  int rank_ = 0;
+  std::unique_ptr<SgdOptimizer> optimizer_;
+  std::uint64_t allreduce_sequence_ = 0;
+};
+
+// Registers SubnetTrainer with the process's actor types (idempotent). Every program that can be a
+// worker node calls this before starting its node.
+Status register_trainer_actor_types();
+
+}  // namespace ist::actors

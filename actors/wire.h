@@ -1,0 +1,119 @@
+// The messages the driver and the trainers exchange, as msgpack-serializable structs. Tensors never go
+// in here: they travel as raw blobs beside these headers (see tensor_frames.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "ist/data.h"
+#include "ist/local_training.h"
+#include "runtime/handle.h"
+
+namespace ist::actors {
+
+// Where a trainer finds its data and which shard is its own.
+struct TrainerSpec {
+  std::string data_dir;          // IDX directory (Fashion-MNIST layout)
+  int shard = 0;
+  int num_shards = 1;
+  std::string shard_policy = "iid";
+  std::uint64_t shard_seed = 0;
+  MSGPACK_DEFINE(data_dir, shard, num_shards, shard_policy, shard_seed)
+};
+
+struct WireCursor {
+  std::uint64_t seed = 0;
+  std::int64_t epoch = 0;
+  std::int64_t position = 0;
+  MSGPACK_DEFINE(seed, epoch, position)
+};
+
+struct WireTrainOptions {
+  int steps = 0;
+  int batch_size = 0;
+  float learning_rate = 0.0f;
+  float momentum = 0.0f;
+  float weight_decay = 0.0f;
+  float subnet_lr_power = 2.0f;
+  bool subnet_lr_on_bias = true;
+  MSGPACK_DEFINE(steps, batch_size, learning_rate, momentum, weight_decay, subnet_lr_power, subnet_lr_on_bias)
+};
+
+// Header of an IST train request; the blobs are the subnet's layers (weight, bias per layer).
+struct IstTrainRequest {
+  std::int64_t round = 0;
+  int subnet = 0;
+  WireTrainOptions options;
+  WireCursor cursor;
+  std::vector<std::vector<std::int32_t>> neurons;
+  std::vector<float> input_scales;
+  std::vector<std::int64_t> layer_shapes;  // rows, cols of each layer's weight, flattened
+  MSGPACK_DEFINE(round, subnet, options, cursor, neurons, input_scales, layer_shapes)
+};
+
+// Header of a trainer's reply (IST: with the trained subnet as blobs; baselines: no blobs unless the
+// model was asked for).
+struct TrainReply {
+  std::int64_t round = 0;
+  int subnet = 0;
+  double mean_loss = 0.0;
+  int steps = 0;
+  WireCursor cursor;
+  double compute_seconds = 0.0;
+  double decode_seconds = 0.0;
+  double ring_seconds = 0.0;
+  std::int64_t ring_bytes_sent = 0;
+  std::vector<std::int64_t> layer_shapes;
+  MSGPACK_DEFINE(round, subnet, mean_loss, steps, cursor, compute_seconds, decode_seconds, ring_seconds,
+                 ring_bytes_sent, layer_shapes)
+};
+
+// Sets up a baseline replica: the ring it belongs to and its rank; the model arrives as blobs.
+struct ReplicaSetup {
+  std::vector<rt::ActorHandle> ring;
+  int rank = 0;
+  float momentum = 0.0f;
+  float weight_decay = 0.0f;
+  std::vector<std::int64_t> layer_shapes;
+  MSGPACK_DEFINE(ring, rank, momentum, weight_decay, layer_shapes)
+};
+
+// One baseline round: R steps of data parallel or local SGD; return_model asks for the model as blobs.
+struct BaselineRoundRequest {
+  std::int64_t round = 0;
+  std::string algorithm;  // "data_parallel" or "local_sgd"
+  WireTrainOptions options;
+  WireCursor cursor;
+  bool return_model = false;
+  MSGPACK_DEFINE(round, algorithm, options, cursor, return_model)
+};
+
+inline WireCursor to_wire(const BatchCursor& c) { return {c.seed, c.epoch, c.position}; }
+inline BatchCursor from_wire(const WireCursor& c) { return {c.seed, c.epoch, c.position}; }
+inline WireTrainOptions to_wire(const LocalTrainingOptions& o) {
+  WireTrainOptions w;
+  w.steps = o.steps;
+  w.batch_size = o.batch_size;
+  w.learning_rate = o.learning_rate;
+  w.momentum = o.momentum;
+  w.weight_decay = o.weight_decay;
+  w.subnet_lr_power = o.subnet_lr.power;
+  w.subnet_lr_on_bias = o.subnet_lr.on_bias;
+  return w;
+}
+inline LocalTrainingOptions from_wire(const WireTrainOptions& w) {
+  LocalTrainingOptions o;
+  o.steps = w.steps;
+  o.batch_size = w.batch_size;
+  o.learning_rate = w.learning_rate;
+  o.momentum = w.momentum;
+  o.weight_decay = w.weight_decay;
+  o.subnet_lr.power = w.subnet_lr_power;
+  o.subnet_lr.on_bias = w.subnet_lr_on_bias;
+  return o;
+}
+
+}  // namespace ist::actors

@@ -1,0 +1,85 @@
+// The distributed runs end with exactly the model the in-process reference ends with: this checks the
+// partition, the slicing, the frames, the transport, the ring and the merge at once.
+#include <gtest/gtest.h>
+
+#include "actors/driver.h"
+#include "ist/reference.h"
+#include "tests/actors/cluster_fixture.h"
+
+namespace ist::actors {
+namespace {
+
+constexpr const char* kData = "/usr/share/datasets/fashion-mnist";
+
+TrainingConfig small_config(Algorithm algorithm) {
+  TrainingConfig c;
+  c.widths = {784, 48, 32, 10};
+  c.algorithm = algorithm;
+  c.workers = 2;
+  c.local_steps = 4;
+  c.batch_size = 32;
+  c.rounds = 3;
+  c.eval_every = 3;
+  c.sgd.learning_rate = 0.05f;
+  c.sgd.momentum = 0.9f;
+  c.seed = 21;
+  return c;
+}
+
+RunResult reference_run(const TrainingConfig& c, const Dataset& test) {
+  std::vector<Dataset> shards;
+  for (int w = 0; w < c.workers; ++w) {
+    shards.push_back(load_idx_dataset(kData, Split::kTrain, ShardSpec{w, c.workers, c.shard_policy, c.seed}).value());
+  }
+  return run_reference(c, shards, test).value();
+}
+
+class DistributedRun : public testing::TrainerCluster {
+ protected:
+  RunResult distributed_run(const TrainingConfig& c, const Dataset& test, std::vector<RoundTiming>* timings = nullptr) {
+    DriverOptions options;
+    options.training = c;
+    options.data_dir = kData;
+    Driver driver(head->client(), options, test);
+    Status started = driver.start(worker_ids());
+    EXPECT_TRUE(started.ok()) << started.to_string();
+    auto result = driver.run();
+    EXPECT_TRUE(result.ok()) << result.status().to_string();
+    if (timings != nullptr) *timings = driver.timings();
+    return result.ok() ? std::move(result).value() : RunResult{};
+  }
+};
+
+TEST_F(DistributedRun, IstEndsWithExactlyTheReferenceModel) {
+  start_cluster(2);
+  const Dataset test = load_idx_dataset(kData, Split::kTest).value();
+  const TrainingConfig c = small_config(Algorithm::kIst);
+  const RunResult reference = reference_run(c, test);
+  const RunResult distributed = distributed_run(c, test);
+  ASSERT_EQ(distributed.records.size(), reference.records.size());
+  EXPECT_EQ(parameter_hash(distributed.model), parameter_hash(reference.model));
+  EXPECT_NE(parameter_hash(distributed.model), parameter_hash(make_mlp(c.widths, c.seed).value()));
+  EXPECT_EQ(distributed.final_test_accuracy, reference.final_test_accuracy);
+}
+
+TEST_F(DistributedRun, DataParallelRingEndsWithExactlyTheReferenceModel) {
+  start_cluster(2);
+  const Dataset test = load_idx_dataset(kData, Split::kTest).value();
+  TrainingConfig c = small_config(Algorithm::kDataParallel);
+  c.workers = 3;  // three trainers on two nodes: uneven ring chunks, two trainers sharing a process
+  const RunResult reference = reference_run(c, test);
+  const RunResult distributed = distributed_run(c, test);
+  EXPECT_EQ(parameter_hash(distributed.model), parameter_hash(reference.model));
+}
+
+TEST_F(DistributedRun, LocalSgdEndsWithExactlyTheReferenceModel) {
+  start_cluster(2);
+  const Dataset test = load_idx_dataset(kData, Split::kTest).value();
+  const TrainingConfig c = small_config(Algorithm::kLocalSgd);
+  const RunResult reference = reference_run(c, test);
+  const RunResult distributed = distributed_run(c, test);
+  EXPECT_EQ(parameter_hash(distributed.model), parameter_hash(reference.model));
+}
+
+}  // namespace
+}  // namespace ist::actors
