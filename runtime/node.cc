@@ -50,6 +50,11 @@ Status NodeCore::start() {
     router_ = zmq::socket_t(zctx_, zmq::socket_type::router);
     router_.set(zmq::sockopt::linger, 0);
     router_.set(zmq::sockopt::rcvhwm, 0);
+    // libzmq drops (and disconnects) any single frame above twice the cap before buffering it all; frames
+    // up to that size still get a kTooLarge reply from decode_envelope.
+    const auto hard = options.max_message_bytes > (std::size_t{1} << 61) ? std::int64_t{-1}
+                                                                         : static_cast<std::int64_t>(options.max_message_bytes * 2);
+    router_.set(zmq::sockopt::maxmsgsize, hard);
     router_.bind(options.bind);
     endpoint = router_.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
