@@ -57,6 +57,8 @@ class Driver {
   Result<RunResult> run(const RoundCallback& on_round = {});
 
   const std::vector<RoundTiming>& timings() const { return timings_; }
+  // The number of rounds run() will take (known after start(): it depends on the shards' sizes).
+  std::int64_t planned_rounds() const { return total_rounds(options_.training, train_size_); }
 
  private:
   struct Trainer {

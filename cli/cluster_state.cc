@@ -1,0 +1,50 @@
+#include "cli/cluster_state.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "ist/safetensors.h"
+
+namespace ist::cli {
+
+std::string cluster_state_path() {
+  const char* dir = std::getenv("IST_STATE_DIR");
+  const std::string base = dir != nullptr && *dir != '\0' ? dir : "/tmp/ist-" + std::to_string(getuid());
+  return base + "/cluster.json";
+}
+
+Result<ClusterState> load_cluster_state() {
+  const std::string path = cluster_state_path();
+  std::ifstream in(path);
+  if (!in) return Status::not_found("no cluster started on this host (no " + path + ")");
+  try {
+    nlohmann::json j = nlohmann::json::parse(in);
+    ClusterState state;
+    state.head_address = j.at("head_address").get<std::string>();
+    state.pids = j.at("pids").get<std::vector<pid_t>>();
+    return state;
+  } catch (const std::exception& e) {
+    return Status::corrupt_data(path + ": " + e.what());
+  }
+}
+
+Status save_cluster_state(const ClusterState& state) {
+  const std::string path = cluster_state_path();
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  nlohmann::json j{{"head_address", state.head_address}, {"pids", state.pids}};
+  return write_file_atomically(path, j.dump(2) + "\n");
+}
+
+void remove_cluster_state() {
+  std::error_code ec;
+  std::filesystem::remove(cluster_state_path(), ec);
+}
+
+}  // namespace ist::cli

@@ -1,0 +1,41 @@
+// The `ist` subcommands. Each returns the process exit code: 0 on success, otherwise non-zero after
+// printing a one-line reason to stderr.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ist::cli {
+
+struct RunArgs {
+  std::string config_path;
+  std::string address;  // empty: an embedded local cluster of cluster.workers processes
+  std::string out;      // empty: runs/NAME-TIMESTAMP
+  std::vector<std::string> overrides;
+  bool quiet = false;
+};
+
+int command_run(const RunArgs& args);       // distributed, on a cluster
+int command_simulate(const RunArgs& args);  // the in-process reference, same run directory layout
+
+struct StartArgs {
+  bool head = false;
+  int port = 6380;
+  std::string address;  // with --address: join that head
+  int workers = 0;
+};
+int command_start(const StartArgs& args);
+int command_stop();
+int command_status(const std::string& address);
+// `ist node ...`: the life of one node process (what `ist start` and embedded clusters launch).
+int command_node(int argc, char** argv);
+
+int command_export(const std::string& run_dir, const std::string& output);
+int command_report(const std::vector<std::string>& run_dirs, const std::string& output);
+
+// Prints "ist: <message>" to stderr and returns `code`.
+int fail(const std::string& message, int code = 1);
+// The path of the running `ist` binary (to launch worker nodes).
+std::string self_binary();
+
+}  // namespace ist::cli

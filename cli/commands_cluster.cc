@@ -1,0 +1,175 @@
+// `ist start`, `ist stop`, `ist status`, `ist node`: a cluster that outlives one command.
+#include <signal.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "actors/subnet_trainer.h"
+#include "cli/cluster_state.h"
+#include "cli/commands.h"
+#include "runtime/node.h"
+#include "runtime/node_main.h"
+
+namespace ist::cli {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Starts `ist node ARGS...` as a daemon: its own session, stdio to /dev/null, not killed with this
+// command (unlike an embedded cluster's workers). Returns its pid.
+Result<pid_t> spawn_daemon(const std::vector<std::string>& node_args) {
+  std::vector<std::string> argv_strings = {self_binary(), "node"};
+  argv_strings.insert(argv_strings.end(), node_args.begin(), node_args.end());
+  const pid_t pid = fork();
+  if (pid < 0) return Status::io_error("fork failed");
+  if (pid == 0) {
+    setsid();
+    FILE* null_in = std::freopen("/dev/null", "r", stdin);
+    FILE* null_out = std::freopen("/dev/null", "w", stdout);
+    (void)null_in;
+    (void)null_out;
+    std::vector<char*> argv;
+    for (auto& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+bool alive(pid_t pid) { return kill(pid, 0) == 0 && waitpid(pid, nullptr, WNOHANG) != pid; }
+
+// Waits until process pid exits or the deadline passes, with a pidfd (Linux >= 5.3): no polling loop.
+void wait_for_exit(pid_t pid, std::chrono::steady_clock::time_point deadline) {
+  const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return;  // already gone
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  pollfd p{fd, POLLIN, 0};
+  poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
+  close(fd);
+  waitpid(pid, nullptr, WNOHANG);  // reap it if it was our child
+}
+
+std::string with_scheme(const std::string& address) {
+  return address.rfind("tcp://", 0) == 0 ? address : "tcp://" + address;
+}
+
+// Joins the cluster as a short-lived client node.
+Result<std::unique_ptr<rt::Node>> join_as_client(const std::string& address, const std::string& name) {
+  rt::NodeOptions o;
+  o.role = rt::NodeRole::kClient;
+  o.name = name;
+  o.head_endpoint = with_scheme(address);
+  o.join_timeout = 5000ms;
+  return rt::Node::start(o);
+}
+
+}  // namespace
+
+int command_node(int argc, char** argv) {
+  if (Status s = actors::register_trainer_actor_types(); !s.ok()) return fail(s.to_string(), 2);
+  auto options = rt::parse_node_args(argc, argv);
+  if (!options.ok()) return fail(options.status().to_string(), 2);
+  return rt::run_node_main(*options);
+}
+
+int command_start(const StartArgs& args) {
+  if (args.head == !args.address.empty()) return fail("give either --head or --address HOST:PORT", 2);
+  ClusterState state;
+  auto existing = load_cluster_state();
+  if (existing.ok()) state = *existing;
+  std::string head_address;
+  if (args.head) {
+    if (existing.ok() && !existing->pids.empty() && alive(existing->pids.front())) {
+      return fail("a cluster started here is still running (head " + existing->head_address + "); run `ist stop` first");
+    }
+    state = ClusterState{};
+    head_address = "tcp://127.0.0.1:" + std::to_string(args.port);
+    auto pid = spawn_daemon({"--role", "head", "--name", "head", "--bind", "tcp://0.0.0.0:" + std::to_string(args.port)});
+    if (!pid.ok()) return fail(pid.status().to_string());
+    state.pids.push_back(*pid);
+    state.head_address = head_address;
+    // Wait until the head answers, so workers and `ist run --address` can join at once.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    bool up = false;
+    while (!up && std::chrono::steady_clock::now() < deadline && alive(*pid)) {
+      up = join_as_client(head_address, "start-probe").ok();
+    }
+    if (!up) {
+      kill(*pid, SIGTERM);
+      return fail("the head did not come up on port " + std::to_string(args.port) + " (is the port in use?)");
+    }
+  } else {
+    head_address = with_scheme(args.address);
+    if (state.head_address.empty()) state.head_address = head_address;
+  }
+  std::unique_ptr<rt::Node> probe;
+  std::size_t alive_before = 0;
+  if (args.workers > 0) {
+    auto joined = join_as_client(head_address, "start-probe");
+    if (!joined.ok()) return fail("cannot reach the head at " + head_address + ": " + joined.status().to_string());
+    probe = std::move(joined).value();
+    for (const rt::Member& m : probe->members()) alive_before += m.state == rt::MemberState::kAlive ? 1 : 0;
+  }
+  for (int i = 0; i < args.workers; ++i) {
+    auto pid = spawn_daemon({"--head", head_address, "--name", "worker-" + std::to_string(getpid()) + "-" + std::to_string(i)});
+    if (!pid.ok()) return fail(pid.status().to_string());
+    state.pids.push_back(*pid);
+  }
+  if (Status s = save_cluster_state(state); !s.ok()) return fail(s.to_string());
+  if (probe) {
+    Status joined = probe->wait_for_members(alive_before + static_cast<std::size_t>(args.workers), rt::deadline_in(30s));
+    if (!joined.ok()) return fail("the workers did not all join within 30 s: " + joined.to_string());
+  }
+  std::printf("%s %s%s\n", args.head ? "started head at" : "joined", head_address.c_str(),
+              args.workers > 0 ? (" with " + std::to_string(args.workers) + " worker node(s)").c_str() : "");
+  if (args.head) std::printf("join from other hosts: ist start --address <this-host>:%d --workers N\n", args.port);
+  return 0;
+}
+
+int command_stop() {
+  auto state = load_cluster_state();
+  if (!state.ok()) return fail(state.status().message());
+  // Workers first, the head last, so workers leave cleanly instead of losing their head.
+  for (auto it = state->pids.rbegin(); it != state->pids.rend(); ++it) {
+    if (alive(*it)) kill(*it, SIGTERM);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  for (pid_t pid : state->pids) {
+    wait_for_exit(pid, deadline);
+    if (alive(pid)) kill(pid, SIGKILL);
+  }
+  remove_cluster_state();
+  std::printf("stopped %zu process(es)\n", state->pids.size());
+  return 0;
+}
+
+int command_status(const std::string& address) {
+  std::string head = address;
+  if (head.empty()) {
+    auto state = load_cluster_state();
+    if (!state.ok()) return fail(state.status().message() + "; give --address HOST:PORT");
+    head = state->head_address;
+  }
+  auto node = join_as_client(head, "status");
+  if (!node.ok()) return fail("cannot reach the head at " + head + ": " + node.status().to_string());
+  std::printf("cluster at %s\n", with_scheme(head).c_str());
+  std::printf("%-18s %-8s %-30s %s\n", "node", "state", "endpoint", "name");
+  int alive_workers = 0;
+  for (const rt::Member& m : (*node)->members()) {
+    if (m.id == (*node)->id()) continue;
+    const char* state = m.state == rt::MemberState::kAlive ? "alive" : m.state == rt::MemberState::kLeft ? "left" : "dead";
+    std::printf("%016llx   %-8s %-30s %s%s\n", static_cast<unsigned long long>(m.id), state, m.endpoint.c_str(),
+                m.name.c_str(), m.is_head ? " (head)" : "");
+    if (!m.is_head && m.state == rt::MemberState::kAlive && m.name.rfind("driver", 0) != 0) ++alive_workers;
+  }
+  std::printf("%d worker node(s) alive\n", alive_workers);
+  return 0;
+}
+
+}  // namespace ist::cli

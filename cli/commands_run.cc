@@ -1,0 +1,164 @@
+// `ist run` and `ist simulate`: load the config, create the run directory, train, save the results.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "actors/driver.h"
+#include "actors/subnet_trainer.h"
+#include "cli/commands.h"
+#include "cli/driver_config.h"
+#include "cli/progress.h"
+#include "cli/run_directory.h"
+#include "ist/reference.h"
+#include "runtime/launcher.h"
+#include "runtime/node.h"
+
+namespace ist::cli {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Prepared {
+  DriverConfig config;
+  std::unique_ptr<RunDirectory> dir;
+  Dataset test;
+};
+
+Result<Prepared> prepare(const RunArgs& args) {
+  IST_ASSIGN_OR_RETURN(DriverConfig config, load_driver_config(args.config_path, args.overrides));
+  IST_ASSIGN_OR_RETURN(Dataset test, load_idx_dataset(config.driver.data_dir, Split::kTest));
+  IST_ASSIGN_OR_RETURN(RunDirectory dir, RunDirectory::create(args.out, config.name));
+  IST_RETURN_IF_ERROR(dir.write_config(resolved_toml(config)));
+  return Prepared{std::move(config), std::make_unique<RunDirectory>(std::move(dir)), std::move(test)};
+}
+
+// Writes metrics and progress for each round; remembers the first write error (a full disk must not
+// kill a long run, but it is reported at the end).
+class RoundSink {
+ public:
+  RoundSink(RunDirectory& dir, Progress& progress) : dir_(dir), progress_(progress) {}
+  void operator()(const RoundRecord& record) {
+    Status s = dir_.append_metrics(record);
+    if (!s.ok() && write_error_.ok()) write_error_ = s;
+    for (const std::string& e : record.events) dir_.log("round " + std::to_string(record.round) + ": " + e);
+    progress_.update(record);
+  }
+  const Status& write_error() const { return write_error_; }
+
+ private:
+  RunDirectory& dir_;
+  Progress& progress_;
+  Status write_error_;
+};
+
+int finish_run(Prepared& p, const Result<RunResult>& result, const RoundSink& sink, Progress& progress,
+               double wall_seconds) {
+  if (!result.ok()) {
+    p.dir->log("failed: " + result.status().to_string());
+    progress.finish("");
+    return fail("run failed: " + result.status().to_string() + " (results so far in " + p.dir->path() + ")");
+  }
+  const std::string algorithm = algorithm_name(p.config.driver.training.algorithm);
+  Status s = p.dir->save_model(result->model, p.config.name);
+  if (s.ok()) s = p.dir->write_summary(p.config.name, algorithm, *result, wall_seconds);
+  if (s.ok()) s = sink.write_error();
+  if (!s.ok()) return fail("saving results: " + s.to_string());
+  char line[256];
+  std::snprintf(line, sizeof(line), "done: %s, test accuracy %.4f after %zu rounds, %.1f s -> %s", algorithm.c_str(),
+                result->final_test_accuracy.value_or(0.0), result->records.size(), wall_seconds, p.dir->path().c_str());
+  p.dir->log(line);
+  progress.finish(line);
+  return 0;
+}
+
+// The worker nodes a driver may place trainers on: alive, not the head (unless alone), not a driver.
+std::vector<rt::NodeId> worker_nodes(const rt::Node& node) {
+  std::vector<rt::NodeId> workers, heads;
+  for (const rt::Member& m : node.members()) {
+    if (m.state != rt::MemberState::kAlive || m.id == node.id() || m.name.rfind("driver", 0) == 0) continue;
+    (m.is_head ? heads : workers).push_back(m.id);
+  }
+  return workers.empty() ? heads : workers;
+}
+
+}  // namespace
+
+int command_simulate(const RunArgs& args) {
+  auto prepared = prepare(args);
+  if (!prepared.ok()) return fail(prepared.status().to_string());
+  Prepared& p = *prepared;
+  const TrainingConfig& training = p.config.driver.training;
+  std::vector<Dataset> shards;
+  std::int64_t train_size = 0;
+  for (int w = 0; w < training.workers; ++w) {
+    auto shard = load_idx_dataset(p.config.driver.data_dir, Split::kTrain,
+                                  ShardSpec{w, training.workers, training.shard_policy, training.seed});
+    if (!shard.ok()) return fail(shard.status().to_string());
+    train_size += shard->size();
+    shards.push_back(std::move(shard).value());
+  }
+  set_compute_threads(1);
+  p.dir->log("simulate: " + std::to_string(training.workers) + " workers in process");
+  Progress progress(total_rounds(training, train_size), samples_per_round(training), args.quiet);
+  RoundSink sink(*p.dir, progress);
+  const auto start = std::chrono::steady_clock::now();
+  auto result = run_reference(training, shards, p.test, std::ref(sink));
+  return finish_run(p, result, sink, progress, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+int command_run(const RunArgs& args) {
+  auto prepared = prepare(args);
+  if (!prepared.ok()) return fail(prepared.status().to_string());
+  Prepared& p = *prepared;
+  if (Status s = actors::register_trainer_actor_types(); !s.ok()) return fail(s.to_string());
+  const int workers = p.config.driver.training.workers;
+  const auto heartbeat = std::chrono::milliseconds(p.config.heartbeat_ms);
+  const auto deadline = std::chrono::milliseconds(p.config.death_deadline_ms);
+
+  rt::NodeOptions options;
+  options.heartbeat_interval = heartbeat;
+  options.death_deadline = deadline;
+  std::unique_ptr<rt::LocalCluster> embedded;
+  if (args.address.empty()) {
+    options.role = rt::NodeRole::kHead;
+    options.name = "driver-head";
+  } else {
+    options.role = rt::NodeRole::kClient;
+    options.name = "driver";
+    options.head_endpoint = args.address.rfind("tcp://", 0) == 0 ? args.address : "tcp://" + args.address;
+  }
+  auto node = rt::Node::start(options);
+  if (!node.ok()) return fail("cannot start the driver node: " + node.status().to_string());
+  if (args.address.empty()) {
+    embedded = std::make_unique<rt::LocalCluster>(
+        self_binary(), std::vector<std::string>{"node", "--head", (*node)->endpoint(), "--heartbeat-ms",
+                                                std::to_string(heartbeat.count()), "--deadline-ms",
+                                                std::to_string(deadline.count())});
+    Status started = embedded->start_and_wait(workers, **node, rt::deadline_in(60s));
+    if (!started.ok()) return fail("cannot start " + std::to_string(workers) + " local workers: " + started.to_string());
+    p.dir->log("embedded local cluster of " + std::to_string(workers) + " worker processes at " + (*node)->endpoint());
+  } else {
+    p.dir->log("driver joined the cluster at " + options.head_endpoint);
+  }
+  const std::vector<rt::NodeId> nodes = worker_nodes(**node);
+  if (nodes.empty()) return fail("the cluster has no worker nodes to place trainers on");
+
+  actors::Driver driver((*node)->client(), p.config.driver, p.test);
+  if (Status s = driver.start(nodes); !s.ok()) return fail("starting trainers: " + s.to_string());
+  // Trainer threads live in the worker processes; the driver's own matrix work runs on one thread.
+  set_compute_threads(1);
+  const TrainingConfig& training = p.config.driver.training;
+  Progress progress(driver.planned_rounds(), samples_per_round(training), args.quiet);
+  RoundSink sink(*p.dir, progress);
+  const auto start = std::chrono::steady_clock::now();
+  auto result = driver.run(std::ref(sink));
+  const int code =
+      finish_run(p, result, sink, progress, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (embedded) embedded->stop();
+  return code;
+}
+
+}  // namespace ist::cli

@@ -1,0 +1,40 @@
+// The driver config: a TOML file describing one experiment (model, data, algorithm, cluster,
+// checkpoints, seed), read into DriverConfig. Unknown keys and wrong types are errors that name the file,
+// the line and the key. `--set key=value` overrides any key (dotted, e.g. algorithm.learning_rate=0.05).
+// The resolved config (every key, defaults filled in) is what a run saves beside its results.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/driver.h"
+#include "base/status.h"
+
+namespace ist::cli {
+
+struct DriverConfig {
+  std::string name = "experiment";
+  actors::DriverOptions driver;   // training config, data path, deadlines
+  int min_workers = 1;            // below this the driver waits for joins (elastic runs)
+  int heartbeat_ms = 100;
+  int death_deadline_ms = 1000;
+  int checkpoint_every = 0;       // rounds; 0 = never
+  std::string data_placement = "shared";  // "shared" or "private"
+};
+
+// Reads and validates a config file; overrides ("key=value") are applied after the file.
+// Errors: not_found (file), invalid_argument naming "FILE:LINE: key 'K': problem" (or "--set K: ...").
+Result<DriverConfig> load_driver_config(const std::string& path, const std::vector<std::string>& overrides = {});
+// Same from TOML text; `origin` names it in errors.
+Result<DriverConfig> parse_driver_config(const std::string& text, const std::string& origin,
+                                         const std::vector<std::string>& overrides = {});
+
+// The resolved config as TOML text: every key, defaults included. parse_driver_config(resolved) gives
+// back an equal config.
+std::string resolved_toml(const DriverConfig& config);
+
+// A stable hash of the resolved config (checkpoints refuse to resume under another config).
+std::uint64_t config_hash(const DriverConfig& config);
+
+}  // namespace ist::cli

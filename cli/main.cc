@@ -1,0 +1,85 @@
+// ist: train fully connected nets with Independent Subnet Training on a ZeroMQ actor runtime.
+// This file only parses flags and dispatches to cli/commands.h.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "cli/commands.h"
+
+namespace ist::cli {
+
+int fail(const std::string& message, int code) {
+  std::fprintf(stderr, "ist: %s\n", message.c_str());
+  return code;
+}
+
+std::string self_binary() {
+  std::error_code ec;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("ist") : path.string();
+}
+
+}  // namespace ist::cli
+
+int main(int argc, char** argv) {
+  using namespace ist::cli;
+  // `ist node ...` is the internal entry of node processes; its flags are the runtime's own.
+  if (argc > 1 && std::strcmp(argv[1], "node") == 0) return command_node(argc - 1, argv + 1);
+
+  CLI::App app{"ist: Independent Subnet Training of fully connected nets on a ZeroMQ actor runtime"};
+  app.set_version_flag("--version", std::string("ist ") + IST_VERSION);
+  app.require_subcommand(1);
+
+  RunArgs run_args;
+  auto add_run_flags = [&](CLI::App* cmd) {
+    cmd->add_option("config", run_args.config_path, "driver config (TOML)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--out", run_args.out, "run directory (default runs/NAME-TIMESTAMP)");
+    cmd->add_option("--set", run_args.overrides, "override a config key, e.g. --set algorithm.learning_rate=0.05");
+    cmd->add_flag("--quiet,-q", run_args.quiet, "print only the final line");
+  };
+  CLI::App* run = app.add_subcommand("run", "run an experiment on a cluster (an embedded local one without --address)");
+  add_run_flags(run);
+  run->add_option("--address", run_args.address, "HOST:PORT of a running head (ist start --head)");
+  CLI::App* simulate = app.add_subcommand("simulate", "run an experiment in process (the reference), same outputs");
+  add_run_flags(simulate);
+
+  StartArgs start_args;
+  CLI::App* start = app.add_subcommand("start", "start a head node and/or worker nodes on this host");
+  start->add_flag("--head", start_args.head, "start the head node");
+  start->add_option("--port", start_args.port, "head port (with --head)")->capture_default_str();
+  start->add_option("--address", start_args.address, "HOST:PORT of the head to join");
+  start->add_option("--workers", start_args.workers, "worker nodes to start on this host")->capture_default_str();
+
+  app.add_subcommand("stop", "stop the nodes this host started");
+  std::string status_address;
+  CLI::App* status = app.add_subcommand("status", "list the cluster's nodes and their health");
+  status->add_option("--address", status_address, "HOST:PORT of the head (default: the one started here)");
+
+  std::vector<std::string> report_dirs;
+  std::string report_out;
+  CLI::App* report = app.add_subcommand("report", "compare runs: a table and plots (HTML or SVG)");
+  report->add_option("runs", report_dirs, "run directories")->required();
+  report->add_option("-o,--output", report_out, "output file (.html or .svg)")->required();
+
+  std::string export_dir, export_out;
+  CLI::App* export_cmd = app.add_subcommand("export", "write a run's final model as safetensors");
+  export_cmd->add_option("run", export_dir, "run directory")->required();
+  export_cmd->add_option("-o,--output", export_out, "output file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (run->parsed()) return command_run(run_args);
+  if (simulate->parsed()) return command_simulate(run_args);
+  if (start->parsed()) return command_start(start_args);
+  if (app.got_subcommand("stop")) return command_stop();
+  if (status->parsed()) return command_status(status_address);
+  if (report->parsed()) return command_report(report_dirs, report_out);
+  if (export_cmd->parsed()) return command_export(export_dir, export_out);
+  return fail("unknown command", 2);
+}

@@ -1,0 +1,93 @@
+#include "cli/run_directory.h"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "ist/model_io.h"
+#include "ist/safetensors.h"
+
+namespace ist::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string timestamp(const char* format) {
+  char text[64];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(text, sizeof(text), format, std::localtime(&now));
+  return text;
+}
+
+Status append_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  if (!out) return Status::io_error("cannot open " + path + " for appending");
+  out << line << '\n';
+  out.flush();
+  if (!out) return Status::io_error("cannot write " + path);
+  return Status::ok_status();
+}
+}  // namespace
+
+Result<RunDirectory> RunDirectory::create(const std::string& out, const std::string& name) {
+  const std::string path = out.empty() ? "runs/" + name + "-" + timestamp("%Y%m%d-%H%M%S") : out;
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_empty(path, ec)) {
+    return Status::invalid_argument("run directory " + path + " exists and is not empty; choose another --out");
+  }
+  fs::create_directories(path, ec);
+  if (ec) return Status::io_error("cannot create run directory " + path + ": " + ec.message());
+  return RunDirectory(path);
+}
+
+Status RunDirectory::write_config(const std::string& toml_text) {
+  return write_file_atomically(file("config.toml"), toml_text);
+}
+
+std::string metrics_json_line(const RoundRecord& r, double cumulative_bytes_total) {
+  nlohmann::json j;
+  j["round"] = r.round;
+  j["wall_seconds"] = r.wall_seconds;
+  j["epochs"] = r.epochs;
+  j["train_loss"] = r.train_loss;
+  j["test_accuracy"] = r.test_accuracy ? nlohmann::json(*r.test_accuracy) : nlohmann::json(nullptr);
+  j["learning_rate"] = r.learning_rate;
+  j["bytes_sent_per_worker"] = r.bytes_sent_per_worker;
+  j["bytes_received_per_worker"] = r.bytes_received_per_worker;
+  j["bytes_total"] = cumulative_bytes_total;
+  j["live_workers"] = r.live_workers;
+  j["events"] = r.events;
+  return j.dump();
+}
+
+Status RunDirectory::append_metrics(const RoundRecord& record) {
+  bytes_total_ += (record.bytes_sent_per_worker + record.bytes_received_per_worker) * record.live_workers;
+  return append_line(file("metrics.jsonl"), metrics_json_line(record, bytes_total_));
+}
+
+Status RunDirectory::write_summary(const std::string& name, const std::string& algorithm, const RunResult& result,
+                                   double wall_seconds) {
+  nlohmann::json j;
+  j["name"] = name;
+  j["algorithm"] = algorithm;
+  j["final_test_accuracy"] =
+      result.final_test_accuracy ? nlohmann::json(*result.final_test_accuracy) : nlohmann::json(nullptr);
+  j["wall_seconds"] = wall_seconds;
+  j["rounds"] = result.records.size();
+  j["bytes_total"] = bytes_total_;
+  j["epochs"] = result.records.empty() ? 0.0 : result.records.back().epochs;
+  j["parameters"] = result.model.parameter_count();
+  return write_file_atomically(file("summary.json"), j.dump(2) + "\n");
+}
+
+Status RunDirectory::save_model(const Mlp& model, const std::string& name) {
+  return ist::save_model(file("model.safetensors"), model, {{"run", name}});
+}
+
+void RunDirectory::log(const std::string& line) {
+  (void)append_line(file("log.txt"), timestamp("%Y-%m-%d %H:%M:%S ") + line);
+}
+
+}  // namespace ist::cli
