@@ -1,0 +1,239 @@
+// `ist report`: HTML and SVG comparisons of run directories written into a temporary directory.
+#include "cli/report.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/report_plot.h"
+
+namespace ist::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// True when every element closes in order (void HTML elements like <meta> excepted). Enough to catch
+// an unclosed <svg>, <polyline> or <text>; not a full XML parser.
+bool tags_balance(const std::string& doc, std::string* problem) {
+  std::vector<std::string> open;
+  for (std::size_t at = doc.find('<'); at != std::string::npos; at = doc.find('<', at + 1)) {
+    const std::size_t end = doc.find('>', at);
+    if (end == std::string::npos) return *problem = "unterminated tag", false;
+    const std::string tag = doc.substr(at + 1, end - at - 1);
+    if (tag.empty() || tag[0] == '?' || tag[0] == '!') continue;
+    const bool closing = tag[0] == '/';
+    const std::string name =
+        tag.substr(closing ? 1 : 0, tag.find_first_of(" \t\n/", closing ? 1 : 0) - (closing ? 1 : 0));
+    if (closing) {
+      if (open.empty() || open.back() != name) return *problem = "unexpected </" + name + ">", false;
+      open.pop_back();
+    } else if (tag.back() != '/' && name != "meta") {
+      open.push_back(name);
+    }
+  }
+  if (!open.empty()) return *problem = "unclosed <" + open.back() + ">", false;
+  return true;
+}
+
+std::string metrics_line(int round, double wall, const std::string& accuracy, double bytes_total,
+                         const std::string& events = "[]") {
+  std::ostringstream line;
+  line
+      << R"({"round":)" << round << R"(,"wall_seconds":)" << wall << R"(,"epochs":)" << round * 0.5
+      << R"(,"train_loss":0.5,"test_accuracy":)" << accuracy
+      << R"(,"learning_rate":0.1,"bytes_sent_per_worker":1000,"bytes_received_per_worker":500,"bytes_total":)"
+      << bytes_total << R"(,"live_workers":2,"events":)" << events << "}\n";
+  return line.str();
+}
+
+class Report : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root = fs::temp_directory_path() / ("ist_report_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root);
+    fs::create_directories(root / "run_a");
+    fs::create_directories(root / "run_b");
+    // run_a: a full run directory with a summary and a config.
+    write_file(root / "run_a" / "metrics.jsonl",
+               metrics_line(1, 1.5, "0.5", 3000) + metrics_line(2, 3.0, "null", 6000) +
+                   metrics_line(3, 4.5, "0.8125", 9000, R"(["worker 1 died"])") +
+                   metrics_line(4, 6.0, "0.75", 12000));
+    write_file(root / "run_a" / "summary.json",
+               R"({"name":"mnist-ist","algorithm":"ist","final_test_accuracy":0.75,"wall_seconds":6.25,)"
+               R"("rounds":4,"bytes_total":12000})");
+    write_file(root / "run_a" / "config.toml", "name = \"mnist-ist\"\n[algorithm]\nkind = \"ist\"\n");
+    // run_b: metrics only (a run killed before its summary), labelled by its directory.
+    write_file(root / "run_b" / "metrics.jsonl",
+               metrics_line(1, 2.0, "0.25", 2'000'000) + metrics_line(2, 4.0, "0.375", 4'000'000));
+  }
+  void TearDown() override { fs::remove_all(root); }
+
+  std::vector<std::string> both() const { return {(root / "run_a").string(), (root / "run_b").string()}; }
+
+  std::string report(const std::string& file_name) {
+    const fs::path out = root / file_name;
+    const Status status = write_report(both(), out.string());
+    EXPECT_TRUE(status.ok()) << status.to_string();
+    return read_file(out);
+  }
+
+  fs::path root;
+};
+
+TEST(ReportPlot, FormatsBytesInDecimalUnits) {
+  EXPECT_EQ(format_bytes(512), "512 B");
+  EXPECT_EQ(format_bytes(1500), "1.5 KB");
+  EXPECT_EQ(format_bytes(1e6), "1 MB");
+  EXPECT_EQ(format_bytes(1.234e9), "1.23 GB");
+}
+
+TEST(ReportPlot, EscapesMarkupCharacters) {
+  EXPECT_EQ(escape_xml(R"(<a href="x">&'</a>)"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+}
+
+TEST(ReportPlot, DrawsNoPolylineForASeriesWithoutPointsButKeepsItsLegend) {
+  LinePlot plot;
+  plot.title = "t";
+  const std::string svg = render_line_plot(plot, {{"empty run", {}}, {"full run", {{1, 0.5}, {2, 0.6}}}});
+  EXPECT_EQ(count(svg, "<polyline"), 1u);
+  EXPECT_NE(svg.find("empty run"), std::string::npos);
+  std::string problem;
+  EXPECT_TRUE(tags_balance(svg, &problem)) << problem;
+}
+
+TEST_F(Report, HtmlNamesEveryRunAndDrawsAPolylinePerRunInBothPlots) {
+  const std::string html = report("report.html");
+  EXPECT_NE(html.find("mnist-ist (ist)"), std::string::npos);  // summary name + algorithm
+  EXPECT_NE(html.find(">run_b<"), std::string::npos);          // no summary: the directory's name
+  EXPECT_EQ(count(html, "<polyline"), 4u);                     // 2 runs x 2 plots
+  EXPECT_EQ(count(html, "<svg"), 2u);
+}
+
+TEST_F(Report, HtmlTableShowsSummaryValuesAndFallsBackToMetrics) {
+  const std::string html = report("report.html");
+  EXPECT_NE(html.find("<td>0.7500</td><td>0.8125</td><td>6.2 s</td><td>12 KB</td><td>1.5 KB</td><td>1</td>"),
+            std::string::npos)
+      << "run_a: final from summary, best from metrics, wall and bytes from summary, one event";
+  EXPECT_NE(html.find("<td>2</td><td>0.3750</td><td>0.3750</td><td>4.0 s</td><td>4 MB</td>"),
+            std::string::npos)
+      << "run_b: everything from metrics.jsonl";
+}
+
+TEST_F(Report, HtmlIsSelfContainedAndWellFormed) {
+  const std::string html = report("report.html");
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_EQ(html.find("href="), std::string::npos);
+  EXPECT_NE(html.find("<details>"), std::string::npos);
+  EXPECT_NE(html.find("kind = &quot;ist&quot;"), std::string::npos);  // config.toml shown, escaped
+  EXPECT_NE(html.find("round 3: worker 1 died"), std::string::npos);
+  std::string problem;
+  EXPECT_TRUE(tags_balance(html, &problem)) << problem;
+}
+
+TEST_F(Report, SvgStacksBothPlotsInOneBalancedDocument) {
+  const std::string svg = report("report.svg");
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+  EXPECT_EQ(count(svg, "<svg"), 3u);  // the document and its two plots
+  EXPECT_EQ(count(svg, "<polyline"), 4u);
+  EXPECT_NE(svg.find("mnist-ist (ist)"), std::string::npos);
+  EXPECT_NE(svg.find("run_b"), std::string::npos);
+  EXPECT_EQ(svg.find("<table"), std::string::npos);
+  std::string problem;
+  EXPECT_TRUE(tags_balance(svg, &problem)) << problem;
+}
+
+TEST_F(Report, BytesAxisIsLogarithmicWithUnitTicks) {
+  const std::string svg = report("report.svg");
+  // bytes span 3 KB .. 4 MB: decade ticks 1 KB .. 10 MB.
+  for (const char* tick : {">1 KB<", ">10 KB<", ">100 KB<", ">1 MB<", ">10 MB<"}) {
+    EXPECT_NE(svg.find(tick), std::string::npos) << tick;
+  }
+}
+
+TEST_F(Report, PlotsOnlyRoundsWithATestAccuracy) {
+  const std::string svg = report("report.svg");
+  // run_a has 4 rounds, one without accuracy: 3 points per plot; run_b 2 points per plot.
+  EXPECT_EQ(count(svg, "<circle"), 2u * (3 + 2));
+}
+
+TEST_F(Report, RunNamesAreEscaped) {
+  write_file(root / "run_b" / "summary.json", R"({"name":"<b>&co","algorithm":"dp"})");
+  const std::string html = report("report.html");
+  EXPECT_NE(html.find("&lt;b&gt;&amp;co (dp)"), std::string::npos);
+  EXPECT_EQ(html.find("<b>"), std::string::npos);
+}
+
+TEST_F(Report, MissingRunDirectoryIsNotFoundAndNamedInTheError) {
+  const std::string missing = (root / "no_such_run").string();
+  const Status status = write_report({(root / "run_a").string(), missing}, (root / "r.html").string());
+  EXPECT_EQ(status.code(), ErrorCode::kNotFound);
+  EXPECT_NE(status.message().find(missing), std::string::npos) << status.to_string();
+  EXPECT_FALSE(fs::exists(root / "r.html"));
+}
+
+TEST_F(Report, MissingMetricsFileIsNotFoundAndNamedInTheError) {
+  fs::create_directories(root / "empty_run");
+  const Status status = write_report({(root / "empty_run").string()}, (root / "r.html").string());
+  EXPECT_EQ(status.code(), ErrorCode::kNotFound);
+  EXPECT_NE(status.message().find("metrics.jsonl"), std::string::npos) << status.to_string();
+}
+
+TEST_F(Report, MalformedMetricsLineIsCorruptDataNamingFileAndLine) {
+  write_file(root / "run_b" / "metrics.jsonl",
+             metrics_line(1, 2.0, "0.25", 100) + "{\"round\": 2, \"wall_\n");
+  const Status status = write_report(both(), (root / "r.html").string());
+  EXPECT_EQ(status.code(), ErrorCode::kCorruptData);
+  EXPECT_NE(status.message().find((root / "run_b" / "metrics.jsonl").string() + ":2:"), std::string::npos)
+      << status.to_string();
+}
+
+TEST_F(Report, WronglyTypedMetricsKeyIsCorruptDataNamingTheKey) {
+  write_file(root / "run_b" / "metrics.jsonl", R"({"round":1,"wall_seconds":"soon"})"
+                                               "\n");
+  const Status status = write_report(both(), (root / "r.html").string());
+  EXPECT_EQ(status.code(), ErrorCode::kCorruptData);
+  EXPECT_NE(status.message().find(":1: key 'wall_seconds'"), std::string::npos) << status.to_string();
+}
+
+TEST_F(Report, NoRunsIsInvalidArgument) {
+  EXPECT_EQ(write_report({}, (root / "r.html").string()).code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(Report, UnknownOutputExtensionIsInvalidArgumentNamingTheFile) {
+  const Status status = write_report(both(), (root / "r.pdf").string());
+  EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("r.pdf"), std::string::npos) << status.to_string();
+}
+
+TEST_F(Report, UnwritableOutputIsIoError) {
+  const Status status = write_report(both(), (root / "no_such_dir" / "r.html").string());
+  EXPECT_EQ(status.code(), ErrorCode::kIoError) << status.to_string();
+}
+
+}  // namespace
+}  // namespace ist::cli
