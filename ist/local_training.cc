@@ -5,7 +5,7 @@
 namespace ist {
 
 LocalTrainingReport train_locally(Mlp& model, BatchSampler& sampler, const LocalTrainingOptions& options) {
-  SgdOptimizer optimizer(options.momentum, options.weight_decay);
+  SgdOptimizer optimizer(options.momentum, options.weight_decay, options.subnet_lr);
   Workspace ws;
   Matrix x;
   std::vector<std::int32_t> y;

@@ -17,6 +17,7 @@ struct LocalTrainingOptions {
   float learning_rate = 0.01f;
   float momentum = 0.0f;
   float weight_decay = 0.0f;
+  SubnetLrCorrection subnet_lr;  // see SgdOptions::subnet_lr_power / subnet_lr_on_bias
 };
 
 struct LocalTrainingReport {

@@ -1,5 +1,6 @@
 #include "ist/sgd.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -24,18 +25,52 @@ Status validate(const SgdOptions& o) {
     return Status::invalid_argument("lr_decay_every_epochs must be >= 0, got " +
                                     std::to_string(o.lr_decay_every_epochs));
   }
+  if (!(o.cosine_epochs >= 0.0)) {
+    return Status::invalid_argument("cosine_epochs must be >= 0, got " + std::to_string(o.cosine_epochs));
+  }
+  if (!(o.warmup_epochs >= 0.0)) {
+    return Status::invalid_argument("warmup_epochs must be >= 0, got " + std::to_string(o.warmup_epochs));
+  }
+  if (!(o.subnet_lr_power >= 0.0f && o.subnet_lr_power <= 2.0f)) {
+    return Status::invalid_argument("subnet_lr_power must be in [0, 2], got " + std::to_string(o.subnet_lr_power));
+  }
   return Status::ok_status();
 }
 
 float learning_rate_at(const SgdOptions& options, double epochs_done) {
-  if (options.lr_decay_every_epochs <= 0.0 || options.lr_decay_factor == 1.0f) return options.learning_rate;
-  const double steps = std::floor(epochs_done / options.lr_decay_every_epochs + 1e-9);
-  return options.learning_rate * static_cast<float>(std::pow(options.lr_decay_factor, steps));
+  float lr = options.learning_rate;
+  if (options.lr_decay_every_epochs > 0.0 && options.lr_decay_factor != 1.0f) {
+    const double steps = std::floor(epochs_done / options.lr_decay_every_epochs + 1e-9);
+    lr = options.learning_rate * static_cast<float>(std::pow(options.lr_decay_factor, steps));
+  }
+  if (options.cosine_epochs > 0.0) {
+    const double t = std::min(epochs_done / options.cosine_epochs, 1.0);
+    lr *= static_cast<float>(0.5 * (1.0 + std::cos(3.14159265358979323846 * t)));
+    lr = std::max(lr, options.learning_rate * 1e-3f);
+  }
+  if (options.warmup_epochs > 0.0 && epochs_done < options.warmup_epochs) {
+    lr *= static_cast<float>(std::max(epochs_done / options.warmup_epochs, 0.05));
+  }
+  return lr;
 }
 
 float layer_learning_rate(const Linear& layer, float lr) {
   if (layer.input_scale == 1.0f) return lr;
   return lr / (layer.input_scale * layer.input_scale);
+}
+
+float layer_learning_rate(const Linear& layer, float lr, float power) {
+  if (power == 2.0f) return layer_learning_rate(layer, lr);
+  if (layer.input_scale == 1.0f || power == 0.0f) return lr;
+  return lr / std::pow(layer.input_scale, power);
+}
+
+float SgdOptimizer::weight_rate(const Linear& layer, float lr) const {
+  return layer_learning_rate(layer, lr, correction_.power);
+}
+
+float SgdOptimizer::bias_rate(const Linear& layer, float lr) const {
+  return correction_.on_bias ? layer_learning_rate(layer, lr, correction_.power) : lr;
 }
 
 void SgdOptimizer::ensure_buffers(const Mlp& model) {
@@ -84,7 +119,8 @@ float SgdOptimizer::train_step(Mlp& model, const Matrix& x, const std::vector<st
   Vector no_velocity;
   for (std::size_t l = n; l-- > 0;) {
     Linear& layer = model.layers[l];
-    const float layer_lr = layer_learning_rate(layer, lr);
+    const float layer_lr = weight_rate(layer, lr);
+    const float layer_bias_lr = bias_rate(layer, lr);
     const Matrix& input = l == 0 ? x : ws.activations[l];
     // The input gradient needs the weights before this step's update.
     Matrix* dx = nullptr;
@@ -97,12 +133,12 @@ float SgdOptimizer::train_step(Mlp& model, const Matrix& x, const std::vector<st
     if (momentum_ == 0.0f) {
       // W <- (1 - lr*wd) W - lr * s * dy^T x, all inside the GEMM.
       gemm(true, false, -layer_lr * layer.input_scale, *dy, input, 1.0f - layer_lr * weight_decay_, layer.weight);
-      update_bias(layer.bias, no_velocity, bias_grad, layer_lr);
+      update_bias(layer.bias, no_velocity, bias_grad, layer_bias_lr);
     } else {
       // v <- momentum v + s * dy^T x inside the GEMM, then decay and step in one pass.
       gemm(true, false, layer.input_scale, *dy, input, momentum_, weight_velocity_[l]);
       update_weights_from_velocity(layer.weight, weight_velocity_[l], layer_lr);
-      update_bias(layer.bias, bias_velocity_[l], bias_grad, layer_lr);
+      update_bias(layer.bias, bias_velocity_[l], bias_grad, layer_bias_lr);
     }
     if (dx != nullptr) {
       relu_backward(ws.activations[l], *dx);
@@ -117,14 +153,15 @@ void SgdOptimizer::apply(Mlp& model, const Gradients& grads, float lr) {
   Vector no_velocity;
   for (std::size_t l = 0; l < model.layers.size(); ++l) {
     Linear& layer = model.layers[l];
-    const float layer_lr = layer_learning_rate(layer, lr);
+    const float layer_lr = weight_rate(layer, lr);
+    const float layer_bias_lr = bias_rate(layer, lr);
     if (momentum_ == 0.0f) {
       layer.weight = (1.0f - layer_lr * weight_decay_) * layer.weight - layer_lr * grads.weight[l];
-      update_bias(layer.bias, no_velocity, grads.bias[l], layer_lr);
+      update_bias(layer.bias, no_velocity, grads.bias[l], layer_bias_lr);
     } else {
       weight_velocity_[l] = momentum_ * weight_velocity_[l] + grads.weight[l];
       update_weights_from_velocity(layer.weight, weight_velocity_[l], layer_lr);
-      update_bias(layer.bias, bias_velocity_[l], grads.bias[l], layer_lr);
+      update_bias(layer.bias, bias_velocity_[l], grads.bias[l], layer_bias_lr);
     }
   }
 }

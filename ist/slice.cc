@@ -1,5 +1,6 @@
 #include "ist/slice.h"
 
+#include <cmath>
 #include <string>
 
 namespace ist {
@@ -52,6 +53,8 @@ Slice extract_slice(const Mlp& full, const SubnetPlan& plan, int subnet, SubnetS
     dst.input_scale = 1.0f;
     if (cols != nullptr && scaling == SubnetScaling::kInvertedDropout) {
       dst.input_scale = static_cast<float>(src.inputs()) / static_cast<float>(in);
+    } else if (cols != nullptr && scaling == SubnetScaling::kSqrt) {
+      dst.input_scale = std::sqrt(static_cast<float>(src.inputs()) / static_cast<float>(in));
     }
   }
   return slice;

@@ -17,6 +17,9 @@ namespace ist {
 enum class SubnetScaling {
   kInvertedDropout,  // default: hidden layer l's output is multiplied by H_l / |Il| inside the subnet
   kNone,
+  // hidden layer l's output is multiplied by sqrt(H_l / |Il|): matches the full model's pre-activation
+  // variance (not its mean) for zero-mean weights, without inverted dropout's S-fold variance blow-up
+  kSqrt,
 };
 
 struct Slice {

@@ -23,13 +23,19 @@ Result<Algorithm> parse_algorithm(const std::string& name) {
 }
 
 const char* scaling_name(SubnetScaling scaling) {
-  return scaling == SubnetScaling::kNone ? "none" : "inverted_dropout";
+  switch (scaling) {
+    case SubnetScaling::kInvertedDropout: return "inverted_dropout";
+    case SubnetScaling::kNone: return "none";
+    case SubnetScaling::kSqrt: return "sqrt";
+  }
+  return "?";
 }
 
 Result<SubnetScaling> parse_scaling(const std::string& name) {
   if (name == "inverted_dropout") return SubnetScaling::kInvertedDropout;
   if (name == "none") return SubnetScaling::kNone;
-  return Status::invalid_argument("unknown subnet scaling '" + name + "' (expected inverted_dropout or none)");
+  if (name == "sqrt") return SubnetScaling::kSqrt;
+  return Status::invalid_argument("unknown subnet scaling '" + name + "' (expected inverted_dropout, sqrt or none)");
 }
 
 const char* shard_policy_name(ShardPolicy policy) { return policy == ShardPolicy::kIid ? "iid" : "label_skew"; }
@@ -57,8 +63,25 @@ Status validate(const TrainingConfig& c) {
   if (c.batch_size < 1) return Status::invalid_argument("batch_size must be at least 1");
   if (c.rounds <= 0 && !(c.epochs > 0.0)) return Status::invalid_argument("set rounds or epochs to a positive number");
   if (c.eval_every < 1) return Status::invalid_argument("eval_every must be at least 1");
+  if (!std::isfinite(c.input_mean)) {
+    return Status::invalid_argument("input_mean must be a finite number, got " + std::to_string(c.input_mean));
+  }
+  if (!(c.input_std > 0.0f) || !std::isfinite(c.input_std)) {
+    return Status::invalid_argument("input_std must be a positive number, got " + std::to_string(c.input_std));
+  }
   IST_RETURN_IF_ERROR(validate(c.sgd));
   return Status::ok_status();
+}
+
+bool normalizes_inputs(const TrainingConfig& c) { return c.input_mean != 0.0f || c.input_std != 1.0f; }
+
+void normalize_inputs(const TrainingConfig& c, Dataset& data) {
+  if (!normalizes_inputs(c)) return;
+  const float mean = c.input_mean;
+  const float inverse_std = 1.0f / c.input_std;
+  float* x = data.features.data();
+  const Index n = data.features.size();
+  for (Index i = 0; i < n; ++i) x[i] = (x[i] - mean) * inverse_std;
 }
 
 std::int64_t samples_per_round(const TrainingConfig& c) {
@@ -79,6 +102,7 @@ LocalTrainingOptions local_options_at(const TrainingConfig& c, double epochs_don
   o.learning_rate = learning_rate_at(c.sgd, epochs_done);
   o.momentum = c.sgd.momentum;
   o.weight_decay = c.sgd.weight_decay;
+  o.subnet_lr = SubnetLrCorrection{c.sgd.subnet_lr_power, c.sgd.subnet_lr_on_bias};
   return o;
 }
 

@@ -23,7 +23,7 @@ enum class Algorithm {
 
 const char* algorithm_name(Algorithm algorithm);  // "ist", "data_parallel", "local_sgd"
 Result<Algorithm> parse_algorithm(const std::string& name);
-Result<SubnetScaling> parse_scaling(const std::string& name);  // "inverted_dropout", "none"
+Result<SubnetScaling> parse_scaling(const std::string& name);  // "inverted_dropout", "sqrt", "none"
 const char* scaling_name(SubnetScaling scaling);
 Result<ShardPolicy> parse_shard_policy(const std::string& name);  // "iid", "label_skew"
 const char* shard_policy_name(ShardPolicy policy);
@@ -35,7 +35,16 @@ struct TrainingConfig {
   int local_steps = 20;  // R
   int batch_size = 128;
   SgdOptions sgd;
-  SubnetScaling scaling = SubnetScaling::kInvertedDropout;
+  // Default sqrt (see slice.h): with inverted dropout the subnets' pre-activations have S times the full
+  // model's variance; sqrt scaling keeps it, and measured 0.862 vs 0.81 at 10 epochs (bench_ist_accuracy).
+  SubnetScaling scaling = SubnetScaling::kSqrt;
+  // Input standardization: every feature value x becomes (x - input_mean) / input_std before training and
+  // evaluation. Whoever loads data applies it with normalize_inputs (run_reference does so on copies of
+  // the shards and the test set; the distributed trainers and driver must do the same). Defaults: the
+  // Fashion-MNIST training-set pixel mean and standard deviation (pixels in [0, 1]). input_mean = 0 and
+  // input_std = 1 leave the data as loaded. Worth +0.02 test accuracy at 3 epochs for IST.
+  float input_mean = 0.2860f;
+  float input_std = 0.3530f;
   ShardPolicy shard_policy = ShardPolicy::kIid;
   // Length of the run: `rounds` if > 0, else enough rounds to cover `epochs` passes over the training set.
   std::int64_t rounds = 0;
@@ -46,8 +55,16 @@ struct TrainingConfig {
 };
 
 // Errors: invalid_argument naming the field and the value (widths, workers < 1, S > H for IST, batch or
-// steps < 1, both rounds and epochs unset, eval_every < 1, bad SGD options).
+// steps < 1, both rounds and epochs unset, eval_every < 1, input_std <= 0 or a non-finite input_mean or
+// input_std, bad SGD options).
 Status validate(const TrainingConfig& config);
+
+// True unless input_mean == 0 and input_std == 1 (then the data is used exactly as loaded).
+bool normalizes_inputs(const TrainingConfig& config);
+
+// In place: data.features = (data.features - config.input_mean) / config.input_std (no-op if
+// !normalizes_inputs(config)). REQUIRES: validate(config) is ok.
+void normalize_inputs(const TrainingConfig& config, Dataset& data);
 
 // Samples all workers together process in one round: W * R * batch.
 std::int64_t samples_per_round(const TrainingConfig& config);

@@ -1,8 +1,9 @@
 // In-process IST (or a baseline) on Fashion-MNIST: test accuracy after 1, 3 and 10 epochs, and the time.
 //   bench_ist_accuracy [key=value ...]
-// keys: widths=784,2048,2048,10 algorithm=ist workers=4 steps=20 batch=128 lr=... momentum=...
-//       weight_decay=... decay=... decay_every=... epochs=10 eval_every=3 scaling=inverted_dropout
-//       seed=1 data=/usr/share/datasets/fashion-mnist shards=iid
+// keys (defaults: TrainingConfig's and SgdOptions'): widths=784,2048,2048,10 algorithm=ist workers=4
+//       steps=20 batch=128 lr=0.02 momentum=0.9 weight_decay=0 decay=0.3 decay_every=4 cosine=0 warmup=0
+//       lr_power=0 lr_power_bias=1 scaling=sqrt input_mean=0.286 input_std=0.353 (0 and 1: raw pixels)
+//       epochs=10 eval_every=3 seed=1 data=/usr/share/datasets/fashion-mnist shards=iid
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -42,22 +43,32 @@ int main(int argc, char** argv) {
     auto it = args.find(key);
     return it == args.end() ? fallback : it->second;
   };
-  ist::TrainingConfig c;
+  ist::TrainingConfig c;  // every key defaults to TrainingConfig's / SgdOptions' default
+  auto num = [&](const std::string& key, double fallback) {
+    auto it = args.find(key);
+    return it == args.end() ? fallback : std::stod(it->second);
+  };
   c.widths = parse_widths(get("widths", "784,2048,2048,10"));
-  auto algorithm = ist::parse_algorithm(get("algorithm", "ist"));
+  auto algorithm = ist::parse_algorithm(get("algorithm", ist::algorithm_name(c.algorithm)));
   if (!algorithm.ok()) return fail(algorithm.status());
   c.algorithm = *algorithm;
-  c.workers = std::stoi(get("workers", "4"));
-  c.local_steps = std::stoi(get("steps", "20"));
-  c.batch_size = std::stoi(get("batch", "128"));
-  c.sgd.learning_rate = std::stof(get("lr", "0.05"));
-  c.sgd.momentum = std::stof(get("momentum", "0.9"));
-  c.sgd.weight_decay = std::stof(get("weight_decay", "0"));
-  c.sgd.lr_decay_factor = std::stof(get("decay", "1"));
-  c.sgd.lr_decay_every_epochs = std::stod(get("decay_every", "0"));
-  c.epochs = std::stod(get("epochs", "10"));
-  c.eval_every = std::stoi(get("eval_every", "3"));
-  auto scaling = ist::parse_scaling(get("scaling", "inverted_dropout"));
+  c.workers = static_cast<int>(num("workers", c.workers));
+  c.local_steps = static_cast<int>(num("steps", c.local_steps));
+  c.batch_size = static_cast<int>(num("batch", c.batch_size));
+  c.sgd.learning_rate = static_cast<float>(num("lr", c.sgd.learning_rate));
+  c.sgd.momentum = static_cast<float>(num("momentum", c.sgd.momentum));
+  c.sgd.weight_decay = static_cast<float>(num("weight_decay", c.sgd.weight_decay));
+  c.sgd.lr_decay_factor = static_cast<float>(num("decay", c.sgd.lr_decay_factor));
+  c.sgd.lr_decay_every_epochs = num("decay_every", c.sgd.lr_decay_every_epochs);
+  c.sgd.cosine_epochs = num("cosine", c.sgd.cosine_epochs);
+  c.sgd.warmup_epochs = num("warmup", c.sgd.warmup_epochs);
+  c.sgd.subnet_lr_power = static_cast<float>(num("lr_power", c.sgd.subnet_lr_power));
+  c.sgd.subnet_lr_on_bias = num("lr_power_bias", c.sgd.subnet_lr_on_bias ? 1 : 0) != 0.0;
+  c.input_mean = static_cast<float>(num("input_mean", c.input_mean));
+  c.input_std = static_cast<float>(num("input_std", c.input_std));
+  c.epochs = num("epochs", c.epochs);
+  c.eval_every = static_cast<int>(num("eval_every", 3));
+  auto scaling = ist::parse_scaling(get("scaling", ist::scaling_name(c.scaling)));
   if (!scaling.ok()) return fail(scaling.status());
   c.scaling = *scaling;
   auto policy = ist::parse_shard_policy(get("shards", "iid"));
@@ -77,10 +88,12 @@ int main(int argc, char** argv) {
   auto test = ist::load_idx_dataset(data, ist::Split::kTest);
   if (!test.ok()) return fail(test.status());
 
-  std::printf("%s, widths %s, W=%d, R=%d, batch %d, lr %g, momentum %g, wd %g, decay %g every %g epochs, %s\n",
+  std::printf("%s, widths %s, W=%d, R=%d, batch %d, lr %g, momentum %g, wd %g, decay %g every %g epochs, "
+              "cosine %g, warmup %g, subnet lr power %g (bias %d), %s scaling, inputs (x - %g) / %g\n",
               ist::algorithm_name(c.algorithm), get("widths", "784,2048,2048,10").c_str(), c.workers, c.local_steps,
               c.batch_size, c.sgd.learning_rate, c.sgd.momentum, c.sgd.weight_decay, c.sgd.lr_decay_factor,
-              c.sgd.lr_decay_every_epochs, ist::scaling_name(c.scaling));
+              c.sgd.lr_decay_every_epochs, c.sgd.cosine_epochs, c.sgd.warmup_epochs, c.sgd.subnet_lr_power,
+              c.sgd.subnet_lr_on_bias ? 1 : 0, ist::scaling_name(c.scaling), c.input_mean, c.input_std);
   double next_mark = 1.0;
   auto result = ist::run_reference(c, shards, *test, [&](const ist::RoundRecord& r) {
     if (!r.test_accuracy) return;

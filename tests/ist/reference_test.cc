@@ -46,8 +46,11 @@ TEST(IstReference, WithOneSubnetIsPlainSgdOnTheFullModelBitForBit) {
   const std::vector<Dataset> shards = {data};
   RunResult ist = run_reference(c, shards, test).value();
 
+  // run_reference standardizes the inputs (TrainingConfig's default); plain SGD sees the same data.
+  Dataset normalized = data;
+  normalize_inputs(c, normalized);
   Mlp plain = make_mlp(c.widths, c.seed).value();
-  BatchSampler sampler(data, BatchCursor{batch_seed_for_shard(c.seed, 0), 0, 0});
+  BatchSampler sampler(normalized, BatchCursor{batch_seed_for_shard(c.seed, 0), 0, 0});
   for (int round = 0; round < c.rounds; ++round) train_locally(plain, sampler, local_options_at(c, 0.0));
   EXPECT_EQ(parameter_hash(ist.model), parameter_hash(plain));
   EXPECT_NE(parameter_hash(plain), parameter_hash(make_mlp(c.widths, c.seed).value()));
