@@ -13,6 +13,7 @@ struct RunArgs {
   std::string out;      // empty: runs/NAME-TIMESTAMP
   std::vector<std::string> overrides;
   bool quiet = false;
+  std::string node_ip = "127.0.0.1";  // the address other hosts reach this driver at (multi-host runs)
 };
 
 int command_run(const RunArgs& args);       // distributed, on a cluster
@@ -23,6 +24,7 @@ struct StartArgs {
   int port = 6380;
   std::string address;  // with --address: join that head
   int workers = 0;
+  std::string node_ip = "127.0.0.1";  // the address other hosts reach this host's nodes at
 };
 int command_start(const StartArgs& args);
 int command_stop();

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "actors/subnet_trainer.h"
 #include "cli/cluster_state.h"
@@ -22,17 +23,25 @@ using namespace std::chrono_literals;
 
 // Starts `ist node ARGS...` as a daemon: its own session, stdio to /dev/null, not killed with this
 // command (unlike an embedded cluster's workers). Returns its pid.
+// Its output goes to node-<pid>.log beside the cluster state file.
 Result<pid_t> spawn_daemon(const std::vector<std::string>& node_args) {
   std::vector<std::string> argv_strings = {self_binary(), "node"};
+  const std::string log_dir = std::filesystem::path(cluster_state_path()).parent_path().string();
+  std::error_code ec;
+  std::filesystem::create_directories(log_dir, ec);
   argv_strings.insert(argv_strings.end(), node_args.begin(), node_args.end());
   const pid_t pid = fork();
   if (pid < 0) return Status::io_error("fork failed");
   if (pid == 0) {
     setsid();
-    FILE* null_in = std::freopen("/dev/null", "r", stdin);
-    FILE* null_out = std::freopen("/dev/null", "w", stdout);
-    (void)null_in;
-    (void)null_out;
+    const std::string log = log_dir + "/node-" + std::to_string(getpid()) + ".log";
+    FILE* in = std::freopen("/dev/null", "r", stdin);
+    FILE* out = std::freopen(log.c_str(), "a", stdout);
+    FILE* err = std::freopen(log.c_str(), "a", stderr);
+    (void)in;
+    (void)out;
+    (void)err;
+    close_range(3, ~0U, 0);  // nothing of the starting command (pipes, sockets) stays open in the daemon
     std::vector<char*> argv;
     for (auto& s : argv_strings) argv.push_back(s.data());
     argv.push_back(nullptr);
@@ -89,8 +98,8 @@ int command_start(const StartArgs& args) {
       return fail("a cluster started here is still running (head " + existing->head_address + "); run `ist stop` first");
     }
     state = ClusterState{};
-    head_address = "tcp://127.0.0.1:" + std::to_string(args.port);
-    auto pid = spawn_daemon({"--role", "head", "--name", "head", "--bind", "tcp://0.0.0.0:" + std::to_string(args.port)});
+    head_address = "tcp://" + args.node_ip + ":" + std::to_string(args.port);
+    auto pid = spawn_daemon({"--role", "head", "--name", "head", "--bind", head_address});
     if (!pid.ok()) return fail(pid.status().to_string());
     state.pids.push_back(*pid);
     state.head_address = head_address;
@@ -117,7 +126,8 @@ int command_start(const StartArgs& args) {
     for (const rt::Member& m : probe->members()) alive_before += m.state == rt::MemberState::kAlive ? 1 : 0;
   }
   for (int i = 0; i < args.workers; ++i) {
-    auto pid = spawn_daemon({"--head", head_address, "--name", "worker-" + std::to_string(getpid()) + "-" + std::to_string(i)});
+    auto pid = spawn_daemon({"--head", head_address, "--bind", "tcp://" + args.node_ip + ":*", "--name",
+                             "worker-" + std::to_string(getpid()) + "-" + std::to_string(i)});
     if (!pid.ok()) return fail(pid.status().to_string());
     state.pids.push_back(*pid);
   }
@@ -128,7 +138,12 @@ int command_start(const StartArgs& args) {
   }
   std::printf("%s %s%s\n", args.head ? "started head at" : "joined", head_address.c_str(),
               args.workers > 0 ? (" with " + std::to_string(args.workers) + " worker node(s)").c_str() : "");
-  if (args.head) std::printf("join from other hosts: ist start --address <this-host>:%d --workers N\n", args.port);
+  if (args.head && args.node_ip == "127.0.0.1") {
+    std::printf("this head listens on loopback only; for other hosts start it with --node-ip <this host's address>\n");
+  } else if (args.head) {
+    std::printf("join from other hosts: ist start --address %s:%d --node-ip <that host's address> --workers N\n",
+                args.node_ip.c_str(), args.port);
+  }
   return 0;
 }
 

@@ -128,6 +128,7 @@ int command_run(const RunArgs& args) {
   } else {
     options.role = rt::NodeRole::kClient;
     options.name = "driver";
+    options.bind = "tcp://" + args.node_ip + ":*";
     options.head_endpoint = args.address.rfind("tcp://", 0) == 0 ? args.address : "tcp://" + args.address;
   }
   auto node = rt::Node::start(options);

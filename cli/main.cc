@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "run an experiment on a cluster (an embedded local one without --address)");
   add_run_flags(run);
   run->add_option("--address", run_args.address, "HOST:PORT of a running head (ist start --head)");
+  run->add_option("--node-ip", run_args.node_ip, "address other hosts reach this driver at")->capture_default_str();
   CLI::App* simulate = app.add_subcommand("simulate", "run an experiment in process (the reference), same outputs");
   add_run_flags(simulate);
 
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
   start->add_option("--port", start_args.port, "head port (with --head)")->capture_default_str();
   start->add_option("--address", start_args.address, "HOST:PORT of the head to join");
   start->add_option("--workers", start_args.workers, "worker nodes to start on this host")->capture_default_str();
+  start->add_option("--node-ip", start_args.node_ip, "address other hosts reach this host's nodes at")
+      ->capture_default_str();
 
   app.add_subcommand("stop", "stop the nodes this host started");
   std::string status_address;

@@ -1,0 +1,138 @@
+// Driver configs: every key is read, unknown keys and wrong types name the file, the line and the key,
+// --set overrides, and the resolved config reads back to the same config.
+#include <gtest/gtest.h>
+
+#include "cli/driver_config.h"
+
+namespace ist::cli {
+namespace {
+
+const char* kConfig = R"(name = "t"
+seed = 7
+
+[model]
+widths = [784, 64, 10]
+
+[data]
+path = "/data"
+shards = "label_skew"
+
+[algorithm]
+name = "local_sgd"
+local_steps = 5
+batch_size = 32
+learning_rate = 0.2
+momentum = 0.5
+epochs = 2
+eval_every = 3
+
+[cluster]
+workers = 3
+min_workers = 2
+round_deadline_s = 30
+)";
+
+TEST(DriverConfig, ReadsEveryKeyOfAFile) {
+  auto c = parse_driver_config(kConfig, "exp.toml");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->name, "t");
+  EXPECT_EQ(c->driver.training.seed, 7u);
+  EXPECT_EQ(c->driver.training.widths, (std::vector<int>{784, 64, 10}));
+  EXPECT_EQ(c->driver.data_dir, "/data");
+  EXPECT_EQ(c->driver.training.shard_policy, ShardPolicy::kLabelSkew);
+  EXPECT_EQ(c->driver.training.algorithm, Algorithm::kLocalSgd);
+  EXPECT_EQ(c->driver.training.local_steps, 5);
+  EXPECT_EQ(c->driver.training.batch_size, 32);
+  EXPECT_FLOAT_EQ(c->driver.training.sgd.learning_rate, 0.2f);
+  EXPECT_FLOAT_EQ(c->driver.training.sgd.momentum, 0.5f);
+  EXPECT_DOUBLE_EQ(c->driver.training.epochs, 2.0);
+  EXPECT_EQ(c->driver.training.eval_every, 3);
+  EXPECT_EQ(c->driver.training.workers, 3);
+  EXPECT_EQ(c->min_workers, 2);
+  EXPECT_EQ(c->driver.round_deadline.count(), 30000);
+}
+
+TEST(DriverConfig, UnknownKeyIsAnErrorNamingFileLineAndKey) {
+  auto c = parse_driver_config("seed = 1\n[algorithm]\nlearning_rat = 0.1\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "exp.toml:3: key 'algorithm.learning_rat': unknown key");
+}
+
+TEST(DriverConfig, UnknownSectionIsAnErrorNamingFileLineAndKey) {
+  auto c = parse_driver_config("[optimizer]\nlr = 0.1\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("exp.toml:"), std::string::npos) << c.status().to_string();
+  EXPECT_NE(c.status().message().find("'optimizer"), std::string::npos);
+}
+
+TEST(DriverConfig, WrongTypeIsAnErrorNamingFileLineAndKey) {
+  auto c = parse_driver_config("[cluster]\n\nworkers = \"four\"\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "exp.toml:3: key 'cluster.workers': expected an integer");
+  c = parse_driver_config("[model]\nwidths = [784, \"x\"]\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("exp.toml:2: key 'model.widths'"), std::string::npos) << c.status().to_string();
+}
+
+TEST(DriverConfig, BadEnumValueNamesTheChoices) {
+  auto c = parse_driver_config("[algorithm]\nname = \"adam\"\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("exp.toml:2: key 'algorithm.name'"), std::string::npos);
+  EXPECT_NE(c.status().message().find("data_parallel"), std::string::npos) << c.status().to_string();
+}
+
+TEST(DriverConfig, MalformedTomlNamesTheLine) {
+  auto c = parse_driver_config("seed = 1\n[algorithm\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("exp.toml:2: not valid TOML"), std::string::npos) << c.status().to_string();
+}
+
+TEST(DriverConfig, SetOverridesAnyKeyAfterTheFile) {
+  auto c = parse_driver_config(kConfig, "exp.toml",
+                               {"algorithm.learning_rate=0.05", "cluster.workers=4", "data.path=/other",
+                                "model.widths=[784, 32, 32, 10]", "algorithm.name=ist"});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_FLOAT_EQ(c->driver.training.sgd.learning_rate, 0.05f);
+  EXPECT_EQ(c->driver.training.workers, 4);
+  EXPECT_EQ(c->driver.data_dir, "/other");
+  EXPECT_EQ(c->driver.training.widths, (std::vector<int>{784, 32, 32, 10}));
+  EXPECT_EQ(c->driver.training.algorithm, Algorithm::kIst);
+}
+
+TEST(DriverConfig, SetWithAnUnknownKeyOrNoValueIsAnError) {
+  auto c = parse_driver_config(kConfig, "exp.toml", {"algorithm.lr=0.1"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "--set: key 'algorithm.lr': unknown key");
+  c = parse_driver_config(kConfig, "exp.toml", {"algorithm.learning_rate"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("expected key=value"), std::string::npos);
+}
+
+TEST(DriverConfig, ValuesOutOfRangeAreErrors) {
+  EXPECT_FALSE(parse_driver_config(kConfig, "exp.toml", {"cluster.min_workers=5"}).ok());
+  EXPECT_FALSE(parse_driver_config(kConfig, "exp.toml", {"algorithm.learning_rate=-1"}).ok());
+  auto c = parse_driver_config(kConfig, "exp.toml", {"algorithm.name=ist", "model.widths=[784, 2, 10]"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("S must not exceed H"), std::string::npos) << c.status().to_string();
+}
+
+TEST(DriverConfig, ResolvedConfigReadsBackToTheSameConfig) {
+  auto c = parse_driver_config(kConfig, "exp.toml");
+  ASSERT_TRUE(c.ok());
+  const std::string resolved = resolved_toml(*c);
+  auto again = parse_driver_config(resolved, "resolved.toml");
+  ASSERT_TRUE(again.ok()) << again.status().to_string() << "\n" << resolved;
+  EXPECT_EQ(resolved_toml(*again), resolved);
+  EXPECT_EQ(config_hash(*again), config_hash(*c));
+  EXPECT_NE(config_hash(*c), config_hash(parse_driver_config(kConfig, "exp.toml", {"seed=8"}).value()));
+}
+
+TEST(DriverConfig, MissingFileIsNotFound) {
+  auto c = load_driver_config("/nonexistent/exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), ErrorCode::kNotFound);
+  EXPECT_NE(c.status().message().find("/nonexistent/exp.toml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ist::cli

@@ -1,0 +1,217 @@
+// The `ist` program as a user runs it: real processes, real sockets, real Fashion-MNIST files.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cluster_state.h"
+#include "ist/model_io.h"
+
+namespace ist::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs IST_BINARY with args (and extra environment), bounded by `timeout`; kills it if it runs over.
+Outcome run_ist(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                std::chrono::seconds timeout = std::chrono::seconds(120)) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipe_fds[1], 1);
+    dup2(pipe_fds[1], 2);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> argv{const_cast<char*>(IST_BINARY)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(IST_BINARY, argv.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  Outcome outcome;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buffer[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      kill(pid, SIGKILL);
+      outcome.output += "\n[killed: ran over " + std::to_string(timeout.count()) + " s]";
+      break;
+    }
+    pollfd p{pipe_fds[0], POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    const ssize_t n = read(pipe_fds[0], buffer, sizeof(buffer));
+    if (n <= 0) break;
+    outcome.output.append(buffer, static_cast<std::size_t>(n));
+  }
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+// A port the OS chose (bound to port 0, read back, released).
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// True while pid exists and is not a zombie.
+bool process_running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto close_paren = text.rfind(')');
+  return close_paren != std::string::npos && close_paren + 2 < text.size() && text[close_paren + 2] != 'Z';
+}
+
+// Node processes whose command line mentions `needle` (e.g. a head endpoint).
+int node_processes_mentioning(const std::string& needle) {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (char& c : cmdline) c = c == '\0' ? ' ' : c;
+    if (cmdline.find(" node ") != std::string::npos && cmdline.find(needle) != std::string::npos) ++count;
+  }
+  return count;
+}
+
+class IstCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ist_e2e_" + std::to_string(getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    config_ = (dir_ / "tiny.toml").string();
+    std::ofstream(config_) << "name = \"tiny\"\nseed = 3\n[model]\nwidths = [784, 32, 32, 10]\n"
+                              "[algorithm]\nname = \"ist\"\nlocal_steps = 5\nbatch_size = 32\nrounds = 4\n"
+                              "eval_every = 2\nlearning_rate = 0.01\nmomentum = 0.9\n[cluster]\nworkers = 2\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  fs::path dir_;
+  std::string config_;
+};
+
+TEST_F(IstCommand, RunWithoutAClusterUsesAnEmbeddedOneAndLeavesNoProcess) {
+  const Outcome o = run_ist({"run", config_, "--out", path("run")});
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("done: ist, test accuracy"), std::string::npos) << o.output;
+  for (const char* f : {"config.toml", "metrics.jsonl", "summary.json", "model.safetensors", "log.txt"}) {
+    EXPECT_TRUE(fs::exists(path("run/") + f)) << f;
+  }
+  std::ifstream log(path("run/log.txt"));
+  std::string log_text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  const auto at = log_text.find("worker processes at ");
+  ASSERT_NE(at, std::string::npos) << log_text;
+  const std::string endpoint = log_text.substr(at + 20, log_text.find('\n', at) - at - 20);
+  EXPECT_EQ(node_processes_mentioning(endpoint), 0) << "worker nodes of " << endpoint << " outlived the run";
+
+  std::ifstream metrics(path("run/metrics.jsonl"));
+  int lines = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j.at("live_workers").get<int>(), 2);
+    ++lines;
+  }
+  EXPECT_EQ(lines, 4);
+  auto summary = nlohmann::json::parse(std::ifstream(path("run/summary.json")));
+  EXPECT_GT(summary.at("final_test_accuracy").get<double>(), 0.2) << "chance is 0.1";
+
+  const Outcome exported = run_ist({"export", path("run"), "-o", path("exported.safetensors")});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  auto model = load_model(path("exported.safetensors"));
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  EXPECT_EQ(model->widths(), (std::vector<int>{784, 32, 32, 10}));
+}
+
+TEST_F(IstCommand, StartStatusRunAgainstTheClusterAndStopLeavesNoProcess) {
+  const std::string state_env = "IST_STATE_DIR=" + path("state");
+  const std::string port = std::to_string(free_port());
+  const Outcome started = run_ist({"start", "--head", "--port", port, "--workers", "2"}, {state_env});
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  setenv("IST_STATE_DIR", path("state").c_str(), 1);
+  auto state = load_cluster_state();
+  unsetenv("IST_STATE_DIR");
+  ASSERT_TRUE(state.ok()) << state.status().to_string();
+  EXPECT_EQ(state->pids.size(), 3u);
+
+  const Outcome status = run_ist({"status"}, {state_env});
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("2 worker node(s) alive"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("(head)"), std::string::npos) << status.output;
+
+  const Outcome run = run_ist({"run", config_, "--address", "127.0.0.1:" + port, "--out", path("run"), "--quiet"}, {state_env});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(fs::exists(path("run/model.safetensors")));
+
+  const Outcome stopped = run_ist({"stop"}, {state_env});
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
+  for (pid_t pid : state->pids) EXPECT_FALSE(process_running(pid)) << "process " << pid << " survived ist stop";
+  EXPECT_FALSE(fs::exists(path("state/cluster.json")));
+}
+
+TEST_F(IstCommand, ConfigErrorsGiveFileLineAndKeyAndANonZeroExit) {
+  const std::string bad = path("bad.toml");
+  std::ofstream(bad) << "seed = 1\n[algorithm]\nlearning_rat = 0.1\n";
+  const Outcome o = run_ist({"run", bad, "--out", path("run")});
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_EQ(o.output, "ist: invalid argument: " + bad + ":3: key 'algorithm.learning_rat': unknown key\n");
+  EXPECT_FALSE(fs::exists(path("run"))) << "a failed config must not leave a run directory";
+  const Outcome set = run_ist({"simulate", config_, "--set", "cluster.workers=x", "--out", path("run2")});
+  EXPECT_NE(set.exit_code, 0);
+  EXPECT_NE(set.output.find("--set: key 'cluster.workers': expected an integer"), std::string::npos) << set.output;
+}
+
+TEST_F(IstCommand, SimulateWritesTheSameRunDirectoryLayout) {
+  const Outcome o = run_ist({"simulate", config_, "--out", path("sim"), "--quiet"});
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  for (const char* f : {"config.toml", "metrics.jsonl", "summary.json", "model.safetensors", "log.txt"}) {
+    EXPECT_TRUE(fs::exists(path("sim/") + f)) << f;
+  }
+}
+
+TEST_F(IstCommand, VersionAndHelpWork) {
+  const Outcome version = run_ist({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.output.rfind("ist ", 0), 0u) << version.output;
+  for (const char* command : {"run", "simulate", "start", "stop", "status", "report", "export"}) {
+    const Outcome help = run_ist({command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_NE(help.output.find("Usage"), std::string::npos) << command << ": " << help.output;
+  }
+  EXPECT_NE(run_ist({"frobnicate"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace ist::cli
