@@ -23,7 +23,9 @@ std::vector<int> hidden_widths(const std::vector<int>& widths) { return {widths.
 }  // namespace
 
 Driver::Driver(rt::ActorContext& ctx, DriverOptions options, Dataset test)
-    : ctx_(ctx), options_(std::move(options)), test_(std::move(test)) {}
+    : ctx_(ctx), options_(std::move(options)), test_(std::move(test)) {
+  normalize_inputs(options_.training, test_);
+}
 
 Status Driver::start(const std::vector<rt::NodeId>& nodes) {
   const TrainingConfig& config = options_.training;
@@ -34,7 +36,8 @@ Status Driver::start(const std::vector<rt::NodeId>& nodes) {
   const auto deadline = rt::deadline_in(options_.spawn_deadline);
   std::vector<rt::Future<rt::ActorHandle>> spawns;
   for (int w = 0; w < config.workers; ++w) {
-    TrainerSpec spec{options_.data_dir, w, config.workers, shard_policy_name(config.shard_policy), config.seed};
+    TrainerSpec spec{options_.data_dir, w,           config.workers, shard_policy_name(config.shard_policy),
+                     config.seed,       config.input_mean, config.input_std};
     spawns.push_back(ctx_.spawn(kSubnetTrainerType, nodes[static_cast<std::size_t>(w) % nodes.size()],
                                 rt::pack_args(spec), deadline));
   }

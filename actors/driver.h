@@ -46,6 +46,7 @@ struct RoundTiming {
 
 class Driver {
  public:
+  // `test` is the test set as loaded; the driver standardizes it like the trainers standardize their shards.
   Driver(rt::ActorContext& ctx, DriverOptions options, Dataset test);
 
   // Spawns trainer w (w < training.workers) on nodes[w % nodes.size()] and waits for all to load their

@@ -27,6 +27,11 @@ Result<std::unique_ptr<SubnetTrainer>> SubnetTrainer::create(rt::ActorContext&, 
   IST_ASSIGN_OR_RETURN(ShardPolicy policy, parse_shard_policy(spec.shard_policy));
   auto shard = load_idx_dataset(spec.data_dir, Split::kTrain, ShardSpec{spec.shard, spec.num_shards, policy, spec.shard_seed});
   if (!shard.ok()) return shard.status().with_context("trainer for shard " + std::to_string(spec.shard));
+  TrainingConfig normalization;
+  normalization.input_mean = spec.input_mean;
+  normalization.input_std = spec.input_std;
+  if (!(spec.input_std > 0.0f)) return Status::invalid_argument("input_std must be positive");
+  normalize_inputs(normalization, *shard);
   return std::unique_ptr<SubnetTrainer>(new SubnetTrainer(std::move(shard).value()));
 }
 

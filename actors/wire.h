@@ -21,7 +21,9 @@ struct TrainerSpec {
   int num_shards = 1;
   std::string shard_policy = "iid";
   std::uint64_t shard_seed = 0;
-  MSGPACK_DEFINE(data_dir, shard, num_shards, shard_policy, shard_seed)
+  float input_mean = 0.0f;  // features become (x - input_mean) / input_std after loading
+  float input_std = 1.0f;
+  MSGPACK_DEFINE(data_dir, shard, num_shards, shard_policy, shard_seed, input_mean, input_std)
 };
 
 struct WireCursor {

@@ -41,6 +41,21 @@ Result<std::string> string_of(const toml::node& n, const Origin& o) {
   return n.as_string()->get();
 }
 
+Result<bool> bool_of(const toml::node& n, const Origin& o) {
+  if (!n.is_boolean()) return o.error("expected true or false");
+  return n.as_boolean()->get();
+}
+
+template <typename F>
+Setter bool_field(F field) {
+  return [field](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
+    auto v = bool_of(n, o);
+    if (!v.ok()) return v.status();
+    field(c) = *v;
+    return Status::ok_status();
+  };
+}
+
 template <typename T, typename F>
 Setter integer_field(F field) {
   return [field](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
@@ -102,6 +117,8 @@ const std::map<std::string, Setter>& schema() {
        }},
       {"data.path", string_field([](DriverConfig& c) -> std::string& { return c.driver.data_dir; })},
       {"data.shards", enum_field(parse_shard_policy, [](DriverConfig& c) -> ShardPolicy& { return c.driver.training.shard_policy; })},
+      {"data.input_mean", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.input_mean; })},
+      {"data.input_std", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.input_std; })},
       {"data.placement", string_field([](DriverConfig& c) -> std::string& { return c.data_placement; })},
       {"algorithm.name", enum_field(parse_algorithm, [](DriverConfig& c) -> Algorithm& { return c.driver.training.algorithm; })},
       {"algorithm.local_steps", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.training.local_steps; })},
@@ -111,6 +128,10 @@ const std::map<std::string, Setter>& schema() {
       {"algorithm.weight_decay", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.sgd.weight_decay; })},
       {"algorithm.lr_decay_factor", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.sgd.lr_decay_factor; })},
       {"algorithm.lr_decay_every_epochs", number_field<double>([](DriverConfig& c) -> double& { return c.driver.training.sgd.lr_decay_every_epochs; })},
+      {"algorithm.cosine_epochs", number_field<double>([](DriverConfig& c) -> double& { return c.driver.training.sgd.cosine_epochs; })},
+      {"algorithm.warmup_epochs", number_field<double>([](DriverConfig& c) -> double& { return c.driver.training.sgd.warmup_epochs; })},
+      {"algorithm.subnet_lr_power", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.sgd.subnet_lr_power; })},
+      {"algorithm.subnet_lr_on_bias", bool_field([](DriverConfig& c) -> bool& { return c.driver.training.sgd.subnet_lr_on_bias; })},
       {"algorithm.scaling", enum_field(parse_scaling, [](DriverConfig& c) -> SubnetScaling& { return c.driver.training.scaling; })},
       {"algorithm.epochs", number_field<double>([](DriverConfig& c) -> double& { return c.driver.training.epochs; })},
       {"algorithm.rounds", integer_field<std::int64_t>([](DriverConfig& c) -> std::int64_t& { return c.driver.training.rounds; })},
@@ -238,8 +259,11 @@ std::string resolved_toml(const DriverConfig& c) {
       {"name", c.name},
       {"seed", static_cast<std::int64_t>(t.seed)},
       {"model", toml::table{{"widths", widths}}},
-      {"data", toml::table{{"path", c.driver.data_dir}, {"shards", shard_policy_name(t.shard_policy)},
-                           {"placement", c.data_placement}}},
+      {"data", toml::table{{"path", c.driver.data_dir},
+                           {"shards", shard_policy_name(t.shard_policy)},
+                           {"placement", c.data_placement},
+                           {"input_mean", static_cast<double>(t.input_mean)},
+                           {"input_std", static_cast<double>(t.input_std)}}},
       {"algorithm", toml::table{{"name", algorithm_name(t.algorithm)},
                                 {"local_steps", t.local_steps},
                                 {"batch_size", t.batch_size},
@@ -248,6 +272,10 @@ std::string resolved_toml(const DriverConfig& c) {
                                 {"weight_decay", static_cast<double>(t.sgd.weight_decay)},
                                 {"lr_decay_factor", static_cast<double>(t.sgd.lr_decay_factor)},
                                 {"lr_decay_every_epochs", t.sgd.lr_decay_every_epochs},
+                                {"cosine_epochs", t.sgd.cosine_epochs},
+                                {"warmup_epochs", t.sgd.warmup_epochs},
+                                {"subnet_lr_power", static_cast<double>(t.sgd.subnet_lr_power)},
+                                {"subnet_lr_on_bias", t.sgd.subnet_lr_on_bias},
                                 {"scaling", scaling_name(t.scaling)},
                                 {"epochs", t.epochs},
                                 {"rounds", t.rounds},
