@@ -1,7 +1,7 @@
 // In-process IST (or a baseline) on Fashion-MNIST: test accuracy after 1, 3 and 10 epochs, and the time.
 //   bench_ist_accuracy [key=value ...]
 // keys (defaults: TrainingConfig's and SgdOptions'): widths=784,2048,2048,10 algorithm=ist workers=4
-//       steps=20 batch=128 lr=0.02 momentum=0.9 weight_decay=0 decay=0.3 decay_every=4 cosine=0 warmup=0
+//       steps=20 batch=128 lr=0.03 momentum=0.9 weight_decay=0 decay=0.3 decay_every=4 cosine=0 warmup=1
 //       lr_power=0 lr_power_bias=1 scaling=sqrt input_mean=0.286 input_std=0.353 (0 and 1: raw pixels)
 //       epochs=10 eval_every=3 seed=1 data=/usr/share/datasets/fashion-mnist shards=iid
 #include <chrono>

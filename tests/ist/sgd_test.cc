@@ -69,6 +69,7 @@ TEST(SgdOptimizer, RepeatedStepsLowerTheLossOnAFixedBatch) {
 TEST(LearningRateSchedule, StepDecayMultipliesEveryPeriod) {
   SgdOptions o;
   o.learning_rate = 0.1f;
+  o.warmup_epochs = 0.0;  // step decay alone (warmup is on by default)
   o.lr_decay_factor = 0.5f;
   o.lr_decay_every_epochs = 2.0;
   EXPECT_FLOAT_EQ(learning_rate_at(o, 0.0), 0.1f);

@@ -119,6 +119,7 @@ TEST(SubnetLearningRate, ReferenceApplyMatchesTheFusedStep) {
 TEST(LearningRateSchedule, CosineDecaysToAThousandthAndWarmupRampsUp) {
   SgdOptions o;
   o.learning_rate = 0.1f;
+  o.warmup_epochs = 0.0;
   o.lr_decay_factor = 1.0f;
   o.lr_decay_every_epochs = 0.0;
   o.cosine_epochs = 10.0;
@@ -143,7 +144,8 @@ TEST(TrainingOptions, DefaultsAreTheMeasuredBest) {
   EXPECT_EQ(c.scaling, SubnetScaling::kSqrt);
   EXPECT_FLOAT_EQ(c.input_mean, 0.2860f);
   EXPECT_FLOAT_EQ(c.input_std, 0.3530f);
-  EXPECT_FLOAT_EQ(c.sgd.learning_rate, 0.02f);
+  EXPECT_FLOAT_EQ(c.sgd.learning_rate, 0.03f);
+  EXPECT_DOUBLE_EQ(c.sgd.warmup_epochs, 1.0);
   EXPECT_FLOAT_EQ(c.sgd.momentum, 0.9f);
   EXPECT_FLOAT_EQ(c.sgd.lr_decay_factor, 0.3f);
   EXPECT_DOUBLE_EQ(c.sgd.lr_decay_every_epochs, 4.0);
