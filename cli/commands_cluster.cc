@@ -69,8 +69,11 @@ std::string with_scheme(const std::string& address) {
 }
 
 // Joins the cluster as a short-lived client node.
-Result<std::unique_ptr<rt::Node>> join_as_client(const std::string& address, const std::string& name) {
+// Binds node_ip: the head replies to the endpoint a node gives, which must be reachable from the head.
+Result<std::unique_ptr<rt::Node>> join_as_client(const std::string& address, const std::string& name,
+                                                 const std::string& node_ip) {
   rt::NodeOptions o;
+  o.bind = "tcp://" + node_ip + ":*";
   o.role = rt::NodeRole::kClient;
   o.name = name;
   o.head_endpoint = with_scheme(address);
@@ -107,7 +110,7 @@ int command_start(const StartArgs& args) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     bool up = false;
     while (!up && std::chrono::steady_clock::now() < deadline && alive(*pid)) {
-      up = join_as_client(head_address, "start-probe").ok();
+      up = join_as_client(head_address, "start-probe", args.node_ip).ok();
     }
     if (!up) {
       kill(*pid, SIGTERM);
@@ -120,7 +123,7 @@ int command_start(const StartArgs& args) {
   std::unique_ptr<rt::Node> probe;
   std::size_t alive_before = 0;
   if (args.workers > 0) {
-    auto joined = join_as_client(head_address, "start-probe");
+    auto joined = join_as_client(head_address, "start-probe", args.node_ip);
     if (!joined.ok()) return fail("cannot reach the head at " + head_address + ": " + joined.status().to_string());
     probe = std::move(joined).value();
     for (const rt::Member& m : probe->members()) alive_before += m.state == rt::MemberState::kAlive ? 1 : 0;
@@ -164,14 +167,14 @@ int command_stop() {
   return 0;
 }
 
-int command_status(const std::string& address) {
+int command_status(const std::string& address, const std::string& node_ip) {
   std::string head = address;
   if (head.empty()) {
     auto state = load_cluster_state();
     if (!state.ok()) return fail(state.status().message() + "; give --address HOST:PORT");
     head = state->head_address;
   }
-  auto node = join_as_client(head, "status");
+  auto node = join_as_client(head, "status", node_ip);
   if (!node.ok()) return fail("cannot reach the head at " + head + ": " + node.status().to_string());
   std::printf("cluster at %s\n", with_scheme(head).c_str());
   std::printf("%-18s %-8s %-30s %s\n", "node", "state", "endpoint", "name");
