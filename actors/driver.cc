@@ -140,6 +140,7 @@ Status Driver::run_ist_round(std::int64_t round, const LocalTrainingOptions& opt
     loss_sum += reply->mean_loss;
     timing.trainer_compute = std::max(timing.trainer_compute, reply->compute_seconds);
     timing.trainer_decode = std::max(timing.trainer_decode, reply->decode_seconds);
+    timing.trainer_compute_sum += reply->compute_seconds;
     Slice slice;
     slice.subnet = s;
     slice.neurons = std::move(slices[static_cast<std::size_t>(s)].neurons);
@@ -148,7 +149,9 @@ Status Driver::run_ist_round(std::int64_t round, const LocalTrainingOptions& opt
   }
   std::vector<const Slice*> returned;
   for (const Slice& slice : trained) returned.push_back(&slice);
+  const auto merge_start = SteadyClock::now();
   IST_RETURN_IF_ERROR(merge_slices(model_, plan, returned));
+  timing.merge = seconds_since(merge_start);
   timing.decode_and_merge = seconds_since(t);
 
   const auto survivors = static_cast<double>(trained.size());
@@ -156,7 +159,11 @@ Status Driver::run_ist_round(std::int64_t round, const LocalTrainingOptions& opt
   record.train_loss = survivors > 0 ? loss_sum / survivors : 0.0;
   record.bytes_received_per_worker = bytes_to_trainers / subnets;
   record.bytes_sent_per_worker = survivors > 0 ? bytes_from_trainers / survivors : 0.0;
-  if (trained.empty()) return Status::node_dead("every trainer was lost in round " + std::to_string(round + 1));
+  if (static_cast<int>(trained.size()) < std::max(1, options_.min_workers)) {
+    return Status::node_dead("only " + std::to_string(trained.size()) + " trainer(s) left after round " +
+                             std::to_string(round + 1) + ", fewer than min_workers = " +
+                             std::to_string(std::max(1, options_.min_workers)));
+  }
   return Status::ok_status();
 }
 

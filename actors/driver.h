@@ -31,6 +31,7 @@ struct DriverOptions {
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   std::chrono::milliseconds spawn_deadline{60000};   // a trainer must load its shard within this
   std::chrono::milliseconds round_deadline{300000};  // a trainer's reply must arrive within this
+  int min_workers = 1;  // run() fails when fewer live trainers than this are left
 };
 
 // Where the time of one round went, as seen by the driver (IST) — for the round-breakdown benchmark.
@@ -40,7 +41,9 @@ struct RoundTiming {
   double wait = 0.0;                   // driver: from the first send to the last reply
   double trainer_compute = 0.0;        // max over trainers of their training time
   double trainer_decode = 0.0;         // max over trainers of their frame decoding time
+  double trainer_compute_sum = 0.0;    // sum over trainers of their training time (vs. max: overlap)
   double decode_and_merge = 0.0;       // driver: replies into slices, merge
+  double merge = 0.0;                  // driver: the merge alone (part of decode_and_merge)
   double evaluate = 0.0;
 };
 

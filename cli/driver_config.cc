@@ -138,7 +138,7 @@ const std::map<std::string, Setter>& schema() {
       {"algorithm.eval_every", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.training.eval_every; })},
       {"algorithm.target_accuracy", number_field<double>([](DriverConfig& c) -> double& { return c.driver.training.target_accuracy; })},
       {"cluster.workers", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.training.workers; })},
-      {"cluster.min_workers", integer_field<int>([](DriverConfig& c) -> int& { return c.min_workers; })},
+      {"cluster.min_workers", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.min_workers; })},
       {"cluster.heartbeat_ms", integer_field<int>([](DriverConfig& c) -> int& { return c.heartbeat_ms; })},
       {"cluster.death_deadline_ms", integer_field<int>([](DriverConfig& c) -> int& { return c.death_deadline_ms; })},
       {"cluster.round_deadline_s",
@@ -212,7 +212,7 @@ Status check_ranges(const DriverConfig& c, const std::string& origin) {
   if (c.data_placement != "shared" && c.data_placement != "private") {
     return Status::invalid_argument(origin + ": key 'data.placement': expected shared or private, got '" + c.data_placement + "'");
   }
-  if (c.min_workers < 1 || c.min_workers > c.driver.training.workers) {
+  if (c.driver.min_workers < 1 || c.driver.min_workers > c.driver.training.workers) {
     return Status::invalid_argument(origin + ": key 'cluster.min_workers': must be between 1 and cluster.workers (" +
                                     std::to_string(c.driver.training.workers) + ")");
   }
@@ -220,6 +220,13 @@ Status check_ranges(const DriverConfig& c, const std::string& origin) {
     return Status::invalid_argument(origin + ": keys 'cluster.heartbeat_ms' and 'cluster.death_deadline_ms': need 0 < heartbeat < deadline");
   }
   if (c.checkpoint_every < 0) return Status::invalid_argument(origin + ": key 'checkpoint.every': must be >= 0");
+  // Accepted keys whose behaviour is not built yet say so instead of being silently ignored.
+  if (c.checkpoint_every > 0) {
+    return Status::invalid_argument(origin + ": key 'checkpoint.every': driver checkpoints are not implemented yet; use 0");
+  }
+  if (c.data_placement == "private") {
+    return Status::invalid_argument(origin + ": key 'data.placement': 'private' is not implemented yet; use 'shared'");
+  }
   Status training = validate(c.driver.training);
   if (!training.ok()) return Status::invalid_argument(origin + ": " + training.message());
   return Status::ok_status();
@@ -282,7 +289,7 @@ std::string resolved_toml(const DriverConfig& c) {
                                 {"eval_every", t.eval_every},
                                 {"target_accuracy", t.target_accuracy}}},
       {"cluster", toml::table{{"workers", t.workers},
-                              {"min_workers", c.min_workers},
+                              {"min_workers", c.driver.min_workers},
                               {"heartbeat_ms", c.heartbeat_ms},
                               {"death_deadline_ms", c.death_deadline_ms},
                               {"round_deadline_s", static_cast<double>(c.driver.round_deadline.count()) / 1000.0}}},

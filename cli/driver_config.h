@@ -16,7 +16,6 @@ namespace ist::cli {
 struct DriverConfig {
   std::string name = "experiment";
   actors::DriverOptions driver;   // training config, data path, deadlines
-  int min_workers = 1;            // below this the driver waits for joins (elastic runs)
   int heartbeat_ms = 100;
   int death_deadline_ms = 1000;
   int checkpoint_every = 0;       // rounds; 0 = never

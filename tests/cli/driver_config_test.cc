@@ -48,7 +48,7 @@ TEST(DriverConfig, ReadsEveryKeyOfAFile) {
   EXPECT_DOUBLE_EQ(c->driver.training.epochs, 2.0);
   EXPECT_EQ(c->driver.training.eval_every, 3);
   EXPECT_EQ(c->driver.training.workers, 3);
-  EXPECT_EQ(c->min_workers, 2);
+  EXPECT_EQ(c->driver.min_workers, 2);
   EXPECT_EQ(c->driver.round_deadline.count(), 30000);
 }
 
@@ -125,6 +125,15 @@ TEST(DriverConfig, ResolvedConfigReadsBackToTheSameConfig) {
   EXPECT_EQ(resolved_toml(*again), resolved);
   EXPECT_EQ(config_hash(*again), config_hash(*c));
   EXPECT_NE(config_hash(*c), config_hash(parse_driver_config(kConfig, "exp.toml", {"seed=8"}).value()));
+}
+
+TEST(DriverConfig, KeysWhoseBehaviourIsNotBuiltSaySo) {
+  auto c = parse_driver_config(kConfig, "exp.toml", {"checkpoint.every=5"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("not implemented yet"), std::string::npos) << c.status().to_string();
+  c = parse_driver_config(kConfig, "exp.toml", {"data.placement=private"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("not implemented yet"), std::string::npos) << c.status().to_string();
 }
 
 TEST(DriverConfig, MissingFileIsNotFound) {
