@@ -1,7 +1,9 @@
 #include "actors/subnet_trainer.h"
 
 #include <chrono>
+#include <thread>
 #include <tuple>
+#include <unistd.h>
 
 #include "actors/ring.h"
 #include "actors/tensor_frames.h"
@@ -22,17 +24,28 @@ constexpr auto kRingDeadline = std::chrono::seconds(120);
 
 }  // namespace
 
-Result<std::unique_ptr<SubnetTrainer>> SubnetTrainer::create(rt::ActorContext&, const rt::Payload& args) {
-  IST_ASSIGN_OR_RETURN(TrainerSpec spec, rt::unpack_one<TrainerSpec>(args));
+Result<Dataset> SubnetTrainer::load(const TrainerSpec& spec) {
   IST_ASSIGN_OR_RETURN(ShardPolicy policy, parse_shard_policy(spec.shard_policy));
+  if (!(spec.input_std > 0.0f)) return Status::invalid_argument("input_std must be positive");
   auto shard = load_idx_dataset(spec.data_dir, Split::kTrain, ShardSpec{spec.shard, spec.num_shards, policy, spec.shard_seed});
   if (!shard.ok()) return shard.status().with_context("trainer for shard " + std::to_string(spec.shard));
   TrainingConfig normalization;
   normalization.input_mean = spec.input_mean;
   normalization.input_std = spec.input_std;
-  if (!(spec.input_std > 0.0f)) return Status::invalid_argument("input_std must be positive");
   normalize_inputs(normalization, *shard);
-  return std::unique_ptr<SubnetTrainer>(new SubnetTrainer(std::move(shard).value()));
+  return shard;
+}
+
+Result<std::unique_ptr<SubnetTrainer>> SubnetTrainer::create(rt::ActorContext&, const rt::Payload& args) {
+  IST_ASSIGN_OR_RETURN(TrainerSpec spec, rt::unpack_one<TrainerSpec>(args));
+  IST_ASSIGN_OR_RETURN(Dataset shard, load(spec));
+  return std::unique_ptr<SubnetTrainer>(new SubnetTrainer(std::move(shard)));
+}
+
+Result<rt::Payload> SubnetTrainer::load_shard(rt::ActorContext&, const rt::Payload& args) {
+  IST_ASSIGN_OR_RETURN(TrainerSpec spec, rt::unpack_one<TrainerSpec>(args));
+  IST_ASSIGN_OR_RETURN(shard_, load(spec));
+  return rt::pack_args(static_cast<std::int64_t>(shard_.size()));
 }
 
 Result<rt::Payload> SubnetTrainer::shard_size(rt::ActorContext&, const rt::Payload&) {
@@ -62,7 +75,14 @@ Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, const rt::Payloa
   reply.decode_seconds = seconds_since(decode_start);
   const auto compute_start = std::chrono::steady_clock::now();
   BatchSampler sampler(shard_, from_wire(request.cursor));
-  const LocalTrainingReport report = train_locally(subnet, sampler, options);
+  // Scripted faults (see IstTrainRequest): die halfway as kill -9 would, or run slow.
+  const auto faults = [&request, half = options.steps / 2](int step) {
+    if (request.crash_midway && step == half) _exit(137);
+    if (request.step_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(request.step_delay_ms));
+  };
+  const bool scripted = request.crash_midway || request.step_delay_ms > 0;
+  const LocalTrainingReport report =
+      train_locally(subnet, sampler, options, scripted ? std::function<void(int)>(faults) : std::function<void(int)>());
   reply.compute_seconds = seconds_since(compute_start);
   reply.round = request.round;
   reply.subnet = request.subnet;
@@ -172,6 +192,7 @@ Status register_trainer_actor_types() {
           .method("setup_replica", &SubnetTrainer::setup_replica)
           .method("train_baseline", &SubnetTrainer::train_baseline)
           .method("shard_size", &SubnetTrainer::shard_size)
+          .method("load_shard", &SubnetTrainer::load_shard)
           .register_type();
   return registered;
 }

@@ -34,9 +34,13 @@ class SubnetTrainer : public rt::Actor {
   Result<rt::Payload> train_baseline(rt::ActorContext& ctx, const rt::Payload& args);
   // Reply: pack_args(examples in the shard).
   Result<rt::Payload> shard_size(rt::ActorContext& ctx, const rt::Payload& args);
+  // args: pack_args(TrainerSpec). Replaces this trainer's shard (the driver re-cuts the data when the
+  // membership changes). Reply: pack_args(examples in the new shard). On error the old shard stays.
+  Result<rt::Payload> load_shard(rt::ActorContext& ctx, const rt::Payload& args);
 
  private:
   explicit SubnetTrainer(Dataset shard) : shard_(std::move(shard)) {}
+  static Result<Dataset> load(const TrainerSpec& spec);
   Result<TrainReply> data_parallel_round(rt::ActorContext& ctx, const BaselineRoundRequest& request);
   Result<TrainReply> local_sgd_round(rt::ActorContext& ctx, const BaselineRoundRequest& request);
 

@@ -53,7 +53,11 @@ struct IstTrainRequest {
   std::vector<std::vector<std::int32_t>> neurons;
   std::vector<float> input_scales;
   std::vector<std::int64_t> layer_shapes;  // rows, cols of each layer's weight, flattened
-  MSGPACK_DEFINE(round, subnet, options, cursor, neurons, input_scales, layer_shapes)
+  // Fault injection for scripted experiments (never set in normal runs): the trainer's process exits
+  // abruptly halfway through its local steps (like kill -9), or sleeps this long after every step.
+  bool crash_midway = false;
+  int step_delay_ms = 0;
+  MSGPACK_DEFINE(round, subnet, options, cursor, neurons, input_scales, layer_shapes, crash_midway, step_delay_ms)
 };
 
 // Header of a trainer's reply (IST: with the trained subnet as blobs; baselines: no blobs unless the

@@ -11,6 +11,7 @@ struct RunArgs {
   std::string config_path;
   std::string address;  // empty: an embedded local cluster of cluster.workers processes
   std::string out;      // empty: runs/NAME-TIMESTAMP
+  std::string resume;   // a run directory with a checkpoint to continue (its config.toml is used)
   std::vector<std::string> overrides;
   bool quiet = false;
   std::string node_ip = "127.0.0.1";  // the address other hosts reach this driver at (multi-host runs)

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "actors/checkpoint.h"
 #include "actors/driver.h"
 #include "actors/subnet_trainer.h"
 #include "cli/commands.h"
@@ -27,11 +28,34 @@ struct Prepared {
   Dataset test;
 };
 
+std::string hex_tag(std::uint64_t hash) {
+  char text[20];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
+
 Result<Prepared> prepare(const RunArgs& args) {
   IST_ASSIGN_OR_RETURN(DriverConfig config, load_driver_config(args.config_path, args.overrides));
   IST_ASSIGN_OR_RETURN(Dataset test, load_idx_dataset(config.driver.data_dir, Split::kTest));
   IST_ASSIGN_OR_RETURN(RunDirectory dir, RunDirectory::create(args.out, config.name));
   IST_RETURN_IF_ERROR(dir.write_config(resolved_toml(config)));
+  config.driver.checkpoint_path = dir.file("checkpoint.safetensors");
+  config.driver.checkpoint_tag = hex_tag(config_hash(config));
+  return Prepared{std::move(config), std::make_unique<RunDirectory>(std::move(dir)), std::move(test)};
+}
+
+// ist run --resume DIR: the run's own resolved config, its checkpoint, its directory (metrics cut back
+// to the checkpoint).
+Result<Prepared> prepare_resume(const RunArgs& args, actors::DriverCheckpoint* checkpoint) {
+  if (!args.overrides.empty()) return Status::invalid_argument("--resume continues a run as configured; --set is not allowed");
+  IST_ASSIGN_OR_RETURN(DriverConfig config, load_driver_config(args.resume + "/config.toml"));
+  auto loaded = actors::load_checkpoint(args.resume + "/checkpoint.safetensors");
+  if (!loaded.ok()) return loaded.status().with_context("cannot resume " + args.resume);
+  *checkpoint = std::move(loaded).value();
+  IST_ASSIGN_OR_RETURN(Dataset test, load_idx_dataset(config.driver.data_dir, Split::kTest));
+  IST_ASSIGN_OR_RETURN(RunDirectory dir, RunDirectory::reopen(args.resume, checkpoint->next_round));
+  config.driver.checkpoint_path = dir.file("checkpoint.safetensors");
+  config.driver.checkpoint_tag = hex_tag(config_hash(config));
   return Prepared{std::move(config), std::make_unique<RunDirectory>(std::move(dir)), std::move(test)};
 }
 
@@ -110,7 +134,8 @@ int command_simulate(const RunArgs& args) {
 }
 
 int command_run(const RunArgs& args) {
-  auto prepared = prepare(args);
+  actors::DriverCheckpoint checkpoint;
+  auto prepared = args.resume.empty() ? prepare(args) : prepare_resume(args, &checkpoint);
   if (!prepared.ok()) return fail(prepared.status().to_string());
   Prepared& p = *prepared;
   if (Status s = actors::register_trainer_actor_types(); !s.ok()) return fail(s.to_string());
@@ -147,7 +172,21 @@ int command_run(const RunArgs& args) {
   const std::vector<rt::NodeId> nodes = worker_nodes(**node);
   if (nodes.empty()) return fail("the cluster has no worker nodes to place trainers on");
 
+  p.config.driver.membership = (*node)->subscribe();
+  if (embedded) {
+    p.config.driver.add_workers = [&embedded](int count) -> Status {
+      for (int i = 0; i < count; ++i) {
+        auto pid = embedded->start_worker();
+        if (!pid.ok()) return pid.status();
+      }
+      return Status::ok_status();
+    };
+  }
   actors::Driver driver((*node)->client(), p.config.driver, p.test);
+  if (!args.resume.empty()) {
+    if (Status s = driver.resume_from(std::move(checkpoint)); !s.ok()) return fail("cannot resume: " + s.to_string());
+    p.dir->log("resumed from the checkpoint");
+  }
   if (Status s = driver.start(nodes); !s.ok()) return fail("starting trainers: " + s.to_string());
   // Trainer threads live in the worker processes; the driver's own matrix work runs on one thread.
   set_compute_threads(1);

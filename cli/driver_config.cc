@@ -119,7 +119,7 @@ const std::map<std::string, Setter>& schema() {
       {"data.shards", enum_field(parse_shard_policy, [](DriverConfig& c) -> ShardPolicy& { return c.driver.training.shard_policy; })},
       {"data.input_mean", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.input_mean; })},
       {"data.input_std", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.input_std; })},
-      {"data.placement", string_field([](DriverConfig& c) -> std::string& { return c.data_placement; })},
+      {"data.placement", string_field([](DriverConfig& c) -> std::string& { return c.driver.placement; })},
       {"algorithm.name", enum_field(parse_algorithm, [](DriverConfig& c) -> Algorithm& { return c.driver.training.algorithm; })},
       {"algorithm.local_steps", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.training.local_steps; })},
       {"algorithm.batch_size", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.training.batch_size; })},
@@ -141,6 +141,14 @@ const std::map<std::string, Setter>& schema() {
       {"cluster.min_workers", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.min_workers; })},
       {"cluster.heartbeat_ms", integer_field<int>([](DriverConfig& c) -> int& { return c.heartbeat_ms; })},
       {"cluster.death_deadline_ms", integer_field<int>([](DriverConfig& c) -> int& { return c.death_deadline_ms; })},
+      {"cluster.join_wait_s",
+       [](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
+         auto v = number_of(n, o);
+         if (!v.ok()) return v.status();
+         if (*v < 0) return o.error("must be >= 0");
+         c.driver.join_wait = std::chrono::milliseconds(static_cast<std::int64_t>(*v * 1000));
+         return Status::ok_status();
+       }},
       {"cluster.round_deadline_s",
        [](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
          auto v = number_of(n, o);
@@ -149,9 +157,52 @@ const std::map<std::string, Setter>& schema() {
          c.driver.round_deadline = std::chrono::milliseconds(static_cast<std::int64_t>(*v * 1000));
          return Status::ok_status();
        }},
-      {"checkpoint.every", integer_field<int>([](DriverConfig& c) -> int& { return c.checkpoint_every; })},
+      {"checkpoint.every", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.checkpoint_every; })},
   };
   return table;
+}
+
+std::string line_of(const toml::node& n, const std::string& origin);
+
+// [[events]] tables: round, action ("kill", "slow", "add", "kill_driver"), worker, count, delay_ms, rounds.
+Status parse_events(const toml::node& node, const std::string& origin, DriverConfig& config) {
+  const toml::array* events = node.as_array();
+  if (events == nullptr) return Origin{line_of(node, origin), "events"}.error("expected [[events]] tables");
+  for (const toml::node& item : *events) {
+    const toml::table* t = item.as_table();
+    const Origin where{line_of(item, origin), "events"};
+    if (t == nullptr) return where.error("expected [[events]] tables");
+    actors::ScriptedEvent e;
+    std::string action;
+    for (const auto& [key, value] : *t) {
+      const Origin o{line_of(value, origin), "events." + std::string(key.str())};
+      const std::string k(key.str());
+      if (k == "action") {
+        auto a = string_of(value, o);
+        if (!a.ok()) return a.status();
+        action = *a;
+      } else if (k == "round" || k == "worker" || k == "count" || k == "delay_ms" || k == "rounds") {
+        auto v = integer_of<std::int64_t>(value, o);
+        if (!v.ok()) return v.status();
+        if (*v < 0) return o.error("must be >= 0");
+        if (k == "round") e.round = *v;
+        if (k == "worker") e.worker = static_cast<int>(*v);
+        if (k == "count") e.count = static_cast<int>(*v);
+        if (k == "delay_ms") e.delay_ms = static_cast<int>(*v);
+        if (k == "rounds") e.rounds = static_cast<int>(*v);
+      } else {
+        return o.error("unknown key");
+      }
+    }
+    if (action == "kill") e.kind = actors::ScriptedEvent::Kind::kKillWorker;
+    else if (action == "slow") e.kind = actors::ScriptedEvent::Kind::kSlowWorker;
+    else if (action == "add") e.kind = actors::ScriptedEvent::Kind::kAddWorkers;
+    else if (action == "kill_driver") e.kind = actors::ScriptedEvent::Kind::kKillDriver;
+    else return Origin{where.where, "events.action"}.error("expected kill, slow, add or kill_driver, got '" + action + "'");
+    if (e.round < 1) return Origin{where.where, "events.round"}.error("must be at least 1");
+    config.driver.events.push_back(e);
+  }
+  return Status::ok_status();
 }
 
 std::string line_of(const toml::node& n, const std::string& origin) {
@@ -165,6 +216,10 @@ Status apply_table(const toml::table& table, const std::string& prefix, const st
   for (const auto& [key, node] : table) {
     const std::string path = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
     const Origin o{line_of(node, origin), path};
+    if (path == "events") {
+      IST_RETURN_IF_ERROR(parse_events(node, origin, config));
+      continue;
+    }
     auto setter = schema().find(path);
     if (setter != schema().end()) {
       IST_RETURN_IF_ERROR(setter->second(node, o, config));
@@ -209,8 +264,8 @@ Status apply_override(const std::string& assignment, DriverConfig& config) {
 
 Status check_ranges(const DriverConfig& c, const std::string& origin) {
   if (c.driver.data_dir.empty()) return Status::invalid_argument(origin + ": key 'data.path': must not be empty");
-  if (c.data_placement != "shared" && c.data_placement != "private") {
-    return Status::invalid_argument(origin + ": key 'data.placement': expected shared or private, got '" + c.data_placement + "'");
+  if (c.driver.placement != "shared" && c.driver.placement != "private") {
+    return Status::invalid_argument(origin + ": key 'data.placement': expected shared or private, got '" + c.driver.placement + "'");
   }
   if (c.driver.min_workers < 1 || c.driver.min_workers > c.driver.training.workers) {
     return Status::invalid_argument(origin + ": key 'cluster.min_workers': must be between 1 and cluster.workers (" +
@@ -219,14 +274,7 @@ Status check_ranges(const DriverConfig& c, const std::string& origin) {
   if (c.heartbeat_ms < 1 || c.death_deadline_ms <= c.heartbeat_ms) {
     return Status::invalid_argument(origin + ": keys 'cluster.heartbeat_ms' and 'cluster.death_deadline_ms': need 0 < heartbeat < deadline");
   }
-  if (c.checkpoint_every < 0) return Status::invalid_argument(origin + ": key 'checkpoint.every': must be >= 0");
-  // Accepted keys whose behaviour is not built yet say so instead of being silently ignored.
-  if (c.checkpoint_every > 0) {
-    return Status::invalid_argument(origin + ": key 'checkpoint.every': driver checkpoints are not implemented yet; use 0");
-  }
-  if (c.data_placement == "private") {
-    return Status::invalid_argument(origin + ": key 'data.placement': 'private' is not implemented yet; use 'shared'");
-  }
+  if (c.driver.checkpoint_every < 0) return Status::invalid_argument(origin + ": key 'checkpoint.every': must be >= 0");
   Status training = validate(c.driver.training);
   if (!training.ok()) return Status::invalid_argument(origin + ": " + training.message());
   return Status::ok_status();
@@ -268,7 +316,7 @@ std::string resolved_toml(const DriverConfig& c) {
       {"model", toml::table{{"widths", widths}}},
       {"data", toml::table{{"path", c.driver.data_dir},
                            {"shards", shard_policy_name(t.shard_policy)},
-                           {"placement", c.data_placement},
+                           {"placement", c.driver.placement},
                            {"input_mean", static_cast<double>(t.input_mean)},
                            {"input_std", static_cast<double>(t.input_std)}}},
       {"algorithm", toml::table{{"name", algorithm_name(t.algorithm)},
@@ -293,8 +341,21 @@ std::string resolved_toml(const DriverConfig& c) {
                               {"heartbeat_ms", c.heartbeat_ms},
                               {"death_deadline_ms", c.death_deadline_ms},
                               {"round_deadline_s", static_cast<double>(c.driver.round_deadline.count()) / 1000.0}}},
-      {"checkpoint", toml::table{{"every", c.checkpoint_every}}},
+      {"checkpoint", toml::table{{"every", c.driver.checkpoint_every}}},
   };
+  root.at_path("cluster").as_table()->insert("join_wait_s", static_cast<double>(c.driver.join_wait.count()) / 1000.0);
+  if (!c.driver.events.empty()) {
+    toml::array events;
+    for (const actors::ScriptedEvent& e : c.driver.events) {
+      const char* action = e.kind == actors::ScriptedEvent::Kind::kKillWorker   ? "kill"
+                           : e.kind == actors::ScriptedEvent::Kind::kSlowWorker ? "slow"
+                           : e.kind == actors::ScriptedEvent::Kind::kAddWorkers ? "add"
+                                                                                : "kill_driver";
+      events.push_back(toml::table{{"round", e.round}, {"action", action}, {"worker", e.worker}, {"count", e.count},
+                                   {"delay_ms", e.delay_ms}, {"rounds", e.rounds}});
+    }
+    root.insert("events", std::move(events));
+  }
   std::stringstream out;
   out << root << "\n";
   return out.str();

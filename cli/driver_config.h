@@ -15,11 +15,9 @@ namespace ist::cli {
 
 struct DriverConfig {
   std::string name = "experiment";
-  actors::DriverOptions driver;   // training config, data path, deadlines
+  actors::DriverOptions driver;   // training config, data path, deadlines, placement, events, checkpoints
   int heartbeat_ms = 100;
   int death_deadline_ms = 1000;
-  int checkpoint_every = 0;       // rounds; 0 = never
-  std::string data_placement = "shared";  // "shared" or "private"
 };
 
 // Reads and validates a config file; overrides ("key=value") are applied after the file.

@@ -41,7 +41,12 @@ int main(int argc, char** argv) {
     cmd->add_flag("--quiet,-q", run_args.quiet, "print only the final line");
   };
   CLI::App* run = app.add_subcommand("run", "run an experiment on a cluster (an embedded local one without --address)");
-  add_run_flags(run);
+  run->add_option("config", run_args.config_path, "driver config (TOML)")->check(CLI::ExistingFile);
+  run->add_option("--out", run_args.out, "run directory (default runs/NAME-TIMESTAMP)");
+  run->add_option("--set", run_args.overrides, "override a config key, e.g. --set algorithm.learning_rate=0.05");
+  run->add_flag("--quiet,-q", run_args.quiet, "print only the final line");
+  run->add_option("--resume", run_args.resume, "continue the run in this directory from its last checkpoint")
+      ->check(CLI::ExistingDirectory);
   run->add_option("--address", run_args.address, "HOST:PORT of a running head (ist start --head)");
   run->add_option("--node-ip", run_args.node_ip, "address other hosts reach this driver at")->capture_default_str();
   CLI::App* simulate = app.add_subcommand("simulate", "run an experiment in process (the reference), same outputs");
@@ -79,7 +84,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (run->parsed()) return command_run(run_args);
+  if (run->parsed()) {
+    if (run_args.config_path.empty() == run_args.resume.empty()) {
+      return fail("give a config file, or --resume RUN_DIR (not both)", 2);
+    }
+    return command_run(run_args);
+  }
   if (simulate->parsed()) return command_simulate(run_args);
   if (start->parsed()) return command_start(start_args);
   if (app.got_subcommand("stop")) return command_stop();

@@ -42,6 +42,29 @@ Result<RunDirectory> RunDirectory::create(const std::string& out, const std::str
   return RunDirectory(path);
 }
 
+Result<RunDirectory> RunDirectory::reopen(const std::string& path, std::int64_t rounds_kept) {
+  if (!fs::is_directory(path)) return Status::not_found("run directory " + path + " does not exist");
+  RunDirectory dir(path);
+  std::ifstream in(dir.file("metrics.jsonl"));
+  std::string kept;
+  std::int64_t rounds = 0;
+  for (std::string line; rounds < rounds_kept && std::getline(in, line); ++rounds) {
+    try {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      dir.bytes_total_ = j.at("bytes_total").get<double>();
+    } catch (const std::exception& e) {
+      return Status::corrupt_data(dir.file("metrics.jsonl") + ":" + std::to_string(rounds + 1) + ": " + e.what());
+    }
+    kept += line + "\n";
+  }
+  if (rounds < rounds_kept) {
+    return Status::corrupt_data(dir.file("metrics.jsonl") + " holds " + std::to_string(rounds) +
+                                " rounds but the checkpoint covers " + std::to_string(rounds_kept));
+  }
+  IST_RETURN_IF_ERROR(write_file_atomically(dir.file("metrics.jsonl"), kept));
+  return dir;
+}
+
 Status RunDirectory::write_config(const std::string& toml_text) {
   return write_file_atomically(file("config.toml"), toml_text);
 }

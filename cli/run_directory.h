@@ -7,6 +7,7 @@
 // Created as runs/NAME-YYYYmmdd-HHMMSS (or the --out path). Not thread-safe: one run, one thread.
 #pragma once
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 
@@ -21,6 +22,10 @@ class RunDirectory {
   // Creates `out` if given, else runs/NAME-TIMESTAMP under the current directory. Refuses an existing
   // non-empty directory (invalid_argument naming it) so no earlier results are overwritten.
   static Result<RunDirectory> create(const std::string& out, const std::string& name);
+
+  // An existing run directory, to continue it (ist run --resume): keeps the metrics of the first
+  // `rounds_kept` rounds (those the checkpoint covers) and drops later ones, which the run will redo.
+  static Result<RunDirectory> reopen(const std::string& path, std::int64_t rounds_kept);
 
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }

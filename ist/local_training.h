@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "ist/data.h"
 #include "ist/mlp.h"
@@ -29,6 +30,9 @@ struct LocalTrainingReport {
 // Trains model in place for options.steps steps on batches drawn from sampler, starting from fresh
 // optimizer state (momentum is not carried across calls; see sgd.h). Deterministic given the model, the
 // sampler's cursor and the options. REQUIRES: batch_size <= the sampler's data size.
-LocalTrainingReport train_locally(Mlp& model, BatchSampler& sampler, const LocalTrainingOptions& options);
+// before_step, if given, runs before each step with the step's index: the seam fault experiments use to
+// slow a trainer down or end its process mid-round. It does not touch the model.
+LocalTrainingReport train_locally(Mlp& model, BatchSampler& sampler, const LocalTrainingOptions& options,
+                                  const std::function<void(int step)>& before_step = {});
 
 }  // namespace ist

@@ -127,13 +127,27 @@ TEST(DriverConfig, ResolvedConfigReadsBackToTheSameConfig) {
   EXPECT_NE(config_hash(*c), config_hash(parse_driver_config(kConfig, "exp.toml", {"seed=8"}).value()));
 }
 
-TEST(DriverConfig, KeysWhoseBehaviourIsNotBuiltSaySo) {
-  auto c = parse_driver_config(kConfig, "exp.toml", {"checkpoint.every=5"});
-  ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("not implemented yet"), std::string::npos) << c.status().to_string();
-  c = parse_driver_config(kConfig, "exp.toml", {"data.placement=private"});
-  ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("not implemented yet"), std::string::npos) << c.status().to_string();
+TEST(DriverConfig, ScriptedEventsAreReadAndBadOnesNamed) {
+  const std::string text = std::string(kConfig) +
+                           "\n[[events]]\nround = 3\naction = \"kill\"\nworker = 1\n"
+                           "\n[[events]]\nround = 5\naction = \"add\"\ncount = 2\n";
+  auto c = parse_driver_config(text, "exp.toml");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  ASSERT_EQ(c->driver.events.size(), 2u);
+  EXPECT_EQ(c->driver.events[0].kind, actors::ScriptedEvent::Kind::kKillWorker);
+  EXPECT_EQ(c->driver.events[0].round, 3);
+  EXPECT_EQ(c->driver.events[0].worker, 1);
+  EXPECT_EQ(c->driver.events[1].kind, actors::ScriptedEvent::Kind::kAddWorkers);
+  EXPECT_EQ(c->driver.events[1].count, 2);
+  auto again = parse_driver_config(resolved_toml(*c), "resolved.toml");
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  EXPECT_EQ(again->driver.events.size(), 2u);
+  auto bad = parse_driver_config(std::string(kConfig) + "\n[[events]]\nround = 3\naction = \"explode\"\n", "exp.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("key 'events.action'"), std::string::npos) << bad.status().to_string();
+  bad = parse_driver_config(std::string(kConfig) + "\n[[events]]\nround = 3\naction = \"kill\"\nwho = 1\n", "exp.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("key 'events.who': unknown key"), std::string::npos) << bad.status().to_string();
 }
 
 TEST(DriverConfig, MissingFileIsNotFound) {

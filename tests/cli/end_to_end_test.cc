@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cluster_state.h"
+#include "ist/mlp.h"
 #include "ist/model_io.h"
 
 namespace ist::cli {
@@ -211,6 +212,52 @@ TEST_F(IstCommand, VersionAndHelpWork) {
     EXPECT_NE(help.output.find("Usage"), std::string::npos) << command << ": " << help.output;
   }
   EXPECT_NE(run_ist({"frobnicate"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace ist::cli
+
+namespace ist::cli {
+namespace {
+
+std::uint64_t model_hash(const std::string& path) {
+  auto model = load_model(path);
+  EXPECT_TRUE(model.ok()) << model.status().to_string();
+  return model.ok() ? parameter_hash(*model) : 0;
+}
+
+TEST_F(IstCommand, KilledDriverResumesFromItsCheckpointToTheSameModelAsAnUninterruptedRun) {
+  const std::string base = "name = \"resume\"\nseed = 5\n[model]\nwidths = [784, 32, 32, 10]\n"
+                           "[algorithm]\nlocal_steps = 5\nbatch_size = 32\nrounds = 8\neval_every = 4\n"
+                           "[cluster]\nworkers = 2\n[checkpoint]\nevery = 2\n";
+  const std::string plain = path("plain.toml");
+  const std::string killed = path("killed.toml");
+  std::ofstream(plain) << base;
+  std::ofstream(killed) << base << "[[events]]\nround = 5\naction = \"kill_driver\"\n";
+
+  const Outcome uninterrupted = run_ist({"run", plain, "--out", path("a"), "--quiet"});
+  ASSERT_EQ(uninterrupted.exit_code, 0) << uninterrupted.output;
+
+  const Outcome died = run_ist({"run", killed, "--out", path("b"), "--quiet"});
+  EXPECT_NE(died.exit_code, 0) << "the scripted kill should have ended the driver: " << died.output;
+  EXPECT_FALSE(fs::exists(path("b/model.safetensors")));
+  EXPECT_TRUE(fs::exists(path("b/checkpoint.safetensors")));
+
+  const Outcome resumed = run_ist({"run", "--resume", path("b"), "--quiet"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(model_hash(path("b/model.safetensors")), model_hash(path("a/model.safetensors")));
+  std::ifstream metrics(path("b/metrics.jsonl"));
+  int lines = 0;
+  for (std::string line; std::getline(metrics, line);) ++lines;
+  EXPECT_EQ(lines, 8) << "rounds 5 (redone after the checkpoint of round 4) must not be recorded twice";
+}
+
+TEST_F(IstCommand, ResumeRefusesADirectoryWithoutACheckpoint) {
+  const Outcome o = run_ist({"run", config_, "--out", path("run"), "--quiet"});
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  const Outcome resumed = run_ist({"run", "--resume", path("run")});
+  EXPECT_NE(resumed.exit_code, 0);
+  EXPECT_NE(resumed.output.find("checkpoint.safetensors"), std::string::npos) << resumed.output;
 }
 
 }  // namespace

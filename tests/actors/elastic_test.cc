@@ -1,0 +1,120 @@
+// Elastic membership and data placement: workers that join mid-run get a trainer and a shard, a leaving
+// worker's data is re-cut among the rest (shared placement) or reported lost (private), and a straggler's
+// late slice is dropped for its round without losing the trainer.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include "actors/driver.h"
+#include "tests/actors/cluster_fixture.h"
+
+namespace ist::actors {
+namespace {
+
+constexpr const char* kData = "/usr/share/datasets/fashion-mnist";
+
+int count_events(const RunResult& r, const std::string& needle) {
+  int n = 0;
+  for (const RoundRecord& record : r.records) {
+    for (const std::string& e : record.events) n += e.find(needle) != std::string::npos ? 1 : 0;
+  }
+  return n;
+}
+
+class Elastic : public testing::TrainerCluster {
+ protected:
+  DriverOptions options(int workers, std::int64_t rounds) {
+    DriverOptions o;
+    o.training.widths = {784, 64, 64, 10};
+    o.training.workers = workers;
+    o.training.rounds = rounds;
+    o.training.eval_every = rounds;
+    o.training.local_steps = 5;
+    o.training.batch_size = 32;
+    o.training.sgd.warmup_epochs = 0;  // these runs last a fraction of an epoch
+    o.data_dir = kData;
+    o.membership = head->subscribe();
+    return o;
+  }
+  Dataset test() { return load_idx_dataset(kData, Split::kTest).value(); }
+};
+
+TEST_F(Elastic, TwoJoinsAndOneLeaveDuringOneRun) {
+  start_cluster(2);
+  DriverOptions o = options(2, 12);
+  ScriptedEvent add;
+  add.kind = ScriptedEvent::Kind::kAddWorkers;
+  add.round = 4;
+  add.count = 2;
+  o.events = {add};
+  o.add_workers = [this](int count) -> Status {
+    for (int i = 0; i < count; ++i) {
+      auto pid = cluster->start_worker();
+      if (!pid.ok()) return pid.status();
+    }
+    return Status::ok_status();
+  };
+  Driver driver(head->client(), o, test());
+  ASSERT_TRUE(driver.start(worker_ids()).ok());
+  auto result = driver.run([&](const RoundRecord& record) {
+    if (record.round == 7) {
+      ASSERT_TRUE(cluster->signal_worker(0, SIGTERM).ok());  // a graceful leave of the first worker
+    }
+  });
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  ASSERT_EQ(result->records.size(), 12u);
+  for (std::int64_t r = 0; r < 3; ++r) EXPECT_EQ(result->records[static_cast<std::size_t>(r)].live_workers, 2);
+  for (std::int64_t r = 3; r < 7; ++r) EXPECT_EQ(result->records[static_cast<std::size_t>(r)].live_workers, 4);
+  EXPECT_EQ(result->records.back().live_workers, 3);
+  EXPECT_EQ(count_events(*result, "joined: trainer added"), 2);
+  EXPECT_EQ(count_events(*result, "lost"), 1);
+  EXPECT_EQ(count_events(*result, "re-cut into 4 shards"), 1);
+  EXPECT_EQ(count_events(*result, "re-cut into 3 shards"), 1);
+  EXPECT_GT(*result->final_test_accuracy, 0.3) << "chance is 0.1";
+}
+
+TEST_F(Elastic, PrivateDataRunReportsItsLostShard) {
+  start_cluster(3);
+  DriverOptions o = options(3, 6);
+  o.placement = "private";
+  ScriptedEvent kill;
+  kill.kind = ScriptedEvent::Kind::kKillWorker;
+  kill.round = 3;
+  kill.worker = 1;
+  o.events = {kill};
+  Driver driver(head->client(), o, test());
+  ASSERT_TRUE(driver.start(worker_ids()).ok());
+  auto result = driver.run();
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  EXPECT_EQ(driver.lost_examples(), 20000) << "one of three shards of 60000 examples";
+  EXPECT_EQ(count_events(*result, "private data: shard 1 (20000 examples, 33.3% of the training set) left"), 1);
+  EXPECT_EQ(count_events(*result, "re-cut"), 0) << "private data is never re-cut";
+  EXPECT_EQ(result->records[2].live_workers, 2) << "the killed trainer's slice of round 3 is lost";
+  EXPECT_EQ(result->records.back().live_workers, 2);
+}
+
+TEST_F(Elastic, LateSliceIsDroppedForItsRoundAndTheTrainerStays) {
+  start_cluster(3);
+  DriverOptions o = options(3, 8);
+  o.round_deadline = std::chrono::milliseconds(400);
+  ScriptedEvent slow;
+  slow.kind = ScriptedEvent::Kind::kSlowWorker;
+  slow.round = 2;
+  slow.worker = 2;
+  slow.delay_ms = 200;  // 5 steps x 200 ms: well past the 400 ms deadline
+  slow.rounds = 1;
+  o.events = {slow};
+  Driver driver(head->client(), o, test());
+  ASSERT_TRUE(driver.start(worker_ids()).ok());
+  auto result = driver.run();
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  EXPECT_GE(count_events(*result, "late"), 1);
+  EXPECT_EQ(count_events(*result, "lost"), 0);
+  EXPECT_EQ(result->records[1].live_workers, 2) << "round 2 merged the two slices that came back";
+  EXPECT_EQ(result->records.back().live_workers, 3) << "the straggler is back once it caught up";
+}
+
+}  // namespace
+}  // namespace ist::actors
