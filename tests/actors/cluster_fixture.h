@@ -24,14 +24,14 @@ class TrainerCluster : public ::testing::Test {
     rt::NodeOptions o;
     o.role = rt::NodeRole::kHead;
     o.name = "head";
-    o.heartbeat_interval = 50ms;
-    o.death_deadline = 500ms;
+    o.heartbeat_interval = 100ms;
+    o.death_deadline = 1000ms;  // 4 trainer processes on 2 cores: leave room for scheduling
     auto h = rt::Node::start(o);
     ASSERT_TRUE(h.ok()) << h.status().to_string();
     head = std::move(h).value();
     cluster = std::make_unique<rt::LocalCluster>(
-        ACTORS_TEST_NODE, std::vector<std::string>{"--head", head->endpoint(), "--heartbeat-ms", "50",
-                                                   "--deadline-ms", "500", "--head-lost-ms", "3000"});
+        ACTORS_TEST_NODE, std::vector<std::string>{"--head", head->endpoint(), "--heartbeat-ms", "100",
+                                                   "--deadline-ms", "1000", "--head-lost-ms", "3000"});
     auto started = cluster->start_and_wait(workers, *head, rt::deadline_in(20s));
     ASSERT_TRUE(started.ok()) << started.to_string();
   }

@@ -48,7 +48,7 @@ TEST_F(TrainerLoss, KilledTrainerNodeCostsOnlyItsSliceAndTheRunCompletes) {
   ASSERT_EQ(result->records.size(), 24u);
   int losses = 0;
   for (const RoundRecord& r : result->records) {
-    losses += static_cast<int>(r.events.size());
+    for (const std::string& e : r.events) losses += e.find("lost") != std::string::npos ? 1 : 0;
     if (r.round <= 8) {
       EXPECT_EQ(r.live_workers, 3) << "round " << r.round;
     }
@@ -57,7 +57,7 @@ TEST_F(TrainerLoss, KilledTrainerNodeCostsOnlyItsSliceAndTheRunCompletes) {
     }
   }
   EXPECT_EQ(losses, 1);
-  // The round after the kill took about the detection deadline (500 ms here), not the round deadline.
+  // The round after the kill took about the detection deadline (1 s here), not the round deadline.
   const double slowest_round = result->records[8].wall_seconds - result->records[7].wall_seconds;
   EXPECT_LT(slowest_round, 5.0);
   // Within one point of the undisturbed run (it may end higher: two survivors train wider subnets).

@@ -115,7 +115,7 @@ class IstCommand : public ::testing::Test {
     config_ = (dir_ / "tiny.toml").string();
     std::ofstream(config_) << "name = \"tiny\"\nseed = 3\n[model]\nwidths = [784, 32, 32, 10]\n"
                               "[algorithm]\nname = \"ist\"\nlocal_steps = 5\nbatch_size = 32\nrounds = 4\n"
-                              "eval_every = 2\nlearning_rate = 0.01\nmomentum = 0.9\n[cluster]\nworkers = 2\n";
+                              "eval_every = 2\nlearning_rate = 0.05\nwarmup_epochs = 0\nmomentum = 0.9\n[cluster]\nworkers = 2\n";
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
