@@ -67,7 +67,7 @@ for d in sys.argv[2:]:
     if os.path.exists(cfg):
         for line in open(cfg):
             if line.strip().startswith("learning_rate"):
-                lr = line.split("=")[1].split("#")[0].strip()
+                lr = "%.4g" % float(line.split("=")[1].split("#")[0].strip())
     code = open(os.path.join(d, ".exit_code")).read().strip() if os.path.exists(os.path.join(d, ".exit_code")) else "?"
     evals = [r for r in records if r.get("test_accuracy") is not None]
     hit = next((r for r in evals if r["test_accuracy"] >= target), None)
