@@ -118,7 +118,7 @@ Status Driver::start(const std::vector<rt::NodeId>& nodes) {
       return Status::invalid_argument("shard " + std::to_string(w) + " holds " + std::to_string(size) +
                                       " examples, fewer than one batch of " + std::to_string(config.batch_size));
     }
-    trainers_.push_back(Trainer{*handle, w % num_shards_, size, true, 0, 0});
+    trainers_.push_back(Trainer{*handle, w % num_shards_, size, true, 0, 0, std::nullopt});
     if (w < num_shards_) train_size_ += size;
   }
   // A resumed run whose cut had another number of shards re-cuts before its first round.
@@ -133,6 +133,15 @@ std::vector<Driver::Trainer*> Driver::live_trainers() {
     if (t.alive) live.push_back(&t);
   }
   return live;
+}
+
+std::vector<Driver::Trainer*> Driver::ready_trainers() {
+  std::vector<Trainer*> ready;
+  for (Trainer* t : live_trainers()) {
+    if (t->outstanding && t->outstanding->ready()) t->outstanding.reset();
+    if (!t->outstanding) ready.push_back(t);
+  }
+  return ready;
 }
 
 void Driver::lose_trainer(Trainer& trainer, const Status& why, RoundRecord& record) {
@@ -163,7 +172,7 @@ Status Driver::add_trainer_on(rt::NodeId node, RoundRecord& record) {
                             handle.status().to_string());
     return Status::ok_status();
   }
-  trainers_.push_back(Trainer{*handle, 0, size, true, 0, 0});
+  trainers_.push_back(Trainer{*handle, 0, size, true, 0, 0, std::nullopt});
   membership_changed_ = true;
   record.events.push_back("node " + node_name(node) + " joined: trainer added");
   return Status::ok_status();
@@ -264,7 +273,8 @@ Status Driver::prepare_round(std::int64_t round, RoundRecord& record) {
 
 Status Driver::run_ist_round(std::int64_t round, const LocalTrainingOptions& options, RoundRecord& record,
                              RoundTiming& timing) {
-  std::vector<Trainer*> live = live_trainers();
+  std::vector<Trainer*> live = ready_trainers();
+  if (live.empty()) return Status::node_dead("no trainer is free to take a slice in round " + std::to_string(round + 1));
   const int subnets = static_cast<int>(live.size());
   auto t = SteadyClock::now();
   IST_ASSIGN_OR_RETURN(SubnetPlan plan,
@@ -311,7 +321,14 @@ Status Driver::run_ist_round(std::int64_t round, const LocalTrainingOptions& opt
                                 std::move(requests[static_cast<std::size_t>(s)]), deadline));
   }
   std::vector<Result<rt::Payload>> outcomes;
-  for (auto& reply : replies) outcomes.push_back(reply.get());
+  for (std::size_t s = 0; s < replies.size(); ++s) {
+    outcomes.push_back(replies[s].get());
+    // The call keeps running on a trainer that missed the deadline. A cheap marker call queues behind it in
+    // the trainer's mailbox and completes when the stale work is done (see Trainer::outstanding).
+    if (!outcomes.back().ok() && outcomes.back().status().code() == ErrorCode::kTimeout) {
+      live[s]->outstanding = ctx_.call(live[s]->handle, "shard_size", rt::Payload{}, rt::deadline_in(options_.round_deadline * 10));
+    }
+  }
   timing.wait = seconds_since(t);
 
   t = SteadyClock::now();
@@ -430,12 +447,20 @@ Result<RunResult> Driver::run(const RoundCallback& on_round) {
   RunResult result;
   const std::int64_t rounds = planned_rounds();
   const auto start = SteadyClock::now();
-  for (std::int64_t round = next_round_; round < rounds; ++round) {
+  // A run of `epochs` ends when the epochs are done, however many trainers did them (elastic runs); a run
+  // of `rounds` after that many rounds. With constant membership both give total_rounds() rounds.
+  const bool by_epochs = config.rounds <= 0;
+  const auto samples = [&](int trainers) {
+    return static_cast<double>(static_cast<std::int64_t>(trainers) * config.local_steps * config.batch_size) /
+           static_cast<double>(train_size_);
+  };
+  for (std::int64_t round = next_round_; by_epochs ? epochs_done_ < config.epochs - 1e-9 : round < rounds; ++round) {
     RoundRecord record;
     record.round = round + 1;
     if (ist) IST_RETURN_IF_ERROR(prepare_round(round, record));
     const LocalTrainingOptions options = local_options_at(config, epochs_done_);
-    const bool last = round + 1 == rounds;
+    const int trainers = static_cast<int>(ist ? ready_trainers().size() : trainers_.size());
+    const bool last = by_epochs ? epochs_done_ + samples(trainers) >= config.epochs - 1e-9 : round + 1 == rounds;
     const bool evaluate_now = (round + 1) % config.eval_every == 0 || last;
     const bool checkpoint_now = options_.checkpoint_every > 0 && (round + 1) % options_.checkpoint_every == 0;
     record.learning_rate = options.learning_rate;
@@ -446,9 +471,7 @@ Result<RunResult> Driver::run(const RoundCallback& on_round) {
       IST_RETURN_IF_ERROR(run_baseline_round(round, options, evaluate_now || checkpoint_now, record));
     }
     // Samples the live trainers processed this round, over the full training set.
-    epochs_done_ += static_cast<double>(static_cast<std::int64_t>(record.live_workers) * config.local_steps *
-                                        config.batch_size) /
-                    static_cast<double>(train_size_);
+    epochs_done_ += samples(record.live_workers);
     record.epochs = epochs_done_;
     if (evaluate_now) {
       const auto t = SteadyClock::now();
@@ -470,6 +493,10 @@ Result<RunResult> Driver::run(const RoundCallback& on_round) {
       if (e.kind == ScriptedEvent::Kind::kKillDriver && e.round == round + 1 && !resumed_) raise(SIGKILL);
     }
     if (config.target_accuracy > 0.0 && record.test_accuracy && *record.test_accuracy >= config.target_accuracy) break;
+  }
+  if (!result.records.empty() && !result.records.back().test_accuracy) {
+    // The last round came out shorter than planned (a slice lost): evaluate the final model anyway.
+    result.final_test_accuracy = accuracy(model_, test_.features, test_.labels);
   }
   result.model = model_;
   return result;

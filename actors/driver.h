@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,9 @@ class Driver {
     bool alive = true;
     int slow_ms = 0;              // scripted slowness
     std::int64_t slow_until = 0;  // last round (1-based) of it
+    // A late call still running on the trainer: until it finishes the trainer sits rounds out, so its
+    // next request does not queue behind the stale one (and come late again).
+    std::optional<rt::Future<rt::Payload>> outstanding;
   };
 
   TrainerSpec spec_for(int shard, int num_shards) const;
@@ -135,6 +139,8 @@ class Driver {
   Status run_baseline_round(std::int64_t round, const LocalTrainingOptions& options, bool want_model,
                             RoundRecord& record);
   std::vector<Trainer*> live_trainers();
+  // The live trainers that can take a slice now (not still busy with a late one).
+  std::vector<Trainer*> ready_trainers();
   void lose_trainer(Trainer& trainer, const Status& why, RoundRecord& record);
   Status write_checkpoint(std::int64_t next_round) const;
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "actors/subnet_trainer.h"
+#include "ist/tensor.h"
 #include "cli/cluster_state.h"
 #include "cli/commands.h"
 #include "runtime/node.h"
@@ -85,6 +86,8 @@ Result<std::unique_ptr<rt::Node>> join_as_client(const std::string& address, con
 
 int command_node(int argc, char** argv) {
   if (Status s = actors::register_trainer_actor_types(); !s.ok()) return fail(s.to_string(), 2);
+  // One trainer per node process, one core per trainer: BLAS threads would oversubscribe the cores.
+  set_compute_threads(1);
   auto options = rt::parse_node_args(argc, argv);
   if (!options.ok()) return fail(options.status().to_string(), 2);
   return rt::run_node_main(*options);

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "actors/subnet_trainer.h"
+#include "ist/tensor.h"
 #include "runtime/node_main.h"
 
 int main(int argc, char** argv) {
@@ -9,6 +10,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "actors_test_node: %s\n", s.to_string().c_str());
     return 2;
   }
+  ist::set_compute_threads(1);
   auto opts = ist::rt::parse_node_args(argc, argv);
   if (!opts.ok()) {
     std::fprintf(stderr, "actors_test_node: %s\n", opts.status().to_string().c_str());

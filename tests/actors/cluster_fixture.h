@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/subnet_trainer.h"
+#include "ist/tensor.h"
 #include "runtime/launcher.h"
 #include "runtime/node.h"
 
@@ -21,6 +22,8 @@ class TrainerCluster : public ::testing::Test {
  protected:
   void start_cluster(int workers) {
     ASSERT_TRUE(register_trainer_actor_types().ok());
+    // Like the trainers (and ist run/simulate): one BLAS thread, so in-process references sum alike.
+    set_compute_threads(1);
     rt::NodeOptions o;
     o.role = rt::NodeRole::kHead;
     o.name = "head";

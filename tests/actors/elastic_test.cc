@@ -97,13 +97,15 @@ TEST_F(Elastic, PrivateDataRunReportsItsLostShard) {
 
 TEST_F(Elastic, LateSliceIsDroppedForItsRoundAndTheTrainerStays) {
   start_cluster(3);
-  DriverOptions o = options(3, 8);
+  DriverOptions o = options(3, 40);
+  o.training.local_steps = 20;  // rounds long enough that the straggler catches up well before the end
+  o.training.batch_size = 64;
   o.round_deadline = std::chrono::milliseconds(400);
   ScriptedEvent slow;
   slow.kind = ScriptedEvent::Kind::kSlowWorker;
   slow.round = 2;
   slow.worker = 2;
-  slow.delay_ms = 200;  // 5 steps x 200 ms: well past the 400 ms deadline
+  slow.delay_ms = 30;  // 20 steps x 30 ms: past the 400 ms deadline, then it sits out a few rounds
   slow.rounds = 1;
   o.events = {slow};
   Driver driver(head->client(), o, test());
@@ -113,7 +115,13 @@ TEST_F(Elastic, LateSliceIsDroppedForItsRoundAndTheTrainerStays) {
   EXPECT_GE(count_events(*result, "late"), 1);
   EXPECT_EQ(count_events(*result, "lost"), 0);
   EXPECT_EQ(result->records[1].live_workers, 2) << "round 2 merged the two slices that came back";
-  EXPECT_EQ(result->records.back().live_workers, 3) << "the straggler is back once it caught up";
+  std::string history;
+  for (const RoundRecord& r : result->records) {
+    history += std::to_string(r.live_workers);
+    for (const std::string& e : r.events) history += " [" + e + "]";
+    history += " ";
+  }
+  EXPECT_EQ(result->records.back().live_workers, 3) << "the straggler is back once it caught up: " << history;
 }
 
 }  // namespace
