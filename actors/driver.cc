@@ -300,6 +300,11 @@ Status Driver::run_ist_round(std::int64_t round, const LocalTrainingOptions& opt
         record.events.push_back("scripted: trainer " + std::to_string(s) + " dies halfway through round " +
                                 std::to_string(round + 1));
       }
+      if (e.kind == ScriptedEvent::Kind::kLeaveWorker && e.round == round + 1 && e.worker == s) {
+        request.leave_midway = true;
+        record.events.push_back("scripted: trainer " + std::to_string(s) + "'s node leaves halfway through round " +
+                                std::to_string(round + 1));
+      }
     }
     request.neurons = slice.neurons;
     for (const Linear& layer : slice.model.layers) request.input_scales.push_back(layer.input_scale);

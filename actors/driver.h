@@ -47,6 +47,8 @@ struct ScriptedEvent {
     kKillWorker,  // in round `round`, trainer `worker` (index among live trainers) dies halfway (exit)
     kSlowWorker,  // for `rounds` rounds from `round`, trainer `worker` sleeps delay_ms after every step
     kAddWorkers,  // before round `round`, `count` worker nodes are started (needs DriverOptions::add_workers)
+    kLeaveWorker,  // halfway through round `round`, trainer `worker`'s node is told to stop (SIGTERM): a
+                   // graceful leave, which finishes the round first
     kKillDriver,  // after round `round` (and its checkpoint), the driver's process dies (SIGKILL);
                   // a resumed run ignores it
   };

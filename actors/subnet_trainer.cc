@@ -1,5 +1,7 @@
 #include "actors/subnet_trainer.h"
 
+#include <signal.h>
+
 #include <chrono>
 #include <thread>
 #include <tuple>
@@ -75,12 +77,13 @@ Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, const rt::Payloa
   reply.decode_seconds = seconds_since(decode_start);
   const auto compute_start = std::chrono::steady_clock::now();
   BatchSampler sampler(shard_, from_wire(request.cursor));
-  // Scripted faults (see IstTrainRequest): die halfway as kill -9 would, or run slow.
+  // Scripted faults (see IstTrainRequest): die halfway as kill -9 would, leave gracefully, or run slow.
   const auto faults = [&request, half = options.steps / 2](int step) {
     if (request.crash_midway && step == half) _exit(137);
+    if (request.leave_midway && step == half) kill(getpid(), SIGTERM);  // the node drains, then leaves
     if (request.step_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(request.step_delay_ms));
   };
-  const bool scripted = request.crash_midway || request.step_delay_ms > 0;
+  const bool scripted = request.crash_midway || request.leave_midway || request.step_delay_ms > 0;
   const LocalTrainingReport report =
       train_locally(subnet, sampler, options, scripted ? std::function<void(int)>(faults) : std::function<void(int)>());
   reply.compute_seconds = seconds_since(compute_start);

@@ -56,8 +56,10 @@ struct IstTrainRequest {
   // Fault injection for scripted experiments (never set in normal runs): the trainer's process exits
   // abruptly halfway through its local steps (like kill -9), or sleeps this long after every step.
   bool crash_midway = false;
+  bool leave_midway = false;  // halfway through, the trainer's node is asked to leave (SIGTERM to itself)
   int step_delay_ms = 0;
-  MSGPACK_DEFINE(round, subnet, options, cursor, neurons, input_scales, layer_shapes, crash_midway, step_delay_ms)
+  MSGPACK_DEFINE(round, subnet, options, cursor, neurons, input_scales, layer_shapes, crash_midway, leave_midway,
+                 step_delay_ms)
 };
 
 // Header of a trainer's reply (IST: with the trained subnet as blobs; baselines: no blobs unless the

@@ -164,7 +164,8 @@ const std::map<std::string, Setter>& schema() {
 
 std::string line_of(const toml::node& n, const std::string& origin);
 
-// [[events]] tables: round, action ("kill", "slow", "add", "kill_driver"), worker, count, delay_ms, rounds.
+// [[events]] tables: round, action ("kill", "leave", "slow", "add", "kill_driver"), worker, count, delay_ms,
+// rounds.
 Status parse_events(const toml::node& node, const std::string& origin, DriverConfig& config) {
   const toml::array* events = node.as_array();
   if (events == nullptr) return Origin{line_of(node, origin), "events"}.error("expected [[events]] tables");
@@ -197,8 +198,9 @@ Status parse_events(const toml::node& node, const std::string& origin, DriverCon
     if (action == "kill") e.kind = actors::ScriptedEvent::Kind::kKillWorker;
     else if (action == "slow") e.kind = actors::ScriptedEvent::Kind::kSlowWorker;
     else if (action == "add") e.kind = actors::ScriptedEvent::Kind::kAddWorkers;
+    else if (action == "leave") e.kind = actors::ScriptedEvent::Kind::kLeaveWorker;
     else if (action == "kill_driver") e.kind = actors::ScriptedEvent::Kind::kKillDriver;
-    else return Origin{where.where, "events.action"}.error("expected kill, slow, add or kill_driver, got '" + action + "'");
+    else return Origin{where.where, "events.action"}.error("expected kill, leave, slow, add or kill_driver, got '" + action + "'");
     if (e.round < 1) return Origin{where.where, "events.round"}.error("must be at least 1");
     config.driver.events.push_back(e);
   }
@@ -350,7 +352,8 @@ std::string resolved_toml(const DriverConfig& c) {
       const char* action = e.kind == actors::ScriptedEvent::Kind::kKillWorker   ? "kill"
                            : e.kind == actors::ScriptedEvent::Kind::kSlowWorker ? "slow"
                            : e.kind == actors::ScriptedEvent::Kind::kAddWorkers ? "add"
-                                                                                : "kill_driver";
+                           : e.kind == actors::ScriptedEvent::Kind::kLeaveWorker ? "leave"
+                                                                                 : "kill_driver";
       events.push_back(toml::table{{"round", e.round}, {"action", action}, {"worker", e.worker}, {"count", e.count},
                                    {"delay_ms", e.delay_ms}, {"rounds", e.rounds}});
     }

@@ -121,7 +121,7 @@ void NodeCore::actor_main(ActorCell* cell) {
     Envelope env;
     {
       std::unique_lock<std::mutex> lock(cell->mu);
-      cell->cv.wait(lock, [&] { return cell->killed || !cell->mailbox.empty(); });
+      cell->cv.wait(lock, [&] { return cell->killed || (!cell->mailbox.empty() && !draining_); });
       if (cell->killed) break;
       env = std::move(cell->mailbox.front());
       cell->mailbox.pop_front();
@@ -152,6 +152,7 @@ void NodeCore::actor_main(ActorCell* cell) {
       std::lock_guard<std::mutex> lock(cell->mu);
       killed = cell->killed;  // then kill_io already answered this request with kActorDied
       cell->running.reset();
+      cell->cv.notify_all();  // a draining node waits for this
       if (is_spawn && !result.ok()) {
         cell->killed = true;
         orphans.swap(cell->mailbox);

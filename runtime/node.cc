@@ -92,7 +92,10 @@ void NodeCore::stop() {
   if (stopped_) return;
   stopped_ = true;
   if (io_thread_.joinable()) {
-    if (options.role != NodeRole::kHead) post(Kind::kLeave, head_endpoint_, head_id_, 0, "", 0, Payload(), 0);
+    if (options.role != NodeRole::kHead) {
+      drain(Clock::now() + options.drain_timeout);
+      post(Kind::kLeave, head_endpoint_, head_id_, 0, "", 0, Payload(), 0);  // queued behind the replies
+    }
     stopping_ = true;
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
@@ -107,6 +110,22 @@ void NodeCore::stop() {
     subscribers.clear();
   }
   stop_actors();
+}
+
+void NodeCore::drain(Deadline deadline) {
+  draining_ = true;
+  std::vector<std::shared_ptr<ActorCell>> cells;
+  {
+    std::lock_guard<std::mutex> lock(actors_mu);
+    for (auto& [aid, c] : actors) cells.push_back(c);
+  }
+  for (auto& c : cells) {
+    std::unique_lock<std::mutex> lock(c->mu);
+    if (!c->cv.wait_until(lock, deadline, [&] { return !c->running.has_value() || c->killed; })) {
+      log(LogLevel::kWarn, "leaving with a handler still running after the drain timeout");
+      return;
+    }
+  }
 }
 
 void NodeCore::enqueue(Outbound out) {

@@ -33,6 +33,9 @@ struct NodeOptions {
   std::chrono::milliseconds death_deadline{1000};   // head declares a silent node dead after this
   std::chrono::milliseconds head_lost_after{5000};  // a node gives up on a silent head after this
   std::chrono::milliseconds join_timeout{10000};
+  // On stop, a worker first lets running handlers finish and send their replies (up to this long), then
+  // tells the head it leaves: a graceful leave finishes the work in hand (e.g. a training round).
+  std::chrono::milliseconds drain_timeout{30000};
   std::size_t max_message_bytes = std::size_t{1} << 30;  // larger inbound messages are rejected
 };
 

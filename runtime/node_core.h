@@ -37,6 +37,8 @@ class NodeCore {
 
   Status start();  // bind, start the I/O thread, join the head
   void stop();     // idempotent
+  // Graceful leave (workers): no new mailbox messages; waits until running handlers have replied.
+  void drain(Deadline deadline);
 
   // --- @threadsafe ---
   void enqueue(Outbound out);
@@ -112,6 +114,9 @@ class NodeCore {
 
  private:
   std::uint64_t fail_pending(NodeId node, const Status& status);  // node 0: all
+  // Fails the pending calls to a node that died or left, and closes our connection to it. I/O thread.
+  void fail_departed(NodeId node, const std::string& node_endpoint, const char* how);
+  static constexpr std::chrono::milliseconds kLeaveGrace{1000};
 
   std::string head_endpoint_;
   std::atomic<NodeId> head_id_{0};
@@ -119,6 +124,9 @@ class NodeCore {
   zmq::context_t zctx_;
   zmq::socket_t router_;
   std::unordered_map<std::string, zmq::socket_t> dealers_;  // I/O thread only
+  // Nodes that left gracefully: they drained first, so replies to our calls may still be in flight on
+  // another connection than the head's announcement. Their pending calls fail after a grace period.
+  std::unordered_map<NodeId, std::pair<Clock::time_point, std::string>> departing_;  // I/O thread only
   int wake_fd_ = -1;                                       // eventfd: outbound work is queued
 
   std::mutex out_mu_;
@@ -136,6 +144,8 @@ class NodeCore {
   bool joined_ = false;  // heartbeats start once the head has accepted the join
 
   std::atomic<bool> stopping_{false};
+  // Graceful leave: actor threads take no new mailbox message; running handlers finish and reply.
+  std::atomic<bool> draining_{false};
   std::thread io_thread_;
   bool stopped_ = false;
 };

@@ -245,13 +245,17 @@ void NodeCore::apply_membership(const MembershipEvent& e) {
     }
   }
   for (auto& q : subs) q->push(e);
-  if (e.change != MembershipChange::kJoined && e.member.id != id) {
-    const auto n = fail_pending(e.member.id, Status::node_dead("node " + std::to_string(e.member.id) + " (" +
-                                                               e.member.name + ") " +
-                                                               (e.change == MembershipChange::kLeft ? "left" : "died")));
-    if (n > 0) log(LogLevel::kInfo, "failed ", n, " pending request(s) to node ", e.member.id);
-    drop_dealer_io(e.member.endpoint);
+  if (e.change == MembershipChange::kLeft && e.member.id != id) {
+    departing_[e.member.id] = {Clock::now() + kLeaveGrace, e.member.endpoint};
+  } else if (e.change == MembershipChange::kDead && e.member.id != id) {
+    fail_departed(e.member.id, e.member.endpoint, "died");
   }
+}
+
+void NodeCore::fail_departed(NodeId node, const std::string& node_endpoint, const char* how) {
+  const auto n = fail_pending(node, Status::node_dead("node " + std::to_string(node) + " " + how));
+  if (n > 0) log(LogLevel::kInfo, "failed ", n, " pending request(s) to node ", node);
+  drop_dealer_io(node_endpoint);
 }
 
 void NodeCore::timers_io() {
@@ -266,6 +270,14 @@ void NodeCore::timers_io() {
     if (now - last_head_contact_ > options.head_lost_after && !head_lost.exchange(true)) {
       log(LogLevel::kError, "head at ", head_endpoint_, " silent for ", options.head_lost_after.count(), " ms");
     }
+  }
+  for (auto it = departing_.begin(); it != departing_.end();) {
+    if (now < it->second.first) {
+      ++it;
+      continue;
+    }
+    fail_departed(it->first, it->second.second, "left");
+    it = departing_.erase(it);
   }
   sweep_pending(now);
   reap_actors(false);

@@ -75,6 +75,30 @@ TEST_F(Elastic, TwoJoinsAndOneLeaveDuringOneRun) {
   EXPECT_GT(*result->final_test_accuracy, 0.3) << "chance is 0.1";
 }
 
+TEST_F(Elastic, GracefulLeaveMidRoundFinishesTheRoundFirst) {
+  start_cluster(3);
+  DriverOptions o = options(3, 8);
+  ScriptedEvent leave;
+  leave.kind = ScriptedEvent::Kind::kLeaveWorker;
+  leave.round = 3;
+  leave.worker = 0;
+  o.events = {leave};
+  Driver driver(head->client(), o, test());
+  ASSERT_TRUE(driver.start(worker_ids()).ok());
+  auto result = driver.run();
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  std::string history;
+  for (const RoundRecord& r : result->records) {
+    history += std::to_string(r.live_workers);
+    for (const std::string& e : r.events) history += " [" + e + "]";
+    history += " ";
+  }
+  EXPECT_EQ(result->records[2].live_workers, 3) << "the leaving trainer's slice of round 3 was merged: " << history;
+  EXPECT_EQ(result->records.back().live_workers, 2);
+  EXPECT_EQ(count_events(*result, "its node left"), 1);
+  EXPECT_EQ(count_events(*result, "died"), 0);
+}
+
 TEST_F(Elastic, PrivateDataRunReportsItsLostShard) {
   start_cluster(3);
   DriverOptions o = options(3, 6);
