@@ -116,7 +116,8 @@ class NodeCore {
   std::uint64_t fail_pending(NodeId node, const Status& status);  // node 0: all
   // Fails the pending calls to a node that died or left, and closes our connection to it. I/O thread.
   void fail_departed(NodeId node, const std::string& node_endpoint, const char* how);
-  static constexpr std::chrono::milliseconds kLeaveGrace{1000};
+  // How long a leaver's queued messages may take to get out, and how long its callers wait for them.
+  static constexpr std::chrono::milliseconds kLeaveGrace{3000};
 
   std::string head_endpoint_;
   std::atomic<NodeId> head_id_{0};

@@ -49,7 +49,11 @@ void NodeCore::io_loop() {
     }
   }
   drain_outbound();  // e.g. the leave message
-  for (auto& [ep, s] : dealers_) s.close();  // linger lets queued messages out (see dealer_io)
+  // A leaving node's last replies may still be queued (large tensors on a busy machine): let them out.
+  for (auto& [ep, s] : dealers_) {
+    s.set(zmq::sockopt::linger, static_cast<int>(kLeaveGrace.count()));
+    s.close();
+  }
   dealers_.clear();
   router_.close();
 }
