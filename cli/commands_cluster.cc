@@ -190,6 +190,11 @@ int command_status(const std::string& address, const std::string& node_ip) {
     if (!m.is_head && m.state == rt::MemberState::kAlive && m.name.rfind("driver", 0) != 0) ++alive_workers;
   }
   std::printf("%d worker node(s) alive\n", alive_workers);
+  for (const rt::Member& m : (*node)->members()) {
+    if (m.state == rt::MemberState::kAlive && m.name.rfind("driver:", 0) == 0) {
+      std::printf("running experiment: %s (driver at %s)\n", m.name.substr(7).c_str(), m.endpoint.c_str());
+    }
+  }
   return 0;
 }
 

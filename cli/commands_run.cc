@@ -149,10 +149,10 @@ int command_run(const RunArgs& args) {
   std::unique_ptr<rt::LocalCluster> embedded;
   if (args.address.empty()) {
     options.role = rt::NodeRole::kHead;
-    options.name = "driver-head";
+    options.name = "driver-head:" + p.config.name;
   } else {
     options.role = rt::NodeRole::kClient;
-    options.name = "driver";
+    options.name = "driver:" + p.config.name;  // ist status lists it as a running experiment
     options.bind = "tcp://" + args.node_ip + ":*";
     options.head_endpoint = args.address.rfind("tcp://", 0) == 0 ? args.address : "tcp://" + args.address;
   }

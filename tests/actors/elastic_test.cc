@@ -99,6 +99,46 @@ TEST_F(Elastic, GracefulLeaveMidRoundFinishesTheRoundFirst) {
   EXPECT_EQ(count_events(*result, "died"), 0);
 }
 
+TEST_F(Elastic, BelowMinWorkersTheDriverWaitsForAJoinInsteadOfFailing) {
+  start_cluster(2);
+  DriverOptions o = options(2, 6);
+  o.min_workers = 2;
+  ScriptedEvent kill;
+  kill.kind = ScriptedEvent::Kind::kKillWorker;
+  kill.round = 2;
+  kill.worker = 0;
+  o.events = {kill};
+  Driver driver(head->client(), o, test());
+  ASSERT_TRUE(driver.start(worker_ids()).ok());
+  auto result = driver.run([&](const RoundRecord& record) {
+    if (record.round == 2) {
+      ASSERT_TRUE(cluster->start_worker().ok());  // a replacement, joining while the driver waits
+    }
+  });
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  EXPECT_EQ(count_events(*result, "below min_workers (2): waiting for joins"), 1);
+  EXPECT_EQ(count_events(*result, "joined: trainer added"), 1);
+  EXPECT_EQ(result->records.back().live_workers, 2);
+}
+
+TEST_F(Elastic, BelowMinWorkersWithoutJoinsTheRunFailsAfterTheJoinWait) {
+  start_cluster(2);
+  DriverOptions o = options(2, 6);
+  o.min_workers = 2;
+  o.join_wait = std::chrono::milliseconds(300);
+  ScriptedEvent kill;
+  kill.kind = ScriptedEvent::Kind::kKillWorker;
+  kill.round = 2;
+  kill.worker = 0;
+  o.events = {kill};
+  Driver driver(head->client(), o, test());
+  ASSERT_TRUE(driver.start(worker_ids()).ok());
+  auto result = driver.run();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), ErrorCode::kNodeDead);
+  EXPECT_NE(result.status().message().find("fewer than min_workers = 2"), std::string::npos) << result.status().to_string();
+}
+
 TEST_F(Elastic, PrivateDataRunReportsItsLostShard) {
   start_cluster(3);
   DriverOptions o = options(3, 6);
