@@ -271,6 +271,36 @@ Status Driver::prepare_round(std::int64_t round, RoundRecord& record) {
   return Status::ok_status();
 }
 
+rt::Payload Driver::encode_ist_request(std::int64_t round, int subnet, const Slice& slice, const Trainer& trainer,
+                                       const LocalTrainingOptions& options, RoundRecord& record) const {
+  IstTrainRequest request;
+  request.round = round;
+  request.subnet = subnet;
+  request.options = to_wire(options);
+  request.cursor = to_wire(cursors_[static_cast<std::size_t>(trainer.shard)]);
+  request.step_delay_ms = trainer.slow_until > round ? trainer.slow_ms : 0;
+  for (const ScriptedEvent& e : options_.events) {
+    if (e.round != round + 1 || e.worker != subnet) continue;
+    if (e.kind == ScriptedEvent::Kind::kKillWorker) {
+      request.crash_midway = true;
+      record.events.push_back("scripted: trainer " + std::to_string(subnet) + " dies halfway through round " +
+                              std::to_string(round + 1));
+    }
+    if (e.kind == ScriptedEvent::Kind::kLeaveWorker) {
+      request.leave_midway = true;
+      record.events.push_back("scripted: trainer " + std::to_string(subnet) + "'s node leaves halfway through round " +
+                              std::to_string(round + 1));
+    }
+  }
+  request.neurons = slice.neurons;
+  for (const Linear& layer : slice.model.layers) request.input_scales.push_back(layer.input_scale);
+  rt::Payload frames;
+  request.layer_shapes = append_layers(slice.model, frames);
+  rt::Payload payload = rt::pack_args(request);
+  payload.blobs = std::move(frames.blobs);
+  return payload;
+}
+
 Status Driver::run_ist_round(std::int64_t round, const LocalTrainingOptions& options, RoundRecord& record,
                              RoundTiming& timing) {
   std::vector<Trainer*> live = ready_trainers();
@@ -279,71 +309,45 @@ Status Driver::run_ist_round(std::int64_t round, const LocalTrainingOptions& opt
   auto t = SteadyClock::now();
   IST_ASSIGN_OR_RETURN(SubnetPlan plan,
                        make_partition(hidden_widths(options_.training.widths), subnets, options_.training.seed, round));
-  std::vector<Slice> slices;
-  for (int s = 0; s < subnets; ++s) slices.push_back(extract_slice(model_, plan, s, options_.training.scaling));
   timing.partition_and_extract = seconds_since(t);
 
-  t = SteadyClock::now();
-  std::vector<rt::Payload> requests;
-  for (int s = 0; s < subnets; ++s) {
-    const Slice& slice = slices[static_cast<std::size_t>(s)];
-    IstTrainRequest request;
-    request.round = round;
-    request.subnet = s;
-    request.options = to_wire(options);
-    const Trainer& trainer = *live[static_cast<std::size_t>(s)];
-    request.cursor = to_wire(cursors_[static_cast<std::size_t>(trainer.shard)]);
-    request.step_delay_ms = trainer.slow_until > round ? trainer.slow_ms : 0;
-    for (const ScriptedEvent& e : options_.events) {
-      if (e.kind == ScriptedEvent::Kind::kKillWorker && e.round == round + 1 && e.worker == s) {
-        request.crash_midway = true;
-        record.events.push_back("scripted: trainer " + std::to_string(s) + " dies halfway through round " +
-                                std::to_string(round + 1));
-      }
-      if (e.kind == ScriptedEvent::Kind::kLeaveWorker && e.round == round + 1 && e.worker == s) {
-        request.leave_midway = true;
-        record.events.push_back("scripted: trainer " + std::to_string(s) + "'s node leaves halfway through round " +
-                                std::to_string(round + 1));
-      }
-    }
-    request.neurons = slice.neurons;
-    for (const Linear& layer : slice.model.layers) request.input_scales.push_back(layer.input_scale);
-    rt::Payload frames;
-    request.layer_shapes = append_layers(slice.model, frames);
-    rt::Payload payload = rt::pack_args(request);
-    payload.blobs = std::move(frames.blobs);
-    requests.push_back(std::move(payload));
-  }
-  timing.encode = seconds_since(t);
-
-  t = SteadyClock::now();
+  // Pipelined: slice s is extracted, encoded and sent before slice s+1 is extracted, so the first
+  // trainers start computing while the driver still slices for the others.
   const auto deadline = rt::deadline_in(options_.round_deadline);
+  std::vector<std::vector<std::vector<std::int32_t>>> neurons(static_cast<std::size_t>(subnets));
   std::vector<rt::Future<rt::Payload>> replies;
   double bytes_to_trainers = 0.0;
   for (int s = 0; s < subnets; ++s) {
-    bytes_to_trainers += static_cast<double>(requests[static_cast<std::size_t>(s)].byte_size());
-    replies.push_back(ctx_.call(live[static_cast<std::size_t>(s)]->handle, "train_ist",
-                                std::move(requests[static_cast<std::size_t>(s)]), deadline));
+    t = SteadyClock::now();
+    Slice slice = extract_slice(model_, plan, s, options_.training.scaling);
+    timing.partition_and_extract += seconds_since(t);
+    t = SteadyClock::now();
+    const Trainer& trainer = *live[static_cast<std::size_t>(s)];
+    rt::Payload payload = encode_ist_request(round, s, slice, trainer, options, record);
+    bytes_to_trainers += static_cast<double>(payload.byte_size());
+    neurons[static_cast<std::size_t>(s)] = std::move(slice.neurons);
+    timing.encode += seconds_since(t);
+    replies.push_back(ctx_.call(trainer.handle, "train_ist", std::move(payload), deadline));
   }
-  std::vector<Result<rt::Payload>> outcomes;
-  for (std::size_t s = 0; s < replies.size(); ++s) {
-    outcomes.push_back(replies[s].get());
-    // The call keeps running on a trainer that missed the deadline. A cheap marker call queues behind it in
-    // the trainer's mailbox and completes when the stale work is done (see Trainer::outstanding).
-    if (!outcomes.back().ok() && outcomes.back().status().code() == ErrorCode::kTimeout) {
-      live[s]->outstanding = ctx_.call(live[s]->handle, "shard_size", rt::Payload{}, rt::deadline_in(options_.round_deadline * 10));
-    }
-  }
-  timing.wait = seconds_since(t);
 
-  t = SteadyClock::now();
+  // Each reply is decoded as soon as it is in, while the later ones are still on their way.
   std::vector<Slice> trained;
   trained.reserve(static_cast<std::size_t>(subnets));
   double loss_sum = 0.0;
   double bytes_from_trainers = 0.0;
+  double decode_seconds = 0.0;
   for (int s = 0; s < subnets; ++s) {
     Trainer& trainer = *live[static_cast<std::size_t>(s)];
-    const Result<rt::Payload>& outcome = outcomes[static_cast<std::size_t>(s)];
+    if (s > 0) decode_seconds += seconds_since(t);  // the previous reply's decoding
+    t = SteadyClock::now();
+    const Result<rt::Payload> outcome = replies[static_cast<std::size_t>(s)].get();
+    timing.wait += seconds_since(t);
+    t = SteadyClock::now();
+    // A call that missed the deadline keeps running on its trainer. A cheap marker call queues behind it in
+    // the trainer's mailbox and completes when the stale work is done (see Trainer::outstanding).
+    if (!outcome.ok() && outcome.status().code() == ErrorCode::kTimeout) {
+      trainer.outstanding = ctx_.call(trainer.handle, "shard_size", rt::Payload{}, rt::deadline_in(options_.round_deadline * 10));
+    }
     if (!outcome.ok() && outcome.status().code() == ErrorCode::kTimeout) {
       // A straggler: its slice keeps its start-of-round values; it stays for the next round.
       record.events.push_back("slice of trainer " + std::to_string(s) + " late (round deadline " +
@@ -368,16 +372,17 @@ Status Driver::run_ist_round(std::int64_t round, const LocalTrainingOptions& opt
     timing.trainer_compute_sum += reply->compute_seconds;
     Slice slice;
     slice.subnet = s;
-    slice.neurons = std::move(slices[static_cast<std::size_t>(s)].neurons);
+    slice.neurons = std::move(neurons[static_cast<std::size_t>(s)]);
     slice.model = std::move(subnet).value();
     trained.push_back(std::move(slice));
   }
   std::vector<const Slice*> returned;
   for (const Slice& slice : trained) returned.push_back(&slice);
+  decode_seconds += seconds_since(t);
   const auto merge_start = SteadyClock::now();
   IST_RETURN_IF_ERROR(merge_slices(model_, plan, returned));
   timing.merge = seconds_since(merge_start);
-  timing.decode_and_merge = seconds_since(t);
+  timing.decode_and_merge = decode_seconds + timing.merge;
 
   const auto survivors = static_cast<double>(trained.size());
   record.live_workers = static_cast<int>(trained.size());

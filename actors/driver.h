@@ -35,6 +35,7 @@
 #include "ist/data.h"
 #include "ist/mlp.h"
 #include "ist/reference.h"
+#include "ist/slice.h"
 #include "ist/training_config.h"
 #include "runtime/actor.h"
 #include "runtime/membership.h"
@@ -135,6 +136,9 @@ class Driver {
   Status apply_membership_events(RoundRecord& record, rt::Deadline wait_until, int joins_wanted);
   Status add_trainer_on(rt::NodeId node, RoundRecord& record);
   Status recut_shards(RoundRecord& record);
+  // The train request for one subnet: header (options, cursor, neurons, shapes, scripted faults) + frames.
+  rt::Payload encode_ist_request(std::int64_t round, int subnet, const Slice& slice, const Trainer& trainer,
+                                 const LocalTrainingOptions& options, RoundRecord& record) const;
   Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, RoundRecord& record,
                        RoundTiming& timing);
   Status setup_replicas();

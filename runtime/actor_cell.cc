@@ -126,6 +126,7 @@ void NodeCore::actor_main(ActorCell* cell) {
       env = std::move(cell->mailbox.front());
       cell->mailbox.pop_front();
       if (env.header.kind != Kind::kTell) cell->running = env.header;
+      cell->busy = true;
     }
     const bool is_spawn = env.header.kind == Kind::kSpawn;
     Result<Payload> result = Status::internal("not run");
@@ -152,7 +153,6 @@ void NodeCore::actor_main(ActorCell* cell) {
       std::lock_guard<std::mutex> lock(cell->mu);
       killed = cell->killed;  // then kill_io already answered this request with kActorDied
       cell->running.reset();
-      cell->cv.notify_all();  // a draining node waits for this
       if (is_spawn && !result.ok()) {
         cell->killed = true;
         orphans.swap(cell->mailbox);
@@ -171,6 +171,12 @@ void NodeCore::actor_main(ActorCell* cell) {
       if (!result.ok()) log(LogLevel::kError, "tell ", env.header.method, " failed: ", result.status().to_string());
     } else {
       reply_to(env.header, std::move(result));
+    }
+    {
+      // Only now is the reply queued for the I/O thread: a draining node waits for this.
+      std::lock_guard<std::mutex> lock(cell->mu);
+      cell->busy = false;
+      cell->cv.notify_all();
     }
     if (is_spawn && !result.ok()) break;
   }

@@ -31,6 +31,7 @@ struct ActorCell {
   std::unordered_map<std::uint64_t, std::deque<Payload>> inbox;   // GUARDED_BY(mu)
   std::optional<Header> running;  // the call or spawn being handled; GUARDED_BY(mu)
   bool killed = false;            // GUARDED_BY(mu)
+  bool busy = false;  // a message taken from the mailbox and not yet answered; GUARDED_BY(mu)
 
   std::thread thread;
   std::atomic<bool> finished{false};

@@ -121,7 +121,7 @@ void NodeCore::drain(Deadline deadline) {
   }
   for (auto& c : cells) {
     std::unique_lock<std::mutex> lock(c->mu);
-    if (!c->cv.wait_until(lock, deadline, [&] { return !c->running.has_value() || c->killed; })) {
+    if (!c->cv.wait_until(lock, deadline, [&] { return !c->busy || c->killed; })) {
       log(LogLevel::kWarn, "leaving with a handler still running after the drain timeout");
       return;
     }
