@@ -162,24 +162,14 @@ std::shared_ptr<CallState> NodeCore::request(Kind kind, const std::string& to_en
     }
     pending_.emplace(rid, Pending{state, dst_node, kind});
   }
-  Outbound out{to_endpoint, Envelope{}};
-  Header& h = out.env.header;
-  h.kind = kind;
-  h.src_node = id;
-  h.src_endpoint = endpoint;
-  h.src_actor = src_actor;
-  h.dst_node = dst_node;
-  h.dst_actor = dst_actor;
-  h.method = std::move(method);
-  h.request_id = rid;
-  h.tag = tag;
-  out.env.payload = std::move(payload);
+  Outbound out = outbound(kind, to_endpoint, dst_node, dst_actor, std::move(method), tag, std::move(payload), src_actor);
+  out.env.header.request_id = rid;
   enqueue(std::move(out));
   return state;
 }
 
-void NodeCore::post(Kind kind, const std::string& to_endpoint, NodeId dst_node, ActorId dst_actor,
-                    std::string method, std::uint64_t tag, Payload payload, ActorId src_actor) {
+Outbound NodeCore::outbound(Kind kind, const std::string& to_endpoint, NodeId dst_node, ActorId dst_actor,
+                              std::string method, std::uint64_t tag, Payload payload, ActorId src_actor) const {
   Outbound out{to_endpoint, Envelope{}};
   Header& h = out.env.header;
   h.kind = kind;
@@ -191,7 +181,12 @@ void NodeCore::post(Kind kind, const std::string& to_endpoint, NodeId dst_node, 
   h.method = std::move(method);
   h.tag = tag;
   out.env.payload = std::move(payload);
-  enqueue(std::move(out));
+  return out;
+}
+
+void NodeCore::post(Kind kind, const std::string& to_endpoint, NodeId dst_node, ActorId dst_actor,
+                    std::string method, std::uint64_t tag, Payload payload, ActorId src_actor) {
+  enqueue(outbound(kind, to_endpoint, dst_node, dst_actor, std::move(method), tag, std::move(payload), src_actor));
 }
 
 void NodeCore::reply_to(const Header& req, Result<Payload> result) {

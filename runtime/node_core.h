@@ -49,6 +49,9 @@ class NodeCore {
   // Sends a one-way message (tell, tagged).
   void post(Kind kind, const std::string& endpoint, NodeId dst_node, ActorId dst_actor, std::string method,
             std::uint64_t tag, Payload payload, ActorId src_actor);
+  // The envelope every request and post sends from this node (no request id yet).
+  Outbound outbound(Kind kind, const std::string& to_endpoint, NodeId dst_node, ActorId dst_actor, std::string method,
+                    std::uint64_t tag, Payload payload, ActorId src_actor) const;
   void reply_to(const Header& req, Result<Payload> result);
   std::optional<Member> member(NodeId id) const;
   const std::string& head_endpoint() const { return head_endpoint_; }

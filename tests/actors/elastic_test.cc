@@ -23,6 +23,25 @@ int count_events(const RunResult& r, const std::string& needle) {
   return n;
 }
 
+// "3 [event] 2 2 ...": live trainers and events of every round, for failure messages.
+std::string history_of(const RunResult& r) {
+  std::string history;
+  for (const RoundRecord& record : r.records) {
+    history += std::to_string(record.live_workers);
+    for (const std::string& e : record.events) history += " [" + e + "]";
+    history += " ";
+  }
+  return history;
+}
+
+ScriptedEvent scripted(ScriptedEvent::Kind kind, std::int64_t round, int worker) {
+  ScriptedEvent e;
+  e.kind = kind;
+  e.round = round;
+  e.worker = worker;
+  return e;
+}
+
 class Elastic : public testing::TrainerCluster {
  protected:
   DriverOptions options(int workers, std::int64_t rounds) {
@@ -78,21 +97,12 @@ TEST_F(Elastic, TwoJoinsAndOneLeaveDuringOneRun) {
 TEST_F(Elastic, GracefulLeaveMidRoundFinishesTheRoundFirst) {
   start_cluster(3);
   DriverOptions o = options(3, 8);
-  ScriptedEvent leave;
-  leave.kind = ScriptedEvent::Kind::kLeaveWorker;
-  leave.round = 3;
-  leave.worker = 0;
-  o.events = {leave};
+  o.events = {scripted(ScriptedEvent::Kind::kLeaveWorker, 3, 0)};
   Driver driver(head->client(), o, test());
   ASSERT_TRUE(driver.start(worker_ids()).ok());
   auto result = driver.run();
   ASSERT_TRUE(result.ok()) << result.status().to_string();
-  std::string history;
-  for (const RoundRecord& r : result->records) {
-    history += std::to_string(r.live_workers);
-    for (const std::string& e : r.events) history += " [" + e + "]";
-    history += " ";
-  }
+  const std::string history = history_of(*result);
   EXPECT_EQ(result->records[2].live_workers, 3) << "the leaving trainer's slice of round 3 was merged: " << history;
   EXPECT_EQ(result->records.back().live_workers, 2);
   EXPECT_EQ(count_events(*result, "its node left"), 1);
@@ -103,11 +113,7 @@ TEST_F(Elastic, BelowMinWorkersTheDriverWaitsForAJoinInsteadOfFailing) {
   start_cluster(2);
   DriverOptions o = options(2, 6);
   o.min_workers = 2;
-  ScriptedEvent kill;
-  kill.kind = ScriptedEvent::Kind::kKillWorker;
-  kill.round = 2;
-  kill.worker = 0;
-  o.events = {kill};
+  o.events = {scripted(ScriptedEvent::Kind::kKillWorker, 2, 0)};
   Driver driver(head->client(), o, test());
   ASSERT_TRUE(driver.start(worker_ids()).ok());
   auto result = driver.run([&](const RoundRecord& record) {
@@ -126,11 +132,7 @@ TEST_F(Elastic, BelowMinWorkersWithoutJoinsTheRunFailsAfterTheJoinWait) {
   DriverOptions o = options(2, 6);
   o.min_workers = 2;
   o.join_wait = std::chrono::milliseconds(300);
-  ScriptedEvent kill;
-  kill.kind = ScriptedEvent::Kind::kKillWorker;
-  kill.round = 2;
-  kill.worker = 0;
-  o.events = {kill};
+  o.events = {scripted(ScriptedEvent::Kind::kKillWorker, 2, 0)};
   Driver driver(head->client(), o, test());
   ASSERT_TRUE(driver.start(worker_ids()).ok());
   auto result = driver.run();
@@ -143,11 +145,7 @@ TEST_F(Elastic, PrivateDataRunReportsItsLostShard) {
   start_cluster(3);
   DriverOptions o = options(3, 6);
   o.placement = "private";
-  ScriptedEvent kill;
-  kill.kind = ScriptedEvent::Kind::kKillWorker;
-  kill.round = 3;
-  kill.worker = 1;
-  o.events = {kill};
+  o.events = {scripted(ScriptedEvent::Kind::kKillWorker, 3, 1)};
   Driver driver(head->client(), o, test());
   ASSERT_TRUE(driver.start(worker_ids()).ok());
   auto result = driver.run();
@@ -181,12 +179,7 @@ TEST_F(Elastic, LateSliceIsDroppedForItsRoundAndTheTrainerStays) {
   EXPECT_GE(count_events(*result, "late"), 1);
   EXPECT_EQ(count_events(*result, "lost"), 0);
   EXPECT_EQ(result->records[1].live_workers, 2) << "round 2 merged the two slices that came back";
-  std::string history;
-  for (const RoundRecord& r : result->records) {
-    history += std::to_string(r.live_workers);
-    for (const std::string& e : r.events) history += " [" + e + "]";
-    history += " ";
-  }
+  const std::string history = history_of(*result);
   int most_after = 0;
   for (std::size_t r = 2; r < result->records.size(); ++r) most_after = std::max(most_after, result->records[r].live_workers);
   EXPECT_EQ(most_after, 3) << "the straggler is back once it caught up: " << history;
