@@ -25,9 +25,6 @@ double seconds_since(SteadyClock::time_point t) {
 
 std::vector<int> hidden_widths(const std::vector<int>& widths) { return {widths.begin() + 1, widths.end() - 1}; }
 
-// Nodes that may host trainers: not the head, not a driver or other client.
-bool is_worker(const rt::Member& m) { return !m.is_head && m.name.rfind("driver", 0) != 0 && m.name != "status" && m.name != "start-probe"; }
-
 std::string node_name(rt::NodeId id) {
   char text[32];
   std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(id));
@@ -35,6 +32,10 @@ std::string node_name(rt::NodeId id) {
 }
 
 }  // namespace
+
+bool hosts_trainers(const rt::Member& m) {
+  return !m.is_head && m.name.rfind("driver", 0) != 0 && m.name != "status" && m.name != "start-probe";
+}
 
 Driver::Driver(rt::ActorContext& ctx, DriverOptions options, Dataset test)
     : ctx_(ctx), options_(std::move(options)), test_(std::move(test)) {
@@ -188,7 +189,7 @@ Status Driver::apply_membership_events(RoundRecord& record, rt::Deadline wait_un
     if (!event.ok()) return event.status().code() == ErrorCode::kCancelled ? event.status() : Status::ok_status();
     const rt::Member& m = event->member;
     if (event->change == rt::MembershipChange::kJoined) {
-      if (!is_worker(m)) continue;
+      if (!hosts_trainers(m)) continue;
       const bool known = std::any_of(trainers_.begin(), trainers_.end(),
                                      [&](const Trainer& t) { return t.handle.node_id == m.id; });
       if (known) continue;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "actors/driver.h"
 #include "actors/subnet_trainer.h"
 #include "ist/tensor.h"
 #include "cli/cluster_state.h"
@@ -187,7 +188,7 @@ int command_status(const std::string& address, const std::string& node_ip) {
     const char* state = m.state == rt::MemberState::kAlive ? "alive" : m.state == rt::MemberState::kLeft ? "left" : "dead";
     std::printf("%016llx   %-8s %-30s %s%s\n", static_cast<unsigned long long>(m.id), state, m.endpoint.c_str(),
                 m.name.c_str(), m.is_head ? " (head)" : "");
-    if (!m.is_head && m.state == rt::MemberState::kAlive && m.name.rfind("driver", 0) != 0) ++alive_workers;
+    if (m.state == rt::MemberState::kAlive && actors::hosts_trainers(m)) ++alive_workers;
   }
   std::printf("%d worker node(s) alive\n", alive_workers);
   for (const rt::Member& m : (*node)->members()) {

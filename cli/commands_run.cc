@@ -98,12 +98,13 @@ int finish_run(Prepared& p, const Result<RunResult>& result, const RoundSink& si
   return 0;
 }
 
-// The worker nodes a driver may place trainers on: alive, not the head (unless alone), not a driver.
+// The worker nodes a driver may place trainers on (actors::hosts_trainers); the head only if alone.
 std::vector<rt::NodeId> worker_nodes(const rt::Node& node) {
   std::vector<rt::NodeId> workers, heads;
   for (const rt::Member& m : node.members()) {
-    if (m.state != rt::MemberState::kAlive || m.id == node.id() || m.name.rfind("driver", 0) == 0) continue;
-    (m.is_head ? heads : workers).push_back(m.id);
+    if (m.state != rt::MemberState::kAlive || m.id == node.id()) continue;
+    if (actors::hosts_trainers(m)) workers.push_back(m.id);
+    if (m.is_head) heads.push_back(m.id);
   }
   return workers.empty() ? heads : workers;
 }
