@@ -8,6 +8,7 @@
 #include <string>
 
 #include "actors/subnet_trainer.h"
+#include "actors/trainer_placement.h"
 #include "actors/tensor_frames.h"
 #include "ist/partition.h"
 #include "ist/random.h"
@@ -32,10 +33,6 @@ std::string node_name(rt::NodeId id) {
 }
 
 }  // namespace
-
-bool hosts_trainers(const rt::Member& m) {
-  return !m.is_head && m.name.rfind("driver", 0) != 0 && m.name != "status" && m.name != "start-probe";
-}
 
 Driver::Driver(rt::ActorContext& ctx, DriverOptions options, Dataset test)
     : ctx_(ctx), options_(std::move(options)), test_(std::move(test)) {

@@ -42,11 +42,6 @@
 
 namespace ist::actors {
 
-// Whether a cluster member is a worker node that may host trainers: not the head, and not a client
-// node (a driver, `ist status`, `ist start`'s probe), which the CLI names "driver...", "status" and
-// "start-probe". The one rule the driver and the CLI both place trainers and count workers by.
-bool hosts_trainers(const rt::Member& member);
-
 // A fault or membership change scripted in the config, for reproducible experiments.
 struct ScriptedEvent {
   enum class Kind {

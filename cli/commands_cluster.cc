@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "actors/driver.h"
+#include "actors/trainer_placement.h"
 #include "actors/subnet_trainer.h"
 #include "ist/tensor.h"
 #include "cli/cluster_state.h"

@@ -7,6 +7,7 @@
 
 #include "actors/checkpoint.h"
 #include "actors/driver.h"
+#include "actors/trainer_placement.h"
 #include "actors/subnet_trainer.h"
 #include "cli/commands.h"
 #include "cli/driver_config.h"
