@@ -22,5 +22,8 @@ if ((${#missing[@]})); then
 fi
 
 build_dir="${BUILD_DIR:-build}"
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DIST_SANITIZE="${IST_SANITIZE:-OFF}" >/dev/null
+launcher=()
+# ccache, when the machine has it, makes rebuilds in several checkouts cheap (CCACHE_BASEDIR=/work).
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DIST_SANITIZE="${IST_SANITIZE:-OFF}" "${launcher[@]}" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)"
