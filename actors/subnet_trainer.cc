@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <unistd.h>
 
 #include "actors/ring.h"
@@ -50,6 +51,11 @@ Result<rt::Payload> SubnetTrainer::load_shard(rt::ActorContext&, const rt::Paylo
   return rt::pack_args(static_cast<std::int64_t>(shard_.size()));
 }
 
+Result<rt::Payload> SubnetTrainer::arm_fault(rt::ActorContext&, const rt::Payload& args) {
+  IST_ASSIGN_OR_RETURN(armed_fault_, rt::unpack_one<FaultPlan>(args));
+  return rt::Payload{};
+}
+
 Result<rt::Payload> SubnetTrainer::shard_size(rt::ActorContext&, const rt::Payload&) {
   return rt::pack_args(static_cast<std::int64_t>(shard_.size()));
 }
@@ -77,15 +83,16 @@ Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, const rt::Payloa
   reply.decode_seconds = seconds_since(decode_start);
   const auto compute_start = std::chrono::steady_clock::now();
   BatchSampler sampler(shard_, from_wire(request.cursor));
-  // Scripted faults (see IstTrainRequest): die halfway as kill -9 would, leave gracefully, or run slow.
-  const auto faults = [&request, half = options.steps / 2](int step) {
-    if (request.crash_midway && step == half) _exit(137);
-    if (request.leave_midway && step == half) kill(getpid(), SIGTERM);  // the node drains, then leaves
-    if (request.step_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(request.step_delay_ms));
+  // A scripted fault armed for this call (see FaultPlan): die halfway as kill -9 would, leave gracefully,
+  // or run slow.
+  const FaultPlan fault = std::exchange(armed_fault_, FaultPlan{});
+  const auto faults = [&fault, half = options.steps / 2](int step) {
+    if (fault.crash_midway && step == half) _exit(137);
+    if (fault.leave_midway && step == half) kill(getpid(), SIGTERM);  // the node drains, then leaves
+    if (fault.step_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(fault.step_delay_ms));
   };
-  const bool scripted = request.crash_midway || request.leave_midway || request.step_delay_ms > 0;
   const LocalTrainingReport report =
-      train_locally(subnet, sampler, options, scripted ? std::function<void(int)>(faults) : std::function<void(int)>());
+      train_locally(subnet, sampler, options, fault.empty() ? std::function<void(int)>() : std::function<void(int)>(faults));
   reply.compute_seconds = seconds_since(compute_start);
   reply.round = request.round;
   reply.subnet = request.subnet;
@@ -194,6 +201,7 @@ Status register_trainer_actor_types() {
           .method("train_ist", &SubnetTrainer::train_ist)
           .method("setup_replica", &SubnetTrainer::setup_replica)
           .method("train_baseline", &SubnetTrainer::train_baseline)
+          .method("arm_fault", &SubnetTrainer::arm_fault)
           .method("shard_size", &SubnetTrainer::shard_size)
           .method("load_shard", &SubnetTrainer::load_shard)
           .register_type();

@@ -32,6 +32,8 @@ class SubnetTrainer : public rt::Actor {
   Result<rt::Payload> setup_replica(rt::ActorContext& ctx, const rt::Payload& args);
   // args: pack_args(BaselineRoundRequest). Reply: pack_args(TrainReply) [+ model blobs if asked].
   Result<rt::Payload> train_baseline(rt::ActorContext& ctx, const rt::Payload& args);
+  // args: pack_args(FaultPlan). Arms a scripted fault for the next train_ist only. Reply: empty.
+  Result<rt::Payload> arm_fault(rt::ActorContext& ctx, const rt::Payload& args);
   // Reply: pack_args(examples in the shard).
   Result<rt::Payload> shard_size(rt::ActorContext& ctx, const rt::Payload& args);
   // args: pack_args(TrainerSpec). Replaces this trainer's shard (the driver re-cuts the data when the
@@ -45,6 +47,7 @@ class SubnetTrainer : public rt::Actor {
   Result<TrainReply> local_sgd_round(rt::ActorContext& ctx, const BaselineRoundRequest& request);
 
   Dataset shard_;
+  FaultPlan armed_fault_;  // for the next train_ist (scripted experiments only)
   // Baselines only: the replica, its ring, and the optimizer whose momentum persists (data parallel).
   std::optional<Mlp> replica_;
   std::vector<rt::ActorHandle> ring_;

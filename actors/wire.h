@@ -44,22 +44,27 @@ struct WireTrainOptions {
   MSGPACK_DEFINE(steps, batch_size, learning_rate, momentum, weight_decay, subnet_lr_power, subnet_lr_on_bias)
 };
 
-// Header of an IST train request; the blobs are the subnet's layers (weight, bias per layer).
+// Header of an IST train request; the blobs are the subnet's layers (weight, bias per layer), filled
+// straight from the full model. The neurons are not sent: the trainer trains an ordinary small net, and
+// the driver knows from the round's plan where its slice goes. The reply echoes round and subnet.
 struct IstTrainRequest {
   std::int64_t round = 0;
   int subnet = 0;
   WireTrainOptions options;
   WireCursor cursor;
-  std::vector<std::vector<std::int32_t>> neurons;
   std::vector<float> input_scales;
   std::vector<std::int64_t> layer_shapes;  // rows, cols of each layer's weight, flattened
-  // Fault injection for scripted experiments (never set in normal runs): the trainer's process exits
-  // abruptly halfway through its local steps (like kill -9), or sleeps this long after every step.
-  bool crash_midway = false;
-  bool leave_midway = false;  // halfway through, the trainer's node is asked to leave (SIGTERM to itself)
-  int step_delay_ms = 0;
-  MSGPACK_DEFINE(round, subnet, options, cursor, neurons, input_scales, layer_shapes, crash_midway, leave_midway,
-                 step_delay_ms)
+  MSGPACK_DEFINE(round, subnet, options, cursor, input_scales, layer_shapes)
+};
+
+// A scripted fault for a trainer's next IST call only, armed by its own message ("arm_fault") so that
+// fault injection never rides in the training protocol.
+struct FaultPlan {
+  bool crash_midway = false;  // its process exits halfway through the local steps (as kill -9 would)
+  bool leave_midway = false;  // halfway through, its node is asked to leave (SIGTERM: it finishes the round)
+  int step_delay_ms = 0;      // it sleeps this long after every step
+  bool empty() const { return !crash_midway && !leave_midway && step_delay_ms == 0; }
+  MSGPACK_DEFINE(crash_midway, leave_midway, step_delay_ms)
 };
 
 // Header of a trainer's reply (IST: with the trained subnet as blobs; baselines: no blobs unless the

@@ -68,7 +68,7 @@ class RoundSink {
   void operator()(const RoundRecord& record) {
     Status s = dir_.append_metrics(record);
     if (!s.ok() && write_error_.ok()) write_error_ = s;
-    for (const std::string& e : record.events) dir_.log("round " + std::to_string(record.round) + ": " + e);
+    for (const RoundEvent& e : record.events) dir_.log("round " + std::to_string(record.round) + ": " + describe(e));
     progress_.update(record);
   }
   const Status& write_error() const { return write_error_; }

@@ -25,7 +25,9 @@ void Progress::update(const RoundRecord& r) {
   bytes_ += (r.bytes_sent_per_worker + r.bytes_received_per_worker) * r.live_workers;
   if (r.test_accuracy) last_accuracy_ = *r.test_accuracy;
   if (quiet_) return;
-  for (const std::string& e : r.events) std::printf("%sround %lld: %s\n", tty_ ? "\r\033[K" : "", static_cast<long long>(r.round), e.c_str());
+  for (const RoundEvent& e : r.events) {
+    std::printf("%sround %lld: %s\n", tty_ ? "\r\033[K" : "", static_cast<long long>(r.round), describe(e).c_str());
+  }
   const double per_round = r.wall_seconds / static_cast<double>(r.round);
   const double eta = per_round * static_cast<double>(total_rounds_ - r.round);
   const double samples_per_second = static_cast<double>(samples_per_round_) * static_cast<double>(r.round) / std::max(r.wall_seconds, 1e-9);

@@ -81,7 +81,14 @@ std::string metrics_json_line(const RoundRecord& r, double cumulative_bytes_tota
   j["bytes_received_per_worker"] = r.bytes_received_per_worker;
   j["bytes_total"] = cumulative_bytes_total;
   j["live_workers"] = r.live_workers;
-  j["events"] = r.events;
+  // Events as text for people, their kinds (RoundEvent::Kind names) for tools.
+  nlohmann::json events = nlohmann::json::array(), kinds = nlohmann::json::array();
+  for (const RoundEvent& e : r.events) {
+    events.push_back(describe(e));
+    kinds.push_back(event_kind_name(e.kind));
+  }
+  j["events"] = std::move(events);
+  j["event_kinds"] = std::move(kinds);
   return j.dump();
 }
 

@@ -1,6 +1,5 @@
 #include "ist/reference.h"
 
-#include <chrono>
 #include <memory>
 #include <string>
 
@@ -8,6 +7,7 @@
 #include "ist/local_training.h"
 #include "ist/partition.h"
 #include "ist/ring_allreduce.h"
+#include "ist/run_loop.h"
 #include "ist/slice.h"
 
 namespace ist {
@@ -32,7 +32,8 @@ struct RoundOutcome {
   double bytes_received = 0.0;
 };
 
-class ReferenceRun {
+// Every worker's part of a round, one after the other, in this process.
+class ReferenceRun : public RoundRunner {
  public:
   ReferenceRun(const TrainingConfig& config, const std::vector<Dataset>& shards, Mlp model)
       : config_(config), shards_(shards), model_(std::move(model)), optimizer_(config.sgd.momentum, config.sgd.weight_decay) {
@@ -42,7 +43,7 @@ class ReferenceRun {
     }
   }
 
-  Result<RoundOutcome> run_round(std::int64_t round, const LocalTrainingOptions& options) {
+  Result<RoundOutcome> train_round(std::int64_t round, const LocalTrainingOptions& options) {
     switch (config_.algorithm) {
       case Algorithm::kIst: return ist_round(round, options);
       case Algorithm::kDataParallel: return data_parallel_round(options);
@@ -51,7 +52,19 @@ class ReferenceRun {
     return Status::internal("unknown algorithm");
   }
 
-  Mlp& model() { return model_; }
+  Status prepare_round(std::int64_t, RoundRecord&) override { return Status::ok_status(); }
+  int trainers_ready() override { return config_.workers; }
+  Status run_round(std::int64_t round, const LocalTrainingOptions& options, bool, RoundRecord& record) override {
+    IST_ASSIGN_OR_RETURN(RoundOutcome outcome, train_round(round, options));
+    record.train_loss = outcome.loss_sum / config_.workers;
+    record.bytes_sent_per_worker = outcome.bytes_sent / config_.workers;
+    record.bytes_received_per_worker = outcome.bytes_received / config_.workers;
+    record.live_workers = config_.workers;
+    return Status::ok_status();
+  }
+  const Mlp& model() const override { return model_; }
+  void finish_round(const RunProgress&, bool, double, RoundRecord&) override {}
+  void round_published(const RoundRecord&) override {}
 
  private:
   Result<RoundOutcome> ist_round(std::int64_t round, const LocalTrainingOptions& options) {
@@ -167,37 +180,10 @@ Result<RunResult> run_reference(const TrainingConfig& config, const std::vector<
     train_data = &normalized_shards;
     test_data = &normalized_test;
   }
-  const Dataset& eval_set = *test_data;
-
   ReferenceRun run(config, *train_data, std::move(initial));
-  RunResult result;
-  const std::int64_t rounds = total_rounds(config, train_size);
-  const auto start = std::chrono::steady_clock::now();
-  double epochs_done = 0.0;
-  for (std::int64_t round = 0; round < rounds; ++round) {
-    const LocalTrainingOptions options = local_options_at(config, epochs_done);
-    IST_ASSIGN_OR_RETURN(RoundOutcome outcome, run.run_round(round, options));
-    epochs_done += static_cast<double>(samples_per_round(config)) / static_cast<double>(train_size);
-    RoundRecord record;
-    record.round = round + 1;
-    record.epochs = epochs_done;
-    record.learning_rate = options.learning_rate;
-    record.train_loss = outcome.loss_sum / config.workers;
-    record.bytes_sent_per_worker = outcome.bytes_sent / config.workers;
-    record.bytes_received_per_worker = outcome.bytes_received / config.workers;
-    record.live_workers = config.workers;
-    const bool last = round + 1 == rounds;
-    if ((round + 1) % config.eval_every == 0 || last) {
-      record.test_accuracy = accuracy(run.model(), eval_set.features, eval_set.labels);
-      result.final_test_accuracy = record.test_accuracy;
-    }
-    record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    result.records.push_back(record);
-    if (on_round) on_round(record);
-    if (config.target_accuracy > 0.0 && record.test_accuracy && *record.test_accuracy >= config.target_accuracy) break;
-  }
-  result.model = std::move(run.model());
-  return result;
+  RunLoopOptions loop;
+  loop.train_size = train_size;
+  return run_rounds(config, run, loop, *test_data, on_round);
 }
 
 }  // namespace ist

@@ -28,6 +28,40 @@ struct Slice {
   Mlp model;                                       // the subnet's parameters (input scales set)
 };
 
+// One layer of a slice held in someone else's memory (e.g. received frames): a rows x cols row-major
+// weight and a bias of rows floats. The view does not own them.
+struct LayerView {
+  const float* weight = nullptr;
+  const float* bias = nullptr;
+  Index rows = 0;
+  Index cols = 0;
+};
+// A slice as views: the trained parameters of subnet `subnet`, its neurons given by the round's plan.
+struct SliceView {
+  int subnet = 0;
+  std::vector<LayerView> layers;
+};
+// A writable layer, for extracting straight into outgoing frames.
+struct MutableLayerView {
+  float* weight = nullptr;
+  float* bias = nullptr;
+  Index rows = 0;
+  Index cols = 0;
+};
+
+// The shapes of subnet `subnet`'s layers (rows, cols each) and their input scales.
+struct SliceShape {
+  std::vector<Index> rows;
+  std::vector<Index> cols;
+  std::vector<float> input_scales;
+};
+// REQUIRES: plan was made for full's hidden widths and 0 <= subnet < plan.num_subnets.
+SliceShape slice_shape(const Mlp& full, const SubnetPlan& plan, int subnet, SubnetScaling scaling);
+
+// Copies subnet `subnet`'s parameters into `out`, one view per layer, shaped as slice_shape says.
+// REQUIRES: as slice_shape, and out matches its shapes.
+void extract_slice_into(const Mlp& full, const SubnetPlan& plan, int subnet, const std::vector<MutableLayerView>& out);
+
 // Copies subnet `subnet` of plan out of full. REQUIRES: plan was made for full's hidden widths and
 // 0 <= subnet < plan.num_subnets.
 Slice extract_slice(const Mlp& full, const SubnetPlan& plan, int subnet, SubnetScaling scaling);
@@ -42,6 +76,14 @@ Status check_slice_matches_plan(const Mlp& full, const SubnetPlan& plan, const S
 // Errors: invalid_argument (a slice that does not match plan, or two slices for one subnet); full is
 // untouched on error.
 Status merge_slices(Mlp& full, const SubnetPlan& plan, const std::vector<const Slice*>& returned);
+
+// Checks that a view has the subnet and layer shapes plan gives it in a net of full's widths. Errors:
+// invalid_argument naming the mismatch.
+Status check_slice_view(const Mlp& full, const SubnetPlan& plan, const SliceView& view);
+
+// merge_slices for slices held as views (their neurons are the plan's). Same contract; errors name a
+// subnet outside the plan, two views of one subnet, or a layer whose shape the plan does not give it.
+Status merge_slice_views(Mlp& full, const SubnetPlan& plan, const std::vector<SliceView>& returned);
 
 // Number of float parameters in subnet `subnet` of plan for a net of the given widths: the floats that
 // travel each way per round for that subnet.

@@ -48,7 +48,7 @@ TEST_F(TrainerLoss, KilledTrainerNodeCostsOnlyItsSliceAndTheRunCompletes) {
   ASSERT_EQ(result->records.size(), 24u);
   int losses = 0;
   for (const RoundRecord& r : result->records) {
-    for (const std::string& e : r.events) losses += e.find("lost") != std::string::npos ? 1 : 0;
+    losses += r.count_events(RoundEvent::Kind::kTrainerLost);
     if (r.round <= 8) {
       EXPECT_EQ(r.live_workers, 3) << "round " << r.round;
     }

@@ -1,0 +1,41 @@
+// One IST round over the pool's ready trainers: partition the hidden neurons into one subnet per trainer,
+// send each trainer its slice as soon as it is cut (pipelined), collect the trained slices as they come
+// back and merge them. A lost trainer's slice (its work failed) and a late one (past the round deadline)
+// keep their start-of-round values; the lost trainer leaves the pool, the late one stays and sits out
+// until it is done (TrainerPool::ready()).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "actors/fault_script.h"
+#include "actors/trainer_backend.h"
+#include "actors/trainer_pool.h"
+#include "base/status.h"
+#include "ist/mlp.h"
+#include "ist/round_record.h"
+#include "ist/training_config.h"
+
+namespace ist::actors {
+
+// Where the time of one round went, as seen by the driver (IST), for the round-breakdown benchmark.
+struct RoundTiming {
+  double partition_and_extract = 0.0;  // driver: plan (slices are cut while encoding)
+  double encode = 0.0;                 // driver: slices cut straight into frames
+  double wait = 0.0;                   // driver: from the first send to the last reply
+  double trainer_compute = 0.0;        // max over trainers of their training time
+  double trainer_compute_sum = 0.0;    // sum over trainers of their training time (vs. max: overlap)
+  double trainer_decode = 0.0;         // max over trainers of their frame decoding time
+  double decode_and_merge = 0.0;       // driver: replies into views, merge
+  double merge = 0.0;                  // driver: the merge alone (part of decode_and_merge)
+  double evaluate = 0.0;
+};
+
+// Runs round `round` (0-based) of IST on `model`. Fills the record's loss, bytes, live_workers (slices
+// merged) and events, and `timing`. Errors: node_dead when no trainer is free, a merge failure.
+// round_deadline is only named in late-slice events (the backend enforces it).
+Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, const TrainingConfig& config,
+                     std::chrono::milliseconds round_deadline, TrainerBackend& backend, TrainerPool& pool,
+                     const FaultScript& script, Mlp& model, RoundRecord& record, RoundTiming& timing);
+
+}  // namespace ist::actors

@@ -1,0 +1,194 @@
+#include "actors/trainer_pool.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "actors/trainer_placement.h"
+#include "ist/random.h"
+
+namespace ist::actors {
+
+TrainerPool::TrainerPool(TrainerBackend& backend, const TrainingConfig& training, PoolOptions options)
+    : backend_(backend), training_(training), options_(std::move(options)) {}
+
+void TrainerPool::restore(PoolState state) {
+  state_ = std::move(state);
+  restored_ = true;
+}
+
+PoolState TrainerPool::state() const { return state_; }
+
+TrainerSpec TrainerPool::spec_for(int shard, int num_shards) const {
+  return TrainerSpec{options_.data_dir,  shard,  num_shards, shard_policy_name(training_.shard_policy),
+                     training_.seed,     training_.input_mean, training_.input_std};
+}
+
+BatchCursor TrainerPool::fresh_cursor(int shard) const {
+  const std::uint64_t seed = training_.seed;
+  // The first cut uses the reference's seeds, so an undisturbed run equals run_reference bit for bit.
+  if (state_.generation == 0) return BatchCursor{batch_seed_for_shard(seed, shard), 0, 0};
+  return BatchCursor{derive_seed(seed, {kSeedBatchOrder, static_cast<std::uint64_t>(shard),
+                                        static_cast<std::uint64_t>(state_.generation)}),
+                     0, 0};
+}
+
+Status TrainerPool::start(const std::vector<rt::NodeId>& nodes) {
+  if (nodes.empty()) return Status::invalid_argument("no worker nodes to place trainers on");
+  if (!restored_) {
+    state_.num_shards = training_.workers;
+    for (int s = 0; s < state_.num_shards; ++s) state_.cursors.push_back(fresh_cursor(s));
+  }
+  // Start all trainers at once (each loads its shard in parallel), then check them in order.
+  std::vector<TrainerPlacement> placements;
+  for (int w = 0; w < training_.workers; ++w) {
+    placements.push_back(TrainerPlacement{nodes[static_cast<std::size_t>(w) % nodes.size()],
+                                          spec_for(w % state_.num_shards, state_.num_shards)});
+  }
+  const std::vector<Result<StartedTrainer>> started = backend_.start_trainers(placements);
+  train_size_ = state_.lost_examples;
+  for (int w = 0; w < training_.workers; ++w) {
+    const Result<StartedTrainer>& t = started[static_cast<std::size_t>(w)];
+    if (!t.ok()) return t.status().with_context("starting the trainer of shard " + std::to_string(w));
+    if (t->shard_size < training_.batch_size) {
+      return Status::invalid_argument("shard " + std::to_string(w) + " holds " + std::to_string(t->shard_size) +
+                                      " examples, fewer than one batch of " + std::to_string(training_.batch_size));
+    }
+    trainers_.push_back(PooledTrainer{t->id, t->node, w % state_.num_shards, t->shard_size, true});
+    if (w < state_.num_shards) train_size_ += t->shard_size;
+  }
+  // A resumed run whose cut had another number of shards re-cuts before its first round.
+  membership_changed_ = state_.num_shards != training_.workers;
+  return Status::ok_status();
+}
+
+std::vector<PooledTrainer*> TrainerPool::live() {
+  std::vector<PooledTrainer*> live;
+  for (PooledTrainer& t : trainers_) {
+    if (t.alive) live.push_back(&t);
+  }
+  return live;
+}
+
+std::vector<PooledTrainer*> TrainerPool::ready() {
+  std::vector<PooledTrainer*> ready;
+  for (PooledTrainer* t : live()) {
+    if (!backend_.busy(t->id)) ready.push_back(t);
+  }
+  return ready;
+}
+
+void TrainerPool::lose(PooledTrainer& trainer, const Status& why, RoundRecord& record) {
+  if (!trainer.alive) return;
+  trainer.alive = false;
+  membership_changed_ = true;
+  RoundEvent lost{RoundEvent::Kind::kTrainerLost, -1, trainer.shard, trainer.node, 0, why.to_string()};
+  record.events.push_back(lost);
+  if (options_.placement == "private") {
+    state_.lost_examples += trainer.shard_size;
+    char share[32];
+    std::snprintf(share, sizeof(share), "%.1f%%",
+                  100.0 * static_cast<double>(trainer.shard_size) / static_cast<double>(train_size_));
+    record.events.push_back(
+        RoundEvent{RoundEvent::Kind::kPrivateShardLost, -1, trainer.shard, trainer.node, trainer.shard_size, share});
+  }
+}
+
+BatchCursor TrainerPool::cursor_of(const PooledTrainer& trainer) const {
+  return state_.cursors[static_cast<std::size_t>(trainer.shard)];
+}
+
+void TrainerPool::set_cursor(const PooledTrainer& trainer, const BatchCursor& cursor) {
+  state_.cursors[static_cast<std::size_t>(trainer.shard)] = cursor;
+}
+
+Status TrainerPool::add_trainer_on(rt::NodeId node, RoundRecord& record) {
+  if (options_.placement == "private") {
+    record.events.push_back(RoundEvent{RoundEvent::Kind::kJoinNotUsed, -1, -1, node, 0, ""});
+    return Status::ok_status();
+  }
+  // Shard 0 of the current cut for now: the re-cut before the next round gives it its own.
+  const std::vector<Result<StartedTrainer>> started =
+      backend_.start_trainers({TrainerPlacement{node, spec_for(0, state_.num_shards)}});
+  if (!started.front().ok()) {
+    record.events.push_back(RoundEvent{RoundEvent::Kind::kJoinFailed, -1, -1, node, 0, started.front().status().to_string()});
+    return Status::ok_status();
+  }
+  trainers_.push_back(PooledTrainer{started.front()->id, node, 0, started.front()->shard_size, true});
+  membership_changed_ = true;
+  record.events.push_back(RoundEvent{RoundEvent::Kind::kTrainerJoined, -1, -1, node, 0, ""});
+  return Status::ok_status();
+}
+
+Status TrainerPool::admit_membership_events(RoundRecord& record, rt::Deadline wait_until, int joins_wanted) {
+  if (!backend_.watches_membership()) {
+    if (joins_wanted > 0) return Status::invalid_argument("waiting for joins needs a membership subscription");
+    return Status::ok_status();
+  }
+  for (;;) {
+    auto event = backend_.next_membership_event(joins_wanted > 0 ? wait_until : rt::Clock::now());
+    if (!event.ok()) return event.status().code() == ErrorCode::kCancelled ? event.status() : Status::ok_status();
+    const rt::Member& m = event->member;
+    if (event->change == rt::MembershipChange::kJoined) {
+      if (!hosts_trainers(m)) continue;
+      const bool known = std::any_of(trainers_.begin(), trainers_.end(), [&](const PooledTrainer& t) { return t.node == m.id; });
+      if (known) continue;
+      IST_RETURN_IF_ERROR(add_trainer_on(m.id, record));
+      --joins_wanted;
+    } else {
+      const char* why = event->change == rt::MembershipChange::kLeft ? "its node left" : "its node died";
+      for (PooledTrainer& t : trainers_) {
+        if (t.alive && t.node == m.id) lose(t, Status::node_dead(why), record);
+      }
+    }
+  }
+}
+
+Status TrainerPool::recut_shards(RoundRecord& record) {
+  for (int attempt = 0; attempt < 3 && membership_changed_; ++attempt) {
+    std::vector<PooledTrainer*> trainers = live();
+    if (trainers.empty()) return Status::node_dead("no trainer left to give the data to");
+    const int n = static_cast<int>(trainers.size());
+    std::vector<std::pair<TrainerId, TrainerSpec>> loads;
+    for (int i = 0; i < n; ++i) loads.emplace_back(trainers[static_cast<std::size_t>(i)]->id, spec_for(i, n));
+    const std::vector<Result<std::int64_t>> sizes = backend_.load_shards(loads);
+    membership_changed_ = false;
+    for (int i = 0; i < n; ++i) {
+      PooledTrainer& t = *trainers[static_cast<std::size_t>(i)];
+      const Result<std::int64_t>& size = sizes[static_cast<std::size_t>(i)];
+      if (!size.ok()) {
+        lose(t, size.status().with_context("loading its new shard"), record);
+        continue;
+      }
+      t.shard = i;
+      t.shard_size = *size;
+    }
+    if (membership_changed_) continue;  // someone died while loading: cut again for the survivors
+    ++state_.generation;
+    state_.num_shards = n;
+    state_.cursors.clear();
+    for (int i = 0; i < n; ++i) state_.cursors.push_back(fresh_cursor(i));
+    record.events.push_back(
+        RoundEvent{RoundEvent::Kind::kDataRecut, -1, -1, 0, n, "cut " + std::to_string(state_.generation)});
+  }
+  return Status::ok_status();
+}
+
+Status TrainerPool::prepare_round(std::int64_t round, RoundRecord& record) {
+  IST_RETURN_IF_ERROR(admit_membership_events(record, rt::Clock::now(), 0));
+  const int needed = std::max(1, options_.min_workers);
+  if (static_cast<int>(live().size()) < needed) {
+    record.events.push_back(RoundEvent{RoundEvent::Kind::kBelowMinWorkers, -1, -1, 0, needed, ""});
+    IST_RETURN_IF_ERROR(admit_membership_events(record, rt::deadline_in(options_.join_wait),
+                                                needed - static_cast<int>(live().size())));
+    if (static_cast<int>(live().size()) < needed) {
+      return Status::node_dead("only " + std::to_string(live().size()) + " trainer(s) left before round " +
+                               std::to_string(round + 1) + ", fewer than min_workers = " + std::to_string(needed) +
+                               ", and no worker joined in time");
+    }
+  }
+  if (membership_changed_ && options_.placement == "shared") IST_RETURN_IF_ERROR(recut_shards(record));
+  return Status::ok_status();
+}
+
+}  // namespace ist::actors

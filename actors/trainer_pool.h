@@ -1,0 +1,102 @@
+// TrainerPool: who trains. It starts the trainers, hears joins, leaves and deaths, loses trainers whose
+// work failed, waits for joins below min_workers, re-cuts shared data over the live trainers when the
+// membership changed, and keeps every shard's batch cursor. Stragglers: a trainer whose last call came
+// late sits rounds out until it is done (ready() leaves it out).
+//
+// Data placement "shared": every worker can read the data set, so whenever the set of trainers changes
+// the data is re-cut into one shard per live trainer (no data drops out). "private": a shard leaves with
+// its worker, the run counts the examples lost, and a joining worker gets no data.
+//
+// Reaches the trainers only through a TrainerBackend; one thread (the driver's) calls it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/trainer_backend.h"
+#include "base/status.h"
+#include "ist/round_record.h"
+#include "ist/training_config.h"
+
+namespace ist::actors {
+
+struct PoolOptions {
+  std::string data_dir;
+  int min_workers = 1;
+  std::chrono::milliseconds join_wait{60000};  // how long to wait for joins below min_workers
+  std::string placement = "shared";            // "shared" or "private"
+};
+
+// What a checkpoint keeps of the pool: the data cut and where every shard's batch order stands.
+struct PoolState {
+  int generation = 0;  // how many times the data was re-cut
+  int num_shards = 0;
+  std::vector<BatchCursor> cursors;  // one per shard of the current cut
+  std::int64_t lost_examples = 0;    // private placement: examples that left with their workers
+};
+
+struct PooledTrainer {
+  TrainerId id = -1;
+  rt::NodeId node = 0;
+  int shard = 0;
+  std::int64_t shard_size = 0;
+  bool alive = true;
+};
+
+class TrainerPool {
+ public:
+  // backend outlives the pool. REQUIRES: validate(training) is ok.
+  TrainerPool(TrainerBackend& backend, const TrainingConfig& training, PoolOptions options);
+
+  // Continue from a checkpoint's pool state instead of a fresh cut. Call before start().
+  void restore(PoolState state);
+  PoolState state() const;
+
+  // Starts training.workers trainers, trainer w on nodes[w % nodes.size()] with shard w of the cut, and
+  // waits for all to load their shards. Errors: invalid_argument (no nodes, a shard smaller than one
+  // batch), or the first start failure, naming the shard.
+  Status start(const std::vector<rt::NodeId>& nodes);
+
+  // Before a round: takes in membership events, waits for joins below min_workers, re-cuts shared data
+  // when the membership changed. Errors: node_dead (below min_workers and no join within join_wait, or
+  // nobody left to give the data to).
+  Status prepare_round(std::int64_t round, RoundRecord& record);
+  // Takes in membership events until `wait_until`, or, with joins_wanted > 0, until that many workers
+  // joined. A joined worker gets a trainer (shared placement); a left or dead one loses its trainers.
+  Status admit_membership_events(RoundRecord& record, rt::Deadline wait_until, int joins_wanted);
+
+  // Live trainers, in the order they joined.
+  std::vector<PooledTrainer*> live();
+  // The live trainers that can take work now (not still busy with a late call).
+  std::vector<PooledTrainer*> ready();
+  // All trainers ever started (baselines use them as their ring).
+  const std::vector<PooledTrainer>& all() const { return trainers_; }
+  // Marks a trainer lost (once), with a kTrainerLost event (and, private placement, kPrivateShardLost).
+  void lose(PooledTrainer& trainer, const Status& why, RoundRecord& record);
+
+  BatchCursor cursor_of(const PooledTrainer& trainer) const;
+  void set_cursor(const PooledTrainer& trainer, const BatchCursor& cursor);
+
+  // Examples in the training set as first cut (known after start()).
+  std::int64_t train_size() const { return train_size_; }
+  std::int64_t lost_examples() const { return state_.lost_examples; }
+
+ private:
+  TrainerSpec spec_for(int shard, int num_shards) const;
+  BatchCursor fresh_cursor(int shard) const;
+  Status add_trainer_on(rt::NodeId node, RoundRecord& record);
+  Status recut_shards(RoundRecord& record);
+
+  TrainerBackend& backend_;
+  TrainingConfig training_;
+  PoolOptions options_;
+  PoolState state_;
+  bool restored_ = false;
+  std::vector<PooledTrainer> trainers_;
+  bool membership_changed_ = false;  // since the last cut
+  std::int64_t train_size_ = 0;
+};
+
+}  // namespace ist::actors

@@ -1,0 +1,78 @@
+// What a run reports: one RoundRecord per round (the fields of metrics.jsonl), typed RoundEvents for what
+// happened besides training, and the RunResult at the end. Written by the shared run loop (run_loop.h)
+// for the in-process reference and the distributed driver alike.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ist/mlp.h"
+
+namespace ist {
+
+// One thing that happened in a round besides training. Tests and tools read `kind`; people read
+// describe(event). What `trainer`, `shard`, `node`, `count` and `detail` hold depends on the kind (below);
+// fields a kind does not use keep their defaults.
+struct RoundEvent {
+  enum class Kind : std::int32_t {
+    kTrainerLost = 0,        // node, shard; detail: why (the error)
+    kPrivateShardLost = 1,   // shard; count: its examples; detail: its share of the training set ("33.3%")
+    kTrainerJoined = 2,      // node: a worker joined and got a trainer
+    kJoinNotUsed = 3,        // node: a worker joined, but private placement has no data for it
+    kJoinFailed = 4,         // node; detail: why its trainer did not start
+    kDataRecut = 5,          // count: shards in the new cut; detail: "cut N"
+    kSliceLate = 6,          // trainer (subnet index this round); count: the round deadline in ms
+    kBelowMinWorkers = 7,    // count: min_workers
+    kScriptedKill = 8,       // trainer (subnet index); count: the round (1-based)
+    kScriptedLeave = 9,      // trainer (subnet index); count: the round (1-based)
+    kScriptedSlow = 10,      // trainer (index among live trainers); count: rounds; detail: ms per step
+    kScriptedAdd = 11,       // count: worker nodes started
+    kCheckpointWritten = 12,
+    kCheckpointFailed = 13,  // detail: why
+  };
+  Kind kind = Kind::kTrainerLost;
+  int trainer = -1;
+  int shard = -1;
+  std::uint64_t node = 0;
+  std::int64_t count = 0;
+  std::string detail;
+};
+
+// The event as one line of text, e.g. "trainer on node 00ab... (shard 1) lost: node_dead: its node died".
+std::string describe(const RoundEvent& event);
+// A stable lower-case name of the kind, e.g. "trainer_lost".
+const char* event_kind_name(RoundEvent::Kind kind);
+
+// One record per round, the same fields the distributed driver writes to metrics.jsonl.
+struct RoundRecord {
+  std::int64_t round = 0;  // 1 for the first round
+  double wall_seconds = 0.0;  // since the start of training
+  double epochs = 0.0;        // training-set passes completed across all workers
+  double train_loss = 0.0;    // mean over workers of their mean local batch loss
+  std::optional<double> test_accuracy;  // every eval_every rounds and after the last
+  float learning_rate = 0.0f;
+  // Mean over workers of the bytes each sent / received this round (payload floats x 4).
+  double bytes_sent_per_worker = 0.0;
+  double bytes_received_per_worker = 0.0;
+  int live_workers = 0;
+  std::vector<RoundEvent> events;  // what happened this round besides training (a trainer lost, ...)
+
+  // How many of this round's events are of `kind`.
+  int count_events(RoundEvent::Kind kind) const;
+};
+
+struct RunResult {
+  Mlp model;
+  std::vector<RoundRecord> records;
+  std::optional<double> final_test_accuracy;
+
+  // How many events of `kind` the whole run had.
+  int count_events(RoundEvent::Kind kind) const;
+};
+
+using RoundCallback = std::function<void(const RoundRecord&)>;
+
+}  // namespace ist

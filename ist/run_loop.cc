@@ -1,0 +1,64 @@
+#include "ist/run_loop.h"
+
+#include <chrono>
+
+namespace ist {
+
+namespace {
+using SteadyClock = std::chrono::steady_clock;
+
+double seconds_since(SteadyClock::time_point t) {
+  return std::chrono::duration<double>(SteadyClock::now() - t).count();
+}
+}  // namespace
+
+Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, const RunLoopOptions& options,
+                             const Dataset& test, const RoundCallback& on_round) {
+  RunResult result;
+  const std::int64_t rounds = total_rounds(config, options.train_size);
+  const bool by_epochs = config.rounds <= 0;
+  // Samples that `trainers` trainers process in one round, in training-set passes.
+  const auto epochs_of = [&](int trainers) {
+    return static_cast<double>(static_cast<std::int64_t>(trainers) * config.local_steps * config.batch_size) /
+           static_cast<double>(options.train_size);
+  };
+  RunProgress progress = options.start;
+  const auto start = SteadyClock::now();
+  for (std::int64_t round = progress.next_round;
+       by_epochs ? progress.epochs_done < config.epochs - 1e-9 : round < rounds; ++round) {
+    RoundRecord record;
+    record.round = round + 1;
+    IST_RETURN_IF_ERROR(runner.prepare_round(round, record));
+    const LocalTrainingOptions local = local_options_at(config, progress.epochs_done);
+    const bool last = by_epochs ? progress.epochs_done + epochs_of(runner.trainers_ready()) >= config.epochs - 1e-9
+                                : round + 1 == rounds;
+    const bool evaluate_now = (round + 1) % config.eval_every == 0 || last;
+    const bool checkpoint_due = options.checkpoint_every > 0 && (round + 1) % options.checkpoint_every == 0;
+    record.learning_rate = local.learning_rate;
+    IST_RETURN_IF_ERROR(runner.run_round(round, local, evaluate_now || checkpoint_due, record));
+    progress.epochs_done += epochs_of(record.live_workers);
+    progress.next_round = round + 1;
+    record.epochs = progress.epochs_done;
+    double evaluate_seconds = 0.0;
+    if (evaluate_now) {
+      const auto t = SteadyClock::now();
+      record.test_accuracy = accuracy(runner.model(), test.features, test.labels);
+      result.final_test_accuracy = record.test_accuracy;
+      evaluate_seconds = seconds_since(t);
+    }
+    runner.finish_round(progress, checkpoint_due, evaluate_seconds, record);
+    record.wall_seconds = seconds_since(start);
+    result.records.push_back(record);
+    if (on_round) on_round(record);
+    runner.round_published(record);
+    if (config.target_accuracy > 0.0 && record.test_accuracy && *record.test_accuracy >= config.target_accuracy) break;
+  }
+  if (!result.records.empty() && !result.records.back().test_accuracy) {
+    // The last round came out shorter than planned (a slice lost): evaluate the final model anyway.
+    result.final_test_accuracy = accuracy(runner.model(), test.features, test.labels);
+  }
+  result.model = runner.model();
+  return result;
+}
+
+}  // namespace ist

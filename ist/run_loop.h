@@ -1,0 +1,65 @@
+// The one run loop: rounds until the epochs (or the configured rounds) are done or the target accuracy is
+// reached, the learning-rate schedule, evaluation every eval_every rounds and after the last, and one
+// RoundRecord per round. The in-process reference (reference.cc) and the distributed driver
+// (actors/driver.cc) both drive their rounds through it, so they cannot disagree on when a run ends or
+// when it evaluates.
+#pragma once
+
+#include <cstdint>
+
+#include "base/status.h"
+#include "ist/data.h"
+#include "ist/local_training.h"
+#include "ist/mlp.h"
+#include "ist/round_record.h"
+#include "ist/training_config.h"
+
+namespace ist {
+
+// Where a run stands after a round: what a checkpoint needs to continue it.
+struct RunProgress {
+  std::int64_t next_round = 0;  // 0-based index of the next round to run
+  double epochs_done = 0.0;
+};
+
+// What the loop drives: one algorithm's rounds, over any set of trainers. Called from the loop's thread.
+class RoundRunner {
+ public:
+  virtual ~RoundRunner() = default;
+
+  // Before round `round` (0-based): membership changes, scripted events. Events go to `record`.
+  // An error ends the run with it.
+  virtual Status prepare_round(std::int64_t round, RoundRecord& record) = 0;
+  // How many trainers will train in the coming round (after prepare_round): the loop counts the epoch
+  // this round will complete by it.
+  virtual int trainers_ready() = 0;
+  // Runs round `round` and fills the record's train_loss, bytes and live_workers (the trainers whose work
+  // counted) and its events. `model_wanted`: the loop reads model() after this round (to evaluate or
+  // checkpoint). An error ends the run with it.
+  virtual Status run_round(std::int64_t round, const LocalTrainingOptions& options, bool model_wanted,
+                           RoundRecord& record) = 0;
+  // The current model; valid after prepare_round and after a round that wanted it.
+  virtual const Mlp& model() const = 0;
+  // After the round's evaluation, before its record is published: e.g. a checkpoint at `progress`.
+  // `checkpoint_due`: checkpoint_every says this round ends with one. `evaluate_seconds`: the time the
+  // evaluation took (0 without one).
+  virtual void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,
+                            RoundRecord& record) = 0;
+  // After the record went to the caller's callback (e.g. a scripted driver death).
+  virtual void round_published(const RoundRecord& record) = 0;
+};
+
+struct RunLoopOptions {
+  std::int64_t train_size = 0;  // examples in the full training set (epochs are counted against it)
+  RunProgress start;            // where to start: {0, 0} or a checkpoint's progress
+  int checkpoint_every = 0;     // rounds; 0 = never
+};
+
+// Runs rounds of `runner` as `config` says and evaluates on `test` (already standardized). A run of
+// `epochs` ends when the epochs are done, however many trainers did them (elastic runs); a run of
+// `rounds` after that many rounds; with constant membership both give total_rounds() rounds.
+// Errors: the runner's. REQUIRES: validate(config) is ok; options.train_size > 0.
+Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, const RunLoopOptions& options,
+                             const Dataset& test, const RoundCallback& on_round);
+
+}  // namespace ist
