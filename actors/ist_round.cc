@@ -28,7 +28,7 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, co
   const int subnets = static_cast<int>(trainers.size());
   auto t = SteadyClock::now();
   IST_ASSIGN_OR_RETURN(SubnetPlan plan, make_partition(hidden_widths(config.widths), subnets, config.seed, round));
-  timing.partition_and_extract = seconds_since(t);
+  timing.partition = seconds_since(t);
 
   // Pipelined: slice s is cut into its frames and sent before slice s+1 is cut, so the first trainers
   // start computing while the driver still slices for the others.
@@ -47,7 +47,7 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, co
     const IstWork work{round, s, &model, &plan, config.scaling, options, pool.cursor_of(trainer)};
     bytes_to_trainers += static_cast<double>(backend.send_ist(trainer.id, work));
     sent[static_cast<std::size_t>(s)] = true;
-    timing.encode += seconds_since(t);
+    timing.extract_and_encode += seconds_since(t);
   }
 
   // Each reply is read as soon as it is in, while the later ones are still on their way.

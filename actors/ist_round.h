@@ -20,8 +20,8 @@ namespace ist::actors {
 
 // Where the time of one round went, as seen by the driver (IST), for the round-breakdown benchmark.
 struct RoundTiming {
-  double partition_and_extract = 0.0;  // driver: plan (slices are cut while encoding)
-  double encode = 0.0;                 // driver: slices cut straight into frames
+  double partition = 0.0;              // driver: the plan
+  double extract_and_encode = 0.0;     // driver: slices cut straight into their frames, and sent
   double wait = 0.0;                   // driver: from the first send to the last reply
   double trainer_compute = 0.0;        // max over trainers of their training time
   double trainer_compute_sum = 0.0;    // sum over trainers of their training time (vs. max: overlap)

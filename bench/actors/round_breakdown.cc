@@ -1,10 +1,10 @@
 // round_breakdown: prints the machine, then for IST on Fashion-MNIST, 784-2048-2048-10, R = 20, batch 128,
 // 12 rounds (one evaluation, after the last round), the median per-round split of the driver's round:
 //   compute        trainer training time, max over trainers
-//   serialization  driver partition + extract + encode, trainer decode (max), driver decode (without merge)
+//   serialization  driver partition, extract into frames, trainer decode (max), driver decode (without merge)
 //   transfer       wait - trainer compute - trainer decode: the wire, the queues, the trainers' reply encode
 //   merge          driver merge of the returned slices
-//   round          partition/extract + encode + wait + decode/merge (the evaluation is not counted)
+//   round          partition + extract/encode + wait + decode/merge (the evaluation is not counted)
 // and the fraction of the round that is not compute (target: at most 10%).
 //
 // The head runs in this process; the workers are `ist node` processes on loopback, one trainer each.
@@ -106,16 +106,16 @@ int run(int workers) {
   std::vector<double> compute, serialization, transfer, merge, round, not_compute, overlap;
   std::vector<double> extract, encode, tdecode, ddecode, wait, evaluate;
   for (const ist::actors::RoundTiming& t : driver.timings()) {
-    const double r = t.partition_and_extract + t.encode + t.wait + t.decode_and_merge;
+    const double r = t.partition + t.extract_and_encode + t.wait + t.decode_and_merge;
     compute.push_back(t.trainer_compute);
-    serialization.push_back(t.partition_and_extract + t.encode + t.trainer_decode + (t.decode_and_merge - t.merge));
+    serialization.push_back(t.partition + t.extract_and_encode + t.trainer_decode + (t.decode_and_merge - t.merge));
     transfer.push_back(t.wait - t.trainer_compute - t.trainer_decode);
     merge.push_back(t.merge);
     round.push_back(r);
     not_compute.push_back(1.0 - t.trainer_compute / r);
     overlap.push_back(t.trainer_compute > 0 ? t.trainer_compute_sum / t.trainer_compute : 0.0);
-    extract.push_back(t.partition_and_extract);
-    encode.push_back(t.encode);
+    extract.push_back(t.partition);
+    encode.push_back(t.extract_and_encode);
     tdecode.push_back(t.trainer_decode);
     ddecode.push_back(t.decode_and_merge - t.merge);
     wait.push_back(t.wait);
@@ -131,8 +131,8 @@ int run(int workers) {
               workers, workers, driver.timings().size());
   row("compute (max over trainers)", compute);
   row("serialization", serialization);
-  row("  driver partition + extract", extract);
-  row("  driver encode", encode);
+  row("  driver partition", extract);
+  row("  driver extract into frames + send", encode);
   row("  trainer decode (max)", tdecode);
   row("  driver decode", ddecode);
   row("transfer (wait - compute - decode)", transfer);
