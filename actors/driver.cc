@@ -86,8 +86,14 @@ int Driver::trainers_ready() {
 Status Driver::run_round(std::int64_t round, const LocalTrainingOptions& options, bool model_wanted,
                          RoundRecord& record) {
   if (options_.training.algorithm == Algorithm::kIst) {
-    return run_ist_round(round, options, options_.training, options_.round_deadline, *backend_, pool_, script_,
-                         model_, record, round_timing_);
+    // Scripted faults travel by their own message, before the work they disturb.
+    const BeforeSend arm_scripted_fault = [&](int subnet, const PooledTrainer& trainer, RoundRecord& r) {
+      const FaultPlan fault = script_.fault_for(round, subnet, trainer, r);
+      if (fault.empty()) return Status::ok_status();
+      return backend_->arm_fault(trainer.id, fault).with_context("arming a scripted fault");
+    };
+    return run_ist_round(round, options, options_.training, options_.round_deadline, *backend_, pool_,
+                         arm_scripted_fault, model_, record, round_timing_);
   }
   return run_baseline_round(round, options, model_wanted, options_.training, *backend_, pool_, model_, record);
 }

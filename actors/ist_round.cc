@@ -22,7 +22,7 @@ std::vector<int> hidden_widths(const std::vector<int>& widths) { return {widths.
 
 Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, const TrainingConfig& config,
                      std::chrono::milliseconds round_deadline, TrainerBackend& backend, TrainerPool& pool,
-                     const FaultScript& script, Mlp& model, RoundRecord& record, RoundTiming& timing) {
+                     const BeforeSend& before_send, Mlp& model, RoundRecord& record, RoundTiming& timing) {
   const std::vector<PooledTrainer*> trainers = pool.ready();
   if (trainers.empty()) return Status::node_dead("no trainer is free to take a slice in round " + std::to_string(round + 1));
   const int subnets = static_cast<int>(trainers.size());
@@ -36,10 +36,9 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, co
   double bytes_to_trainers = 0.0;
   for (int s = 0; s < subnets; ++s) {
     PooledTrainer& trainer = *trainers[static_cast<std::size_t>(s)];
-    const FaultPlan fault = script.fault_for(round, s, trainer, record);
-    if (!fault.empty()) {
-      if (Status armed = backend.arm_fault(trainer.id, fault); !armed.ok()) {
-        pool.lose(trainer, armed.with_context("arming a scripted fault"), record);
+    if (before_send) {
+      if (Status ready = before_send(s, trainer, record); !ready.ok()) {
+        pool.lose(trainer, ready, record);
         continue;
       }
     }

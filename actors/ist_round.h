@@ -7,8 +7,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 
-#include "actors/fault_script.h"
 #include "actors/trainer_backend.h"
 #include "actors/trainer_pool.h"
 #include "base/status.h"
@@ -31,11 +31,15 @@ struct RoundTiming {
   double evaluate = 0.0;
 };
 
+// Called before trainer `trainer` is sent subnet `subnet`'s work (the driver arms scripted faults here).
+// An error loses the trainer for the run; its slice keeps its values.
+using BeforeSend = std::function<Status(int subnet, const PooledTrainer& trainer, RoundRecord& record)>;
+
 // Runs round `round` (0-based) of IST on `model`. Fills the record's loss, bytes, live_workers (slices
 // merged) and events, and `timing`. Errors: node_dead when no trainer is free, a merge failure.
 // round_deadline is only named in late-slice events (the backend enforces it).
 Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, const TrainingConfig& config,
                      std::chrono::milliseconds round_deadline, TrainerBackend& backend, TrainerPool& pool,
-                     const FaultScript& script, Mlp& model, RoundRecord& record, RoundTiming& timing);
+                     const BeforeSend& before_send, Mlp& model, RoundRecord& record, RoundTiming& timing);
 
 }  // namespace ist::actors
