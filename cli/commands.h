@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/program.h"  // fail(): how a command returns its exit code
+
 namespace ist::cli {
 
 struct RunArgs {
@@ -35,10 +37,5 @@ int command_node(int argc, char** argv);
 
 int command_export(const std::string& run_dir, const std::string& output);
 int command_report(const std::vector<std::string>& run_dirs, const std::string& output);
-
-// Prints "ist: <message>" to stderr and returns `code`.
-int fail(const std::string& message, int code = 1);
-// The path of the running `ist` binary (to launch worker nodes).
-std::string self_binary();
 
 }  // namespace ist::cli

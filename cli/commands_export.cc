@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/program.h"
 #include "cli/report.h"
 #include "ist/model_io.h"
 

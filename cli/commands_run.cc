@@ -11,6 +11,7 @@
 #include "actors/subnet_trainer.h"
 #include "cli/commands.h"
 #include "cli/driver_config.h"
+#include "cli/program.h"
 #include "cli/progress.h"
 #include "cli/run_directory.h"
 #include "ist/reference.h"

@@ -1,28 +1,10 @@
 // ist: train fully connected nets with Independent Subnet Training on a ZeroMQ actor runtime.
 // This file only parses flags and dispatches to cli/commands.h.
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 
 #include "cli/commands.h"
-
-namespace ist::cli {
-
-int fail(const std::string& message, int code) {
-  std::fprintf(stderr, "ist: %s\n", message.c_str());
-  return code;
-}
-
-std::string self_binary() {
-  std::error_code ec;
-  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("ist") : path.string();
-}
-
-}  // namespace ist::cli
+#include "cli/program.h"
 
 int main(int argc, char** argv) {
   using namespace ist::cli;
