@@ -106,8 +106,10 @@ TEST_F(Elastic, GracefulLeaveMidRoundFinishesTheRoundFirst) {
   const std::string history = history_of(*result);
   EXPECT_EQ(result->records[2].live_workers, 3) << "the leaving trainer's slice of round 3 was merged: " << history;
   EXPECT_EQ(result->records.back().live_workers, 2);
-  EXPECT_EQ(count_events(*result, "its node left"), 1);
-  EXPECT_EQ(count_events(*result, "died"), 0);
+  // The driver hears of the leave either from the head ("its node left") or, when the rounds are quicker
+  // than the announcement, from the next call to the stopped node: one loss either way, never a death.
+  EXPECT_EQ(result->count_events(RoundEvent::Kind::kTrainerLost), 1) << history;
+  EXPECT_EQ(count_events(*result, "its node died"), 0) << history;
 }
 
 }  // namespace
