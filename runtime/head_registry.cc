@@ -2,20 +2,20 @@
 
 namespace ist::rt {
 
-bool HeadRegistry::join(const Member& m, Clock::time_point now) {
+bool HeadRegistry::join(const Member& m) {
   auto it = members_.find(m.id);
   if (it != members_.end() && it->second.member.state != MemberState::kAlive) return false;
-  Entry e{m, now};
+  Entry e{m, time_.now()};
   e.member.state = MemberState::kAlive;
   members_[m.id] = std::move(e);
   return true;
 }
 
-HeadRegistry::Heard HeadRegistry::heartbeat(NodeId id, Clock::time_point now) {
+HeadRegistry::Heard HeadRegistry::heartbeat(NodeId id) {
   auto it = members_.find(id);
   if (it == members_.end()) return Heard::kUnknown;
   if (it->second.member.state != MemberState::kAlive) return Heard::kGone;
-  it->second.last_seen = now;
+  it->second.last_seen = time_.now();
   return Heard::kAlive;
 }
 
@@ -29,12 +29,18 @@ std::optional<Member> HeadRegistry::remove(NodeId id, MemberState why) {
   return it->second.member;
 }
 
-std::vector<NodeId> HeadRegistry::overdue(Clock::time_point now, Clock::duration deadline, NodeId except) const {
-  std::vector<NodeId> out;
+std::vector<MembershipEvent> HeadRegistry::declare_silent_dead(Clock::duration deadline, NodeId except) {
+  const auto now = time_.now();
+  std::vector<NodeId> silent;
   for (const auto& [id, e] : members_) {
-    if (id != except && e.member.state == MemberState::kAlive && now - e.last_seen > deadline) out.push_back(id);
+    const bool alive = e.member.state == MemberState::kAlive;
+    if (id != except && alive && now - e.last_seen > deadline) silent.push_back(id);
   }
-  return out;
+  std::vector<MembershipEvent> dead;
+  for (NodeId id : silent) {
+    if (auto m = remove(id, MemberState::kDead)) dead.push_back(MembershipEvent{MembershipChange::kDead, *m});
+  }
+  return dead;
 }
 
 std::vector<Member> HeadRegistry::alive() const {

@@ -1,5 +1,7 @@
-// Internal: the head's tables (who is a member, when each was last heard, named actors). Plain data
-// touched only by the head's I/O thread; NodeCore turns its answers into messages.
+// Internal: the head's tables (who is a member, when each was last heard, named actors) and the rule
+// that declares a silent member dead. Plain data touched only by the head's I/O thread (not
+// @threadsafe); NodeCore turns its answers into messages. Time comes from a TimeSource, so tests
+// drive death detection with a ManualClock.
 #pragma once
 
 #include <optional>
@@ -8,23 +10,29 @@
 #include <vector>
 
 #include "runtime/handle.h"
+#include "runtime/time_source.h"
 #include "runtime/types.h"
 
 namespace ist::rt {
 
 class HeadRegistry {
  public:
-  // Adds an alive member (or refreshes it); returns false if this id was already declared dead or
-  // left (a node that comes back must use a fresh id).
-  bool join(const Member& m, Clock::time_point now);
+  // `time` must outlive the registry.
+  explicit HeadRegistry(const TimeSource& time) : time_(time) {}
+
+  // Adds an alive member (or refreshes it), heard now; returns false if this id was already declared
+  // dead or left (a node that comes back must use a fresh id).
+  bool join(const Member& m);
   enum class Heard { kAlive, kUnknown, kGone };
   // Records a heartbeat. kUnknown: never joined (e.g. a heartbeat overtook its join); kGone: declared
   // dead or left, so the sender must stop.
-  Heard heartbeat(NodeId id, Clock::time_point now);
+  Heard heartbeat(NodeId id);
   // Marks a member gone (left or dead) and forgets its named actors. Returns the member if it was alive.
   std::optional<Member> remove(NodeId id, MemberState why);
-  // Alive members (except `except`) silent for longer than `deadline`.
-  std::vector<NodeId> overdue(Clock::time_point now, Clock::duration deadline, NodeId except) const;
+  // Declares dead every alive member (except `except`, the head itself) silent for longer than
+  // `deadline`, as remove(id, kDead) does, and returns one kDead event per member declared now: a
+  // member is declared dead once, and stays dead whatever it sends later.
+  std::vector<MembershipEvent> declare_silent_dead(Clock::duration deadline, NodeId except);
   std::vector<Member> alive() const;
 
   // Names: register fails (false) if taken by a different handle.
@@ -36,6 +44,7 @@ class HeadRegistry {
     Member member;
     Clock::time_point last_seen;
   };
+  const TimeSource& time_;
   std::unordered_map<NodeId, Entry> members_;
   std::unordered_map<std::string, ActorHandle> names_;
 };

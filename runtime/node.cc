@@ -30,7 +30,11 @@ NodeId fresh_node_id() {
   return x == 0 ? 1 : x;
 }
 
-NodeCore::NodeCore(NodeOptions opts) : options(std::move(opts)), id(fresh_node_id()), zctx_(1) {
+NodeCore::NodeCore(NodeOptions opts)
+    : options(std::move(opts)),
+      id(fresh_node_id()),
+      zctx_(1),
+      head_watch_(steady_time(), options.heartbeat_interval, options.head_lost_after) {
   client_cell = std::make_shared<ActorCell>(this, 0, nullptr);
 }
 
@@ -69,13 +73,13 @@ Status NodeCore::start() {
     members[id] = self;
   }
   if (options.role == NodeRole::kHead) {
-    head_.join(self, Clock::now());
+    head_.join(self);
     head_id_ = id;
     head_endpoint_ = endpoint;
   } else {
     head_endpoint_ = options.head_endpoint;
   }
-  last_head_contact_ = Clock::now();
+  head_watch_.start();
   io_thread_ = std::thread([this] { io_loop(); });
 
   if (options.role != NodeRole::kHead) {

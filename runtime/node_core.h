@@ -20,6 +20,7 @@
 #include "runtime/envelope.h"
 #include "runtime/future.h"
 #include "runtime/head_registry.h"
+#include "runtime/head_watch.h"
 #include "runtime/membership.h"
 #include "runtime/node.h"
 
@@ -102,7 +103,7 @@ class NodeCore {
   void head_on_leave(Envelope& env);
   void head_on_names(Envelope& env);
   void head_announce(const MembershipEvent& e);
-  void head_check_deadlines(Clock::time_point now);
+  void head_check_deadlines();
 
   // Actors (actor_cell.cc).
  public:
@@ -141,11 +142,10 @@ class NodeCore {
   bool pending_closed_ = false;                         // GUARDED_BY(pending_mu_)
   std::atomic<std::uint64_t> next_request_id_{1};
 
-  HeadRegistry head_;  // head only; I/O thread only
-  Clock::time_point next_heartbeat_{};
-  Clock::time_point last_head_contact_{};
+  // Liveness reads the steady clock here; tests drive HeadRegistry and HeadWatch with a ManualClock.
+  HeadRegistry head_{steady_time()};  // head only; I/O thread only
+  HeadWatch head_watch_;              // workers and clients; I/O thread only (after start())
   Clock::time_point next_sweep_{};
-  bool joined_ = false;  // heartbeats start once the head has accepted the join
 
   std::atomic<bool> stopping_{false};
   // Graceful leave: actor threads take no new mailbox message; running handlers finish and reply.

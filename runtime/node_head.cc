@@ -15,7 +15,7 @@ void NodeCore::head_on_join(Envelope& env) {
   member.id = env.header.src_node;
   member.endpoint = env.header.src_endpoint;
   member.is_head = false;
-  if (!head_.join(member, Clock::now())) {
+  if (!head_.join(member)) {
     reply_to(env.header, Status::node_dead("node id " + std::to_string(member.id) +
                                            " was declared dead; restart with a fresh identity"));
     return;
@@ -32,7 +32,7 @@ void NodeCore::head_on_heartbeat(Envelope& env) {
   h.src_node = id;
   h.src_endpoint = endpoint;
   h.dst_node = env.header.src_node;
-  if (head_.heartbeat(env.header.src_node, Clock::now()) == HeadRegistry::Heard::kGone) {
+  if (head_.heartbeat(env.header.src_node) == HeadRegistry::Heard::kGone) {
     h.error = ErrorCode::kNodeDead;
     h.error_message = "node " + std::to_string(env.header.src_node) + " is not an alive member";
   }
@@ -46,12 +46,10 @@ void NodeCore::head_on_leave(Envelope& env) {
   }
 }
 
-void NodeCore::head_check_deadlines(Clock::time_point now) {
-  for (NodeId dead : head_.overdue(now, options.death_deadline, id)) {
-    if (auto m = head_.remove(dead, MemberState::kDead)) {
-      log(LogLevel::kWarn, "node ", m->id, " (", m->name, ") missed its heartbeat deadline: dead");
-      head_announce(MembershipEvent{MembershipChange::kDead, *m});
-    }
+void NodeCore::head_check_deadlines() {
+  for (const MembershipEvent& e : head_.declare_silent_dead(options.death_deadline, id)) {
+    log(LogLevel::kWarn, "node ", e.member.id, " (", e.member.name, ") missed its heartbeat deadline: dead");
+    head_announce(e);
   }
 }
 

@@ -167,7 +167,7 @@ void NodeCore::on_envelope(Envelope env) {
     case Kind::kTagged: deliver_tagged(env); return;
     case Kind::kReply: on_reply(env); return;
     case Kind::kHeartbeatAck:
-      last_head_contact_ = Clock::now();
+      head_watch_.heard();
       if (env.header.error == ErrorCode::kNodeDead && !head_lost.exchange(true)) {
         log(LogLevel::kError, "the head declared this node dead: ", env.header.error_message);
       }
@@ -210,9 +210,8 @@ void NodeCore::on_reply(Envelope& env) {
   }
   Status s = env.header.status();
   if (p.kind == Kind::kJoin && s.ok()) {
-    last_head_contact_ = Clock::now();
+    head_watch_.joined();
     head_id_ = env.header.src_node;
-    joined_ = true;
     auto list = unpack_one<std::vector<Member>>(env.payload);
     if (!list.ok()) {
       p.state->complete(list.status());
@@ -265,13 +264,10 @@ void NodeCore::fail_departed(NodeId node, const std::string& node_endpoint, cons
 void NodeCore::timers_io() {
   const auto now = Clock::now();
   if (options.role == NodeRole::kHead) {
-    head_check_deadlines(now);
+    head_check_deadlines();
   } else {
-    if (joined_ && now >= next_heartbeat_) {
-      post(Kind::kHeartbeat, head_endpoint_, head_id_, 0, "", 0, Payload(), 0);
-      next_heartbeat_ = now + options.heartbeat_interval;
-    }
-    if (now - last_head_contact_ > options.head_lost_after && !head_lost.exchange(true)) {
+    if (head_watch_.heartbeat_due()) post(Kind::kHeartbeat, head_endpoint_, head_id_, 0, "", 0, Payload(), 0);
+    if (head_watch_.head_silent_too_long() && !head_lost.exchange(true)) {
       log(LogLevel::kError, "head at ", head_endpoint_, " silent for ", options.head_lost_after.count(), " ms");
     }
   }
