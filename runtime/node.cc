@@ -158,13 +158,9 @@ std::shared_ptr<CallState> NodeCore::request(Kind kind, const std::string& to_en
     }
   }
   const std::uint64_t rid = next_request_id_.fetch_add(1);
-  {
-    std::lock_guard<std::mutex> lock(pending_mu_);
-    if (pending_closed_) {
-      state->complete(Status::cancelled("node stopped"));
-      return state;
-    }
-    pending_.emplace(rid, Pending{state, dst_node, kind});
+  if (!calls_.add(rid, PendingCalls::Call{state, dst_node, kind})) {
+    state->complete(Status::cancelled("node stopped"));
+    return state;
   }
   Outbound out = outbound(kind, to_endpoint, dst_node, dst_actor, std::move(method), tag, std::move(payload), src_actor);
   out.env.header.request_id = rid;
@@ -220,37 +216,7 @@ std::optional<Member> NodeCore::member(NodeId node) const {
 }
 
 std::uint64_t NodeCore::fail_pending(NodeId node, const Status& status) {
-  std::vector<std::shared_ptr<CallState>> failed;
-  {
-    std::lock_guard<std::mutex> lock(pending_mu_);
-    if (node == 0) pending_closed_ = true;
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (node == 0 || it->second.dst_node == node) {
-        failed.push_back(std::move(it->second.state));
-        it = pending_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto& s : failed) s->complete(status);
-  return failed.size();
-}
-
-void NodeCore::sweep_pending(Clock::time_point now) {
-  std::vector<std::shared_ptr<CallState>> expired;
-  {
-    std::lock_guard<std::mutex> lock(pending_mu_);
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (it->second.state->deadline() < now) {
-        expired.push_back(std::move(it->second.state));
-        it = pending_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto& s : expired) s->complete(Status::timeout("no reply before the deadline"));
+  return node == 0 ? calls_.close(status) : calls_.fail(node, status);
 }
 
 // ---------------------------------------------------------------------------------------------------

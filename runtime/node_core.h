@@ -23,6 +23,7 @@
 #include "runtime/head_watch.h"
 #include "runtime/membership.h"
 #include "runtime/node.h"
+#include "runtime/pending_calls.h"
 
 namespace ist::rt {
 
@@ -76,12 +77,6 @@ class NodeCore {
   std::shared_ptr<ActorCell> client_cell;             // id 0
 
  private:
-  struct Pending {
-    std::shared_ptr<CallState> state;
-    NodeId dst_node;
-    Kind kind;
-  };
-
   // I/O thread.
   void io_loop();
   void drain_outbound();
@@ -95,7 +90,6 @@ class NodeCore {
   void on_membership(const MembershipEvent& e);
   void apply_membership(const MembershipEvent& e);
   void timers_io();
-  void sweep_pending(Clock::time_point now);
 
   // Head side (I/O thread).
   void head_on_join(Envelope& env);
@@ -137,9 +131,7 @@ class NodeCore {
   std::mutex out_mu_;
   std::vector<Outbound> out_;  // GUARDED_BY(out_mu_)
 
-  std::mutex pending_mu_;
-  std::unordered_map<std::uint64_t, Pending> pending_;  // GUARDED_BY(pending_mu_)
-  bool pending_closed_ = false;                         // GUARDED_BY(pending_mu_)
+  PendingCalls calls_;  // requests waiting for a reply; @threadsafe
   std::atomic<std::uint64_t> next_request_id_{1};
 
   // Liveness reads the steady clock here; tests drive HeadRegistry and HeadWatch with a ManualClock.

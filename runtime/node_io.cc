@@ -200,14 +200,9 @@ void NodeCore::on_envelope(Envelope env) {
 }
 
 void NodeCore::on_reply(Envelope& env) {
-  Pending p{};
-  {
-    std::lock_guard<std::mutex> lock(pending_mu_);
-    auto it = pending_.find(env.header.request_id);
-    if (it == pending_.end()) return;  // timed out, or failed already (e.g. node declared dead)
-    p = std::move(it->second);
-    pending_.erase(it);
-  }
+  auto taken = calls_.take(env.header.request_id);
+  if (!taken) return;  // timed out, or failed already (e.g. node declared dead)
+  PendingCalls::Call& p = *taken;
   Status s = env.header.status();
   if (p.kind == Kind::kJoin && s.ok()) {
     head_watch_.joined();
@@ -279,7 +274,7 @@ void NodeCore::timers_io() {
     fail_departed(it->first, it->second.second, "left");
     it = departing_.erase(it);
   }
-  sweep_pending(now);
+  calls_.expire(now);
   reap_actors(false);
 }
 
