@@ -29,18 +29,17 @@ std::optional<Member> HeadRegistry::remove(NodeId id, MemberState why) {
   return it->second.member;
 }
 
-std::vector<MembershipEvent> HeadRegistry::declare_silent_dead(Clock::duration deadline, NodeId except) {
+void HeadRegistry::declare_silent_dead(Clock::duration deadline, NodeId except,
+                                       const std::function<void(const MembershipEvent&)>& on_dead) {
   const auto now = time_.now();
   std::vector<NodeId> silent;
   for (const auto& [id, e] : members_) {
     const bool alive = e.member.state == MemberState::kAlive;
     if (id != except && alive && now - e.last_seen > deadline) silent.push_back(id);
   }
-  std::vector<MembershipEvent> dead;
   for (NodeId id : silent) {
-    if (auto m = remove(id, MemberState::kDead)) dead.push_back(MembershipEvent{MembershipChange::kDead, *m});
+    if (auto m = remove(id, MemberState::kDead)) on_dead(MembershipEvent{MembershipChange::kDead, *m});
   }
-  return dead;
 }
 
 std::vector<Member> HeadRegistry::alive() const {

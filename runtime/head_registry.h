@@ -4,6 +4,7 @@
 // drive death detection with a ManualClock.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -29,10 +30,12 @@ class HeadRegistry {
   Heard heartbeat(NodeId id);
   // Marks a member gone (left or dead) and forgets its named actors. Returns the member if it was alive.
   std::optional<Member> remove(NodeId id, MemberState why);
-  // Declares dead every alive member (except `except`, the head itself) silent for longer than
-  // `deadline`, as remove(id, kDead) does, and returns one kDead event per member declared now: a
-  // member is declared dead once, and stays dead whatever it sends later.
-  std::vector<MembershipEvent> declare_silent_dead(Clock::duration deadline, NodeId except);
+  // Declares dead, one at a time, every alive member (except `except`, the head itself) silent for
+  // longer than `deadline`: removes it as remove(id, kDead) does, then calls on_dead with its kDead
+  // event (members not declared yet are still alive when it runs). A member is declared dead once,
+  // and stays dead whatever it sends later.
+  void declare_silent_dead(Clock::duration deadline, NodeId except,
+                           const std::function<void(const MembershipEvent&)>& on_dead);
   std::vector<Member> alive() const;
 
   // Names: register fails (false) if taken by a different handle.

@@ -47,10 +47,10 @@ void NodeCore::head_on_leave(Envelope& env) {
 }
 
 void NodeCore::head_check_deadlines() {
-  for (const MembershipEvent& e : head_.declare_silent_dead(options.death_deadline, id)) {
+  head_.declare_silent_dead(options.death_deadline, id, [this](const MembershipEvent& e) {
     log(LogLevel::kWarn, "node ", e.member.id, " (", e.member.name, ") missed its heartbeat deadline: dead");
     head_announce(e);
-  }
+  });
 }
 
 void NodeCore::head_announce(const MembershipEvent& e) {

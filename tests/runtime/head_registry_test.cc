@@ -31,7 +31,12 @@ class HeadRegistryTest : public ::testing::Test {
     ASSERT_TRUE(registry.join(head));
   }
 
-  std::vector<MembershipEvent> sweep() { return registry.declare_silent_dead(kDeathDeadline, kHead); }
+  std::vector<MembershipEvent> sweep() {
+    std::vector<MembershipEvent> events;
+    registry.declare_silent_dead(kDeathDeadline, kHead,
+                                 [&](const MembershipEvent& e) { events.push_back(e); });
+    return events;
+  }
 
   ManualClock clock;
   HeadRegistry registry{clock};
@@ -158,6 +163,20 @@ TEST_F(HeadRegistryTest, OnlyTheSilentMemberDies) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].member.id, 7u);
   EXPECT_TRUE(is_alive(registry, 8));
+}
+
+// The head announces each death to the members still alive, so a member declared dead later in the
+// same sweep still hears of the earlier one.
+TEST_F(HeadRegistryTest, MembersSilentTogetherAreDeclaredDeadOneAtATime) {
+  ASSERT_TRUE(registry.join(member(7, "worker-7")));
+  ASSERT_TRUE(registry.join(member(8, "worker-8")));
+  clock.advance(kDeathDeadline + 1ms);
+  std::vector<std::size_t> alive_when_announced;
+  registry.declare_silent_dead(kDeathDeadline, kHead, [&](const MembershipEvent&) {
+    alive_when_announced.push_back(registry.alive().size());
+  });
+  EXPECT_EQ(alive_when_announced, (std::vector<std::size_t>{2, 1}));  // head + the other, then head
+  EXPECT_EQ(registry.alive().size(), 1u);
 }
 
 TEST_F(HeadRegistryTest, TheHeadItselfIsNeverDeclaredDead) {
