@@ -6,8 +6,8 @@
 
 namespace ist::actors {
 
-// True for a worker node: not the head, and not a client node (a driver, `ist status`, `ist start`'s
-// probe), which the CLI names "driver...", "status" and "start-probe".
+// True for a worker node: the role it announced when it joined (rt::NodeRole::kWorker). The head, a
+// driver and a probe never host trainers, whatever they are named.
 bool hosts_trainers(const rt::Member& member);
 
 }  // namespace ist::actors

@@ -77,7 +77,7 @@ Result<std::unique_ptr<rt::Node>> join_as_client(const std::string& address, con
                                                  const std::string& node_ip) {
   rt::NodeOptions o;
   o.bind = "tcp://" + node_ip + ":*";
-  o.role = rt::NodeRole::kClient;
+  o.role = rt::NodeRole::kProbe;
   o.name = name;
   o.head_endpoint = with_scheme(address);
   o.join_timeout = 5000ms;
@@ -187,13 +187,14 @@ int command_status(const std::string& address, const std::string& node_ip) {
   for (const rt::Member& m : (*node)->members()) {
     if (m.id == (*node)->id()) continue;
     const char* state = m.state == rt::MemberState::kAlive ? "alive" : m.state == rt::MemberState::kLeft ? "left" : "dead";
-    std::printf("%016llx   %-8s %-30s %s%s\n", static_cast<unsigned long long>(m.id), state, m.endpoint.c_str(),
-                m.name.c_str(), m.is_head ? " (head)" : "");
+    std::printf("%016llx   %-8s %-30s %s%s\n", static_cast<unsigned long long>(m.id), state,
+                m.endpoint.c_str(), m.name.c_str(), m.role == rt::NodeRole::kHead ? " (head)" : "");
     if (m.state == rt::MemberState::kAlive && actors::hosts_trainers(m)) ++alive_workers;
   }
   std::printf("%d worker node(s) alive\n", alive_workers);
   for (const rt::Member& m : (*node)->members()) {
-    if (m.state == rt::MemberState::kAlive && m.name.rfind("driver:", 0) == 0) {
+    if (m.state == rt::MemberState::kAlive && m.role == rt::NodeRole::kDriver &&
+        m.name.rfind("driver:", 0) == 0) {
       std::printf("running experiment: %s (driver at %s)\n", m.name.substr(7).c_str(), m.endpoint.c_str());
     }
   }

@@ -106,7 +106,7 @@ std::vector<rt::NodeId> worker_nodes(const rt::Node& node) {
   for (const rt::Member& m : node.members()) {
     if (m.state != rt::MemberState::kAlive || m.id == node.id()) continue;
     if (actors::hosts_trainers(m)) workers.push_back(m.id);
-    if (m.is_head) heads.push_back(m.id);
+    if (m.role == rt::NodeRole::kHead) heads.push_back(m.id);
   }
   return workers.empty() ? heads : workers;
 }
@@ -154,7 +154,7 @@ int command_run(const RunArgs& args) {
     options.role = rt::NodeRole::kHead;
     options.name = "driver-head:" + p.config.name;
   } else {
-    options.role = rt::NodeRole::kClient;
+    options.role = rt::NodeRole::kDriver;
     options.name = "driver:" + p.config.name;  // ist status lists it as a running experiment
     options.bind = "tcp://" + args.node_ip + ":*";
     options.head_endpoint = args.address.rfind("tcp://", 0) == 0 ? args.address : "tcp://" + args.address;

@@ -16,7 +16,8 @@
 
 namespace ist::rt {
 
-inline constexpr std::uint32_t kProtocolVersion = 1;
+// 2: a Member carries its NodeRole (was a bool is_head).
+inline constexpr std::uint32_t kProtocolVersion = 2;
 
 // Append only; numbers travel on the wire.
 enum class Kind : std::uint8_t {

@@ -25,13 +25,34 @@ struct ActorHandle {
 
 enum class MemberState : std::uint8_t { kAlive = 0, kLeft = 1, kDead = 2 };
 
+// What a node is for. A node announces its role when it joins and the head records it; the role, not
+// the name, says which members host work. Numbers travel on the wire: append only.
+//   head:   holds the member table (a driver started without a cluster is the head too).
+//   worker: hosts actors spawned on it, e.g. subnet trainers.
+//   driver: a node that runs an experiment and spawns on workers; it hosts no trainers.
+//   probe:  a tool node that joins only to watch membership; hosts nothing. (`ist status` and `ist start`
+//           need no node at all: they read the table with query_members.)
+enum class NodeRole : std::uint8_t { kHead = 0, kWorker = 1, kDriver = 2, kProbe = 3 };
+inline constexpr std::uint8_t kMaxNodeRole = 3;
+
+// "head", "worker", "driver", "probe" (the spelling `--role` takes), or "unknown".
+inline const char* role_name(NodeRole r) {
+  switch (r) {
+    case NodeRole::kHead: return "head";
+    case NodeRole::kWorker: return "worker";
+    case NodeRole::kDriver: return "driver";
+    case NodeRole::kProbe: return "probe";
+  }
+  return "unknown";
+}
+
 struct Member {
   NodeId id = 0;
   std::string endpoint;
   std::string name;  // for logs only, e.g. "worker-3"
   MemberState state = MemberState::kAlive;
-  bool is_head = false;
-  MSGPACK_DEFINE(id, endpoint, name, state, is_head)
+  NodeRole role = NodeRole::kWorker;  // as announced when it joined (validated by the head)
+  MSGPACK_DEFINE(id, endpoint, name, state, role)
 };
 
 enum class MembershipChange : std::uint8_t { kJoined = 0, kLeft = 1, kDead = 2 };
@@ -45,4 +66,5 @@ struct MembershipEvent {
 }  // namespace ist::rt
 
 MSGPACK_ADD_ENUM(ist::rt::MemberState);
+MSGPACK_ADD_ENUM(ist::rt::NodeRole);
 MSGPACK_ADD_ENUM(ist::rt::MembershipChange);

@@ -45,7 +45,8 @@ NodeCore::~NodeCore() {
 
 Status NodeCore::start() {
   if (options.role != NodeRole::kHead && options.head_endpoint.empty()) {
-    return Status::invalid_argument("a worker or client node needs the head's endpoint");
+    return Status::invalid_argument(std::string("a ") + role_name(options.role) +
+                                    " node needs the head's endpoint");
   }
   if (options.heartbeat_interval.count() <= 0 || options.death_deadline <= options.heartbeat_interval) {
     return Status::invalid_argument("need 0 < heartbeat_interval < death_deadline");
@@ -67,7 +68,7 @@ Status NodeCore::start() {
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) return Status::io_error("eventfd failed");
 
-  Member self{id, endpoint, options.name, MemberState::kAlive, options.role == NodeRole::kHead};
+  Member self{id, endpoint, options.name, MemberState::kAlive, options.role};
   {
     std::lock_guard<std::mutex> lock(members_mu);
     members[id] = self;

@@ -1,8 +1,9 @@
 // Node: one process's membership in a cluster. A node owns one ROUTER socket (inbound), an I/O thread
 // (the only thread that touches ZeroMQ sockets), and the actors spawned on it.
 //   head:   holds the member table, named actors, watches heartbeats, announces joined/left/dead.
-//   worker: joins a head by address, heartbeats, hosts actors.
-//   client: like a worker (a driver is a node too); the role only labels it.
+//   worker, driver, probe: join a head by address, heartbeat, can host actors. The role (handle.h) is
+//   announced on join and recorded in the member table: it says what the node is for, e.g. only workers
+//   get trainers. Tools that only read the table use query_members (member_query.h) and never join.
 // Every node, head included, is a member and can host actors; Node::client() is the non-actor caller.
 #pragma once
 
@@ -21,8 +22,6 @@
 namespace ist::rt {
 
 class NodeCore;
-
-enum class NodeRole { kHead, kWorker, kClient };
 
 struct NodeOptions {
   NodeRole role = NodeRole::kWorker;

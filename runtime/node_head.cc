@@ -14,7 +14,14 @@ void NodeCore::head_on_join(Envelope& env) {
   Member member = std::move(m).value();
   member.id = env.header.src_node;
   member.endpoint = env.header.src_endpoint;
-  member.is_head = false;
+  // The role is the joiner's word, recorded as given; only a value we cannot name, or a second head,
+  // is refused (a head never joins another).
+  if (static_cast<std::uint8_t>(member.role) > kMaxNodeRole || member.role == NodeRole::kHead) {
+    reply_to(env.header,
+             Status::invalid_argument("a joining node must be a worker, driver or probe, not role " +
+                                      std::to_string(static_cast<int>(member.role))));
+    return;
+  }
   if (!head_.join(member)) {
     reply_to(env.header, Status::node_dead("node id " + std::to_string(member.id) +
                                            " was declared dead; restart with a fresh identity"));

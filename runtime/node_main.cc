@@ -40,8 +40,12 @@ Result<NodeOptions> parse_node_args(int argc, char** argv) {
     } else if (flag == "--role") {
       if (v == "head") o.role = NodeRole::kHead;
       else if (v == "worker") o.role = NodeRole::kWorker;
-      else if (v == "client") o.role = NodeRole::kClient;
-      else return Status::invalid_argument("--role must be head, worker or client");
+      else if (v == "driver")
+        o.role = NodeRole::kDriver;
+      else if (v == "probe")
+        o.role = NodeRole::kProbe;
+      else
+        return Status::invalid_argument("--role must be head, worker, driver or probe, got '" + v + "'");
     } else if (flag == "--heartbeat-ms" || flag == "--deadline-ms" || flag == "--head-lost-ms" ||
                flag == "--max-message-bytes") {
       IST_ASSIGN_OR_RETURN(long n, parse_number(flag, v));
@@ -54,7 +58,8 @@ Result<NodeOptions> parse_node_args(int argc, char** argv) {
     }
   }
   if (o.role != NodeRole::kHead && o.head_endpoint.empty()) {
-    return Status::invalid_argument("--head ENDPOINT is required for a worker or client node");
+    return Status::invalid_argument(std::string("--head ENDPOINT is required for a ") + role_name(o.role) +
+                                    " node");
   }
   return o;
 }

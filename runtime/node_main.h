@@ -13,7 +13,7 @@
 
 namespace ist::rt {
 
-// Flags: --head ENDPOINT (required unless --role head), --role head|worker|client, --bind ENDPOINT,
+// Flags: --head ENDPOINT (required unless --role head), --role head|worker|driver|probe, --bind ENDPOINT,
 // --name NAME, --heartbeat-ms N, --deadline-ms N, --head-lost-ms N, --max-message-bytes N.
 // Errors: kInvalidArgument naming the bad flag.
 Result<NodeOptions> parse_node_args(int argc, char** argv);

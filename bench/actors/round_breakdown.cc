@@ -70,7 +70,7 @@ int run(int workers) {
   }
   std::vector<rt::NodeId> nodes;
   for (const rt::Member& m : (*head)->members()) {
-    if (!m.is_head && m.state == rt::MemberState::kAlive) nodes.push_back(m.id);
+    if (m.role != rt::NodeRole::kHead && m.state == rt::MemberState::kAlive) nodes.push_back(m.id);
   }
 
   ist::actors::DriverOptions options;

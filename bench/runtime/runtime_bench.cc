@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   }
   std::vector<rt::NodeId> workers;
   for (const auto& m : head->members()) {
-    if (!m.is_head) workers.push_back(m.id);
+    if (m.role != rt::NodeRole::kHead) workers.push_back(m.id);
   }
   auto& client = head->client();
 

@@ -46,7 +46,7 @@ class TrainerCluster : public ::testing::Test {
   std::vector<rt::NodeId> worker_ids() const {
     std::vector<rt::NodeId> ids;
     for (const rt::Member& m : head->members()) {
-      if (!m.is_head && m.state == rt::MemberState::kAlive) ids.push_back(m.id);
+      if (m.role == rt::NodeRole::kWorker && m.state == rt::MemberState::kAlive) ids.push_back(m.id);
     }
     return ids;
   }

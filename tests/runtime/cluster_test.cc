@@ -37,7 +37,7 @@ class Cluster : public ::testing::Test {
   std::vector<Member> workers() {
     std::vector<Member> out;
     for (const Member& m : head->members()) {
-      if (!m.is_head && m.state == MemberState::kAlive) out.push_back(m);
+      if (m.role == NodeRole::kWorker && m.state == MemberState::kAlive) out.push_back(m);
     }
     return out;
   }

@@ -70,12 +70,27 @@ TEST(Codec, ArgumentsRoundTripWithTypes) {
 }
 
 TEST(Codec, MembershipEventRoundTrips) {
-  MembershipEvent e{MembershipChange::kDead, Member{8, "tcp://h:1", "worker-1", MemberState::kDead, false}};
+  MembershipEvent e{MembershipChange::kDead,
+                    Member{8, "tcp://h:1", "driver:x", MemberState::kDead, NodeRole::kDriver}};
   auto r = unpack_one<MembershipEvent>(pack_args(e));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->change, MembershipChange::kDead);
   EXPECT_EQ(r->member.id, 8u);
-  EXPECT_EQ(r->member.name, "worker-1");
+  EXPECT_EQ(r->member.name, "driver:x");
+  EXPECT_EQ(r->member.role, NodeRole::kDriver);
+}
+
+TEST(Codec, NodeRolesTravelAsTheirFixedNumbers) {
+  const std::pair<NodeRole, int> numbers[] = {
+      {NodeRole::kHead, 0}, {NodeRole::kWorker, 1}, {NodeRole::kDriver, 2}, {NodeRole::kProbe, 3}};
+  for (auto [role, number] : numbers) {
+    Payload p = pack_args(Member{1, "tcp://h:1", "n", MemberState::kAlive, role});
+    msgpack::object_handle oh = msgpack::unpack(p.args.data(), p.args.size());
+    // pack_args packs an array of arguments; the member is an array whose fifth field is the role.
+    const msgpack::object& member = oh.get().via.array.ptr[0];
+    ASSERT_EQ(member.via.array.size, 5u);
+    EXPECT_EQ(member.via.array.ptr[4].as<int>(), number) << role_name(role);
+  }
 }
 
 TEST(Codec, WrongArgumentTypesAreDecodeFailures) {

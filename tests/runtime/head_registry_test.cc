@@ -27,7 +27,7 @@ class HeadRegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Member head = member(kHead, "head");
-    head.is_head = true;
+    head.role = NodeRole::kHead;
     ASSERT_TRUE(registry.join(head));
   }
 
