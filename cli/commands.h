@@ -31,7 +31,7 @@ struct StartArgs {
 };
 int command_start(const StartArgs& args);
 int command_stop();
-int command_status(const std::string& address, const std::string& node_ip);
+int command_status(const std::string& address);
 // `ist node ...`: the life of one node process (what `ist start` and embedded clusters launch).
 int command_node(int argc, char** argv);
 

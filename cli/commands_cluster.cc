@@ -1,20 +1,24 @@
 // `ist start`, `ist stop`, `ist status`, `ist node`: a cluster that outlives one command.
-#include <signal.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
+#include <tuple>
 
 #include "actors/driver.h"
-#include "actors/trainer_placement.h"
 #include "actors/subnet_trainer.h"
-#include "ist/tensor.h"
+#include "actors/trainer_placement.h"
 #include "cli/cluster_state.h"
 #include "cli/commands.h"
+#include "ist/tensor.h"
+#include "runtime/member_query.h"
 #include "runtime/node.h"
 #include "runtime/node_main.h"
 
@@ -71,17 +75,36 @@ std::string with_scheme(const std::string& address) {
   return address.rfind("tcp://", 0) == 0 ? address : "tcp://" + address;
 }
 
-// Joins the cluster as a short-lived client node.
-// Binds node_ip: the head replies to the endpoint a node gives, which must be reachable from the head.
-Result<std::unique_ptr<rt::Node>> join_as_client(const std::string& address, const std::string& name,
-                                                 const std::string& node_ip) {
-  rt::NodeOptions o;
-  o.bind = "tcp://" + node_ip + ":*";
-  o.role = rt::NodeRole::kProbe;
-  o.name = name;
-  o.head_endpoint = with_scheme(address);
-  o.join_timeout = 5000ms;
-  return rt::Node::start(o);
+// The head's alive members, read without joining (no membership event; nothing to bind, so it works
+// from behind NAT too).
+Result<std::vector<rt::Member>> query_head(const std::string& address, std::chrono::milliseconds timeout) {
+  return rt::query_members(with_scheme(address), rt::deadline_in(timeout));
+}
+
+// Waits until every node named in `names` is an alive member, asking the head every 100 ms (the head
+// has no "tell me when" request; a query is one small round trip).
+Status wait_for_named_members(const std::string& address, const std::vector<std::string>& names,
+                              std::chrono::steady_clock::time_point deadline) {
+  std::size_t missing = names.size();
+  Status last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto members = query_head(address, 1s);
+    if (members.ok()) {
+      missing = 0;
+      for (const std::string& name : names) {
+        const bool there = std::any_of(members->begin(), members->end(), [&](const rt::Member& m) {
+          return m.name == name && m.state == rt::MemberState::kAlive;
+        });
+        missing += there ? 0 : 1;
+      }
+      if (missing == 0) return Status::ok_status();
+    } else {
+      last = members.status();
+    }
+    std::this_thread::sleep_for(100ms);  // the pace of asking, not a synchronisation
+  }
+  return Status::timeout(std::to_string(missing) + " of " + std::to_string(names.size()) +
+                         " node(s) not joined" + (last.ok() ? "" : "; last query: " + last.to_string()));
 }
 
 }  // namespace
@@ -111,11 +134,13 @@ int command_start(const StartArgs& args) {
     if (!pid.ok()) return fail(pid.status().to_string());
     state.pids.push_back(*pid);
     state.head_address = head_address;
-    // Wait until the head answers, so workers and `ist run --address` can join at once.
+    // Wait until the head answers, so workers and `ist run --address` can join at once. Each query waits
+    // for the head's socket by itself (ZeroMQ reconnects); the short slices only let us notice a head
+    // process that exited (e.g. its port was taken).
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     bool up = false;
     while (!up && std::chrono::steady_clock::now() < deadline && alive(*pid)) {
-      up = join_as_client(head_address, "start-probe", args.node_ip).ok();
+      up = query_head(head_address, 500ms).ok();
     }
     if (!up) {
       kill(*pid, SIGTERM);
@@ -125,23 +150,24 @@ int command_start(const StartArgs& args) {
     head_address = with_scheme(args.address);
     if (state.head_address.empty()) state.head_address = head_address;
   }
-  std::unique_ptr<rt::Node> probe;
-  std::size_t alive_before = 0;
   if (args.workers > 0) {
-    auto joined = join_as_client(head_address, "start-probe", args.node_ip);
-    if (!joined.ok()) return fail("cannot reach the head at " + head_address + ": " + joined.status().to_string());
-    probe = std::move(joined).value();
-    for (const rt::Member& m : probe->members()) alive_before += m.state == rt::MemberState::kAlive ? 1 : 0;
+    auto reachable = query_head(head_address, 5s);
+    if (!reachable.ok()) {
+      return fail("cannot reach the head at " + head_address + ": " + reachable.status().to_string());
+    }
   }
+  std::vector<std::string> worker_names;
   for (int i = 0; i < args.workers; ++i) {
-    auto pid = spawn_daemon({"--head", head_address, "--bind", "tcp://" + args.node_ip + ":*", "--name",
-                             "worker-" + std::to_string(getpid()) + "-" + std::to_string(i)});
+    worker_names.push_back("worker-" + std::to_string(getpid()) + "-" + std::to_string(i));
+    auto pid = spawn_daemon({"--role", "worker", "--head", head_address, "--bind",
+                             "tcp://" + args.node_ip + ":*", "--name", worker_names.back()});
     if (!pid.ok()) return fail(pid.status().to_string());
     state.pids.push_back(*pid);
   }
   if (Status s = save_cluster_state(state); !s.ok()) return fail(s.to_string());
-  if (probe) {
-    Status joined = probe->wait_for_members(alive_before + static_cast<std::size_t>(args.workers), rt::deadline_in(30s));
+  if (!worker_names.empty()) {
+    Status joined =
+        wait_for_named_members(head_address, worker_names, std::chrono::steady_clock::now() + 30s);
     if (!joined.ok()) return fail("the workers did not all join within 30 s: " + joined.to_string());
   }
   std::printf("%s %s%s\n", args.head ? "started head at" : "joined", head_address.c_str(),
@@ -172,31 +198,34 @@ int command_stop() {
   return 0;
 }
 
-int command_status(const std::string& address, const std::string& node_ip) {
+int command_status(const std::string& address) {
   std::string head = address;
   if (head.empty()) {
     auto state = load_cluster_state();
     if (!state.ok()) return fail(state.status().message() + "; give --address HOST:PORT");
     head = state->head_address;
   }
-  auto node = join_as_client(head, "status", node_ip);
-  if (!node.ok()) return fail("cannot reach the head at " + head + ": " + node.status().to_string());
+  auto members = query_head(head, 5s);
+  if (!members.ok()) return fail("cannot reach the head at " + head + ": " + members.status().to_string());
+  // The head first, then by role and name: the same cluster prints the same table.
+  std::sort(members->begin(), members->end(), [](const rt::Member& a, const rt::Member& b) {
+    return std::tie(a.role, a.name, a.id) < std::tie(b.role, b.name, b.id);
+  });
   std::printf("cluster at %s\n", with_scheme(head).c_str());
-  std::printf("%-18s %-8s %-30s %s\n", "node", "state", "endpoint", "name");
+  std::printf("%-18s %-7s %-8s %-30s %s\n", "node", "role", "state", "endpoint", "name");
   int alive_workers = 0;
-  for (const rt::Member& m : (*node)->members()) {
-    if (m.id == (*node)->id()) continue;
+  for (const rt::Member& m : *members) {
     const char* state = m.state == rt::MemberState::kAlive ? "alive" : m.state == rt::MemberState::kLeft ? "left" : "dead";
-    std::printf("%016llx   %-8s %-30s %s%s\n", static_cast<unsigned long long>(m.id), state,
-                m.endpoint.c_str(), m.name.c_str(), m.role == rt::NodeRole::kHead ? " (head)" : "");
+    std::printf("%016llx   %-7s %-8s %-30s %s\n", static_cast<unsigned long long>(m.id),
+                rt::role_name(m.role), state, m.endpoint.c_str(), m.name.c_str());
     if (m.state == rt::MemberState::kAlive && actors::hosts_trainers(m)) ++alive_workers;
   }
   std::printf("%d worker node(s) alive\n", alive_workers);
-  for (const rt::Member& m : (*node)->members()) {
-    if (m.state == rt::MemberState::kAlive && m.role == rt::NodeRole::kDriver &&
-        m.name.rfind("driver:", 0) == 0) {
-      std::printf("running experiment: %s (driver at %s)\n", m.name.substr(7).c_str(), m.endpoint.c_str());
-    }
+  for (const rt::Member& m : *members) {
+    if (m.state != rt::MemberState::kAlive || m.role != rt::NodeRole::kDriver) continue;
+    // `ist run --address` names its driver node "driver:<experiment>".
+    const std::string experiment = m.name.rfind("driver:", 0) == 0 ? m.name.substr(7) : m.name;
+    std::printf("running experiment: %s (driver at %s)\n", experiment.c_str(), m.endpoint.c_str());
   }
   return 0;
 }

@@ -48,7 +48,9 @@ int main(int argc, char** argv) {
   CLI::App* status = app.add_subcommand("status", "list the cluster's nodes and their health");
   status->add_option("--address", status_address, "HOST:PORT of the head (default: the one started here)");
   std::string status_node_ip = "127.0.0.1";
-  status->add_option("--node-ip", status_node_ip, "address the head reaches this host at")->capture_default_str();
+  // Kept so older scripts still work: status reads the head's table without joining, so the head never
+  // needs to reach this host and the address is not used.
+  status->add_option("--node-ip", status_node_ip, "ignored (accepted for compatibility)");
 
   std::vector<std::string> report_dirs;
   std::string report_out;
@@ -75,7 +77,7 @@ int main(int argc, char** argv) {
   if (simulate->parsed()) return command_simulate(run_args);
   if (start->parsed()) return command_start(start_args);
   if (app.got_subcommand("stop")) return command_stop();
-  if (status->parsed()) return command_status(status_address, status_node_ip);
+  if (status->parsed()) return command_status(status_address);
   if (report->parsed()) return command_report(report_dirs, report_out);
   if (export_cmd->parsed()) return command_export(export_dir, export_out);
   return fail("unknown command", 2);

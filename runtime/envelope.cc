@@ -23,6 +23,7 @@ const char* kind_name(Kind k) {
     case Kind::kMembership: return "membership";
     case Kind::kRegisterName: return "register-name";
     case Kind::kLookupName: return "lookup-name";
+    case Kind::kQueryMembers: return "query-members";
   }
   return "unknown";
 }

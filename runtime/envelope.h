@@ -16,7 +16,7 @@
 
 namespace ist::rt {
 
-// 2: a Member carries its NodeRole (was a bool is_head).
+// 2: a Member carries its NodeRole (was a bool is_head); kQueryMembers.
 inline constexpr std::uint32_t kProtocolVersion = 2;
 
 // Append only; numbers travel on the wire.
@@ -34,8 +34,12 @@ enum class Kind : std::uint8_t {
   kMembership = 11,   // head -> every member: a MembershipEvent in the payload
   kRegisterName = 12, // request node -> head: payload (name, handle)
   kLookupName = 13,   // request node -> head: payload (name); reply payload (handle)
+  // Request anyone -> head, read-only: reply payload = the alive members (vector<Member>). The asker
+  // need not be a member nor reachable: the reply goes back on the asking connection (its ROUTER
+  // routing id), not to src_endpoint. Changes no membership.
+  kQueryMembers = 14,
 };
-inline constexpr std::uint8_t kMaxKind = 13;
+inline constexpr std::uint8_t kMaxKind = 14;
 
 const char* kind_name(Kind k);
 

@@ -84,7 +84,11 @@ class NodeCore {
   zmq::socket_t* dealer_io(const std::string& endpoint);  // null if the endpoint is unusable
   void drop_dealer_io(const std::string& endpoint);
   void receive_io();
-  void on_frames(std::vector<zmq::message_t>& frames);
+  // `from` is the ROUTER routing id of the connection the frames came on.
+  void on_frames(const zmq::message_t& from, std::vector<zmq::message_t>& frames);
+  // Replies on the connection a request came in on (for askers that are not members). Drops the reply
+  // if that connection is gone.
+  void answer_on_connection_io(const zmq::message_t& from, const Header& req, Result<Payload> result);
   void on_envelope(Envelope env);
   void on_reply(Envelope& env);
   void on_membership(const MembershipEvent& e);
@@ -96,6 +100,8 @@ class NodeCore {
   void head_on_heartbeat(Envelope& env);
   void head_on_leave(Envelope& env);
   void head_on_names(Envelope& env);
+  // kQueryMembers: answers the alive member table on the asking connection; changes nothing.
+  void head_on_query(const zmq::message_t& from, const Header& req);
   void head_announce(const MembershipEvent& e);
   void head_check_deadlines();
 

@@ -1,4 +1,5 @@
-// The head's side of the protocol: joins, heartbeats, leaves, death by silence, named actors.
+// The head's side of the protocol: joins, heartbeats, leaves, death by silence, named actors, and the
+// read-only members query.
 // Runs on the head's I/O thread only.
 #include "runtime/log.h"
 #include "runtime/node_core.h"
@@ -51,6 +52,14 @@ void NodeCore::head_on_leave(Envelope& env) {
     log(LogLevel::kInfo, "node ", m->id, " (", m->name, ") left");
     head_announce(MembershipEvent{MembershipChange::kLeft, *m});
   }
+}
+
+void NodeCore::head_on_query(const zmq::message_t& from, const Header& req) {
+  if (options.role != NodeRole::kHead) {
+    answer_on_connection_io(from, req, Status::invalid_argument("node at " + endpoint + " is not the head"));
+    return;
+  }
+  answer_on_connection_io(from, req, pack_args(head_.alive()));
 }
 
 void NodeCore::head_check_deadlines() {

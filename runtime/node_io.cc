@@ -134,16 +134,27 @@ void NodeCore::receive_io() {
       return;
     }
     if (frames.empty()) continue;
-    frames.erase(frames.begin());  // the ROUTER's routing id: replies go by src_endpoint instead
-    on_frames(frames);
+    // The ROUTER's routing id: members' replies go by src_endpoint instead; a query is answered on it.
+    zmq::message_t from = std::move(frames.front());
+    frames.erase(frames.begin());
+    on_frames(from, frames);
   }
 }
 
-void NodeCore::on_frames(std::vector<zmq::message_t>& frames) {
+void NodeCore::on_frames(const zmq::message_t& from, std::vector<zmq::message_t>& frames) {
   Decoded d = decode_envelope(frames, options.max_message_bytes);
+  const bool query = d.header && d.header->kind == Kind::kQueryMembers;
   if (!d.status.ok()) {
     log(LogLevel::kError, "rejected inbound message: ", d.status.to_string());
-    if (d.header && expects_reply(d.header->kind)) reply_to(*d.header, d.status);
+    if (query) {
+      answer_on_connection_io(from, *d.header, d.status);
+    } else if (d.header && expects_reply(d.header->kind)) {
+      reply_to(*d.header, d.status);
+    }
+    return;
+  }
+  if (query) {
+    head_on_query(from, *d.header);
     return;
   }
   Envelope env{std::move(*d.header), std::move(d.payload)};
@@ -155,6 +166,32 @@ void NodeCore::on_frames(std::vector<zmq::message_t>& frames) {
     return;
   }
   on_envelope(std::move(env));
+}
+
+void NodeCore::answer_on_connection_io(const zmq::message_t& from, const Header& req,
+                                       Result<Payload> result) {
+  Envelope reply;
+  Header& h = reply.header;
+  h.kind = Kind::kReply;
+  h.src_node = id;
+  h.src_endpoint = endpoint;
+  h.dst_node = req.src_node;
+  h.dst_actor = req.src_actor;
+  h.request_id = req.request_id;
+  if (result.ok()) {
+    reply.payload = std::move(result).value();
+  } else {
+    h.error = result.status().code();
+    h.error_message = result.status().message();
+  }
+  try {
+    std::vector<zmq::message_t> frames = encode_envelope(reply);
+    frames.insert(frames.begin(), zmq::message_t(from.data(), from.size()));
+    // dontwait: a ROUTER drops a message for a connection that is gone or full, and never blocks.
+    zmq::send_multipart(router_, frames, zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    log(LogLevel::kError, "answering ", kind_name(req.kind), ": ", e.what());
+  }
 }
 
 void NodeCore::on_envelope(Envelope env) {
@@ -181,6 +218,9 @@ void NodeCore::on_envelope(Envelope env) {
       apply_membership(*e);
       return;
     }
+    case Kind::kQueryMembers:  // answered in on_frames, where its connection is known
+      log(LogLevel::kError, "members query without a connection to answer on");
+      return;
     case Kind::kJoin:
     case Kind::kHeartbeat:
     case Kind::kLeave:

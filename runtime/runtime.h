@@ -6,6 +6,7 @@
 #include "runtime/future.h"      // Future<T>
 #include "runtime/handle.h"      // ActorHandle, Member, MembershipEvent
 #include "runtime/launcher.h"    // LocalCluster
+#include "runtime/member_query.h"  // query_members: read the member table without joining
 #include "runtime/membership.h"  // MembershipQueue
 #include "runtime/node.h"        // Node, NodeOptions, NodeRole
 #include "runtime/node_main.h"   // parse_node_args, run_node_main

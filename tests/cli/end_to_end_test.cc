@@ -1,7 +1,6 @@
 // The `ist` program as a user runs it: real processes, real sockets, real Fashion-MNIST files.
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,13 +11,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/cluster_state.h"
 #include "ist/mlp.h"
 #include "ist/model_io.h"
+#include "runtime/node.h"
 
 namespace ist::cli {
 namespace {
@@ -170,7 +169,7 @@ TEST_F(IstCommand, StartStatusRunAgainstTheClusterAndStopLeavesNoProcess) {
   const Outcome status = run_ist({"status"}, {state_env});
   EXPECT_EQ(status.exit_code, 0) << status.output;
   EXPECT_NE(status.output.find("2 worker node(s) alive"), std::string::npos) << status.output;
-  EXPECT_NE(status.output.find("(head)"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find(" head    alive "), std::string::npos) << status.output;
 
   const Outcome run = run_ist({"run", config_, "--address", "127.0.0.1:" + port, "--out", path("run"), "--quiet"}, {state_env});
   EXPECT_EQ(run.exit_code, 0) << run.output;
@@ -180,6 +179,47 @@ TEST_F(IstCommand, StartStatusRunAgainstTheClusterAndStopLeavesNoProcess) {
   EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
   for (pid_t pid : state->pids) EXPECT_FALSE(process_running(pid)) << "process " << pid << " survived ist stop";
   EXPECT_FALSE(fs::exists(path("state/cluster.json")));
+}
+
+// `ist status` reads the head's table: it lists every node with its role and never joins, so a driver
+// watching membership sees nothing.
+TEST_F(IstCommand, StatusListsTheClusterWithoutJoiningIt) {
+  auto node = [](rt::NodeRole role, const std::string& name, const std::string& head) {
+    rt::NodeOptions o;
+    o.role = role;
+    o.name = name;
+    o.head_endpoint = head;
+    return rt::Node::start(o);
+  };
+  auto head = node(rt::NodeRole::kHead, "head", "");
+  ASSERT_TRUE(head.ok()) << head.status().to_string();
+  const std::string endpoint = (*head)->endpoint();
+  auto worker = node(rt::NodeRole::kWorker, "worker-a", endpoint);
+  auto driver = node(rt::NodeRole::kDriver, "driver:exp", endpoint);
+  ASSERT_TRUE(worker.ok() && driver.ok());
+  auto events = (*head)->subscribe();
+
+  const Outcome status = run_ist({"status", "--address", endpoint.substr(6), "--node-ip", "127.0.0.1"}, {},
+                                 std::chrono::seconds(30));
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find(" head    alive    " + endpoint), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find(" worker  alive    " + (*worker)->endpoint()), std::string::npos)
+      << status.output;
+  EXPECT_NE(status.output.find(" driver  alive    " + (*driver)->endpoint()), std::string::npos)
+      << status.output;
+  EXPECT_NE(status.output.find("1 worker node(s) alive"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("running experiment: exp (driver at " + (*driver)->endpoint() + ")"),
+            std::string::npos)
+      << status.output;
+
+  // Events arrive in order: had `ist status` joined or left, that would come before this join.
+  EXPECT_EQ(events->size(), 0u);
+  auto later = node(rt::NodeRole::kWorker, "worker-b", endpoint);
+  ASSERT_TRUE(later.ok());
+  auto e = events->next(rt::deadline_in(std::chrono::seconds(2)));
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  EXPECT_EQ(e->member.name, "worker-b");
+  EXPECT_EQ(events->size(), 0u);
 }
 
 TEST_F(IstCommand, ConfigErrorsGiveFileLineAndKeyAndANonZeroExit) {

@@ -64,6 +64,34 @@ class MalformedTest : public ::testing::Test {
     return *h;
   }
 
+  // The next message on our DEALER `out` (answers to a members query come back on the asking
+  // connection), or nullopt after 2 s.
+  std::optional<Header> next_answer_on_out() {
+    zmq::pollitem_t item{out.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, 2000ms) <= 0) return std::nullopt;
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(out, std::back_inserter(frames))) return std::nullopt;
+    if (frames.empty()) return std::nullopt;
+    auto h = decode_header(frames[0].data(), frames[0].size());
+    if (!h.ok()) return std::nullopt;
+    return *h;
+  }
+
+  Header query_header() {
+    Header h;
+    h.kind = Kind::kQueryMembers;
+    h.request_id = 5;
+    return h;
+  }
+
+  Header join_header() {
+    Header h = call_header("");
+    h.kind = Kind::kJoin;
+    h.dst_node = 0;
+    h.dst_actor = 0;
+    return h;
+  }
+
   // The node still answers a well-formed call promptly.
   void expect_node_still_serves() {
     auto r = node->client().call(echo, "add", pack_args(1L), deadline_in(2s)).get();
@@ -142,6 +170,57 @@ TEST_F(MalformedTest, BadArgumentsGetADecodeFailureReply) {
   auto r = next_reply();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->error, ErrorCode::kDecodeFailure);
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, MembersQueryWithAWrongProtocolVersionGetsAMismatchOnItsOwnConnection) {
+  Header h = query_header();
+  h.version = 99;
+  send_raw({encode_header(h), ""});
+  auto r = next_answer_on_out();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->kind, Kind::kReply);
+  EXPECT_EQ(r->error, ErrorCode::kProtocolMismatch);
+  EXPECT_EQ(r->request_id, 5u);
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, TruncatedMembersQueryGetsADecodeFailureOnItsOwnConnection) {
+  send_raw({encode_header(query_header())});  // header without its args frame
+  auto r = next_answer_on_out();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error, ErrorCode::kDecodeFailure);
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, MembersQueryWithGarbageArgumentsIsStillAnswered) {
+  send_raw({encode_header(query_header()), "\xc1\xc1 not msgpack"});  // a query has no arguments to read
+  auto r = next_answer_on_out();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error, ErrorCode::kOk);
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, JoinClaimingToBeAHeadIsRefusedAndChangesNoMembership) {
+  auto events = node->subscribe();
+  send_raw({encode_header(join_header()),
+            pack_args(Member{0, "", "imposter", MemberState::kAlive, NodeRole::kHead}).args});
+  auto r = next_reply();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(node->members().size(), 1u);
+  EXPECT_EQ(events->size(), 0u);
+  expect_node_still_serves();
+}
+
+TEST_F(MalformedTest, JoinWithARoleNumberNobodyKnowsIsRefused) {
+  const auto unknown = static_cast<NodeRole>(kMaxNodeRole + 1);
+  send_raw(
+      {encode_header(join_header()), pack_args(Member{0, "", "future", MemberState::kAlive, unknown}).args});
+  auto r = next_reply();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(node->members().size(), 1u);
   expect_node_still_serves();
 }
 
