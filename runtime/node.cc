@@ -99,7 +99,11 @@ void NodeCore::stop() {
   if (io_thread_.joinable()) {
     if (options.role != NodeRole::kHead) {
       drain(Clock::now() + options.drain_timeout);
-      post(Kind::kLeave, head_endpoint_, head_id_, 0, "", 0, Payload(), 0);  // queued behind the replies
+      // Goodbye only to a head that took us in and still answers: one we never reached, or lost, would
+      // only hold the leave (and this process) in the socket's linger.
+      if (joined_ && !head_lost) {
+        post(Kind::kLeave, head_endpoint_, head_id_, 0, "", 0, Payload(), 0);  // queued behind the replies
+      }
     }
     stopping_ = true;
     const std::uint64_t one = 1;

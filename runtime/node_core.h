@@ -144,6 +144,8 @@ class NodeCore {
   HeadRegistry head_{steady_time()};  // head only; I/O thread only
   HeadWatch head_watch_;              // workers and clients; I/O thread only (after start())
   Clock::time_point next_sweep_{};
+  // The head accepted our join (so a goodbye has someone to go to). Set by the I/O thread; stop() reads.
+  std::atomic<bool> joined_{false};
 
   std::atomic<bool> stopping_{false};
   // Graceful leave: actor threads take no new mailbox message; running handlers finish and reply.

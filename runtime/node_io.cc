@@ -50,8 +50,12 @@ void NodeCore::io_loop() {
   }
   drain_outbound();  // e.g. the leave message
   // A leaving node's last replies may still be queued (large tensors on a busy machine): let them out.
+  // Not to a head that never accepted us or that we lost: nothing there will take them, and waiting
+  // would only delay the exit of a node that is failing anyway.
+  const bool head_unreachable = !joined_ || head_lost;
   for (auto& [ep, s] : dealers_) {
-    s.set(zmq::sockopt::linger, static_cast<int>(kLeaveGrace.count()));
+    const bool give_up = ep == head_endpoint_ && head_unreachable;
+    s.set(zmq::sockopt::linger, give_up ? 0 : static_cast<int>(kLeaveGrace.count()));
     s.close();
   }
   dealers_.clear();
@@ -246,6 +250,7 @@ void NodeCore::on_reply(Envelope& env) {
   Status s = env.header.status();
   if (p.kind == Kind::kJoin && s.ok()) {
     head_watch_.joined();
+    joined_ = true;
     head_id_ = env.header.src_node;
     auto list = unpack_one<std::vector<Member>>(env.payload);
     if (!list.ok()) {

@@ -132,16 +132,19 @@ TEST_F(Cluster, StopEndsEveryWorkerProcessAndAnnouncesThemLeft) {
 TEST_F(Cluster, WorkerExitsByItselfWhenTheHeadIsGone) {
   ASSERT_TRUE(cluster->start_and_wait(1, *head, deadline_in(10s)).ok());
   const pid_t pid = cluster->pids().at(0);
+  const auto gone = Clock::now();
   head.reset();
   auto exited = std::async(std::launch::async, [pid] {
     int status = 0;
     waitpid(pid, &status, 0);
-    return status;
+    return std::make_pair(status, Clock::now());
   });
   ASSERT_EQ(exited.wait_for(10s), std::future_status::ready);
-  const int status = exited.get();
+  const auto [status, at] = exited.get();
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 3);
+  // --head-lost-ms 2000, then out at once: no goodbye lingering toward the lost head.
+  EXPECT_LT(at - gone, 2000ms + 1s);
 }
 
 }  // namespace

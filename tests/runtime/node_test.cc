@@ -226,12 +226,17 @@ TEST_F(NodeTest, RestartedNodeGetsAFreshIdentity) {
   EXPECT_NE((*w)->id(), first);
 }
 
+// The whole start, including the failed node's teardown: no goodbye lingers toward a head never reached.
 TEST(NodeStart, WorkerWithoutReachableHeadFailsWithinJoinTimeout) {
   NodeOptions o;
   o.head_endpoint = "tcp://127.0.0.1:1";
   o.join_timeout = 200ms;
+  const auto start = std::chrono::steady_clock::now();
   auto n = Node::start(o);
+  const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(n.status().code(), ErrorCode::kTimeout);
+  EXPECT_GE(took, o.join_timeout);
+  EXPECT_LT(took, o.join_timeout + 1s);
 }
 
 }  // namespace
