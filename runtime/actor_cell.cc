@@ -25,7 +25,8 @@ void NodeCore::spawn_io(Envelope& env) {
   }
   std::lock_guard<std::mutex> lock(actors_mu);
   const ActorId aid = next_actor_id++;
-  auto cell = std::make_shared<ActorCell>(this, aid, std::move(type));
+  const NodeId owner = env.header.src_node == id ? 0 : env.header.src_node;
+  auto cell = std::make_shared<ActorCell>(this, aid, std::move(type), owner);
   cell->mailbox.push_back(std::move(env));  // the factory runs first, on the actor's own thread
   cell->thread = std::thread([this, c = cell.get()] { actor_main(c); });
   actors.emplace(aid, std::move(cell));
@@ -101,19 +102,43 @@ void NodeCore::kill_io(Envelope& env) {
     reply_to(env.header, missing.code() == ErrorCode::kActorDied ? Result<Payload>(Payload()) : missing);
     return;
   }
+  stop_cell_io(*cell, "was killed");
+  reply_to(env.header, Payload());
+}
+
+void NodeCore::stop_cell_io(ActorCell& cell, const char* why) {
   std::deque<Envelope> queued;
   std::optional<Header> running;
   {
-    std::lock_guard<std::mutex> lock(cell->mu);
-    cell->killed = true;
-    queued.swap(cell->mailbox);
-    running.swap(cell->running);
-    cell->cv.notify_all();
+    std::lock_guard<std::mutex> lock(cell.mu);
+    cell.killed = true;
+    queued.swap(cell.mailbox);
+    running.swap(cell.running);
+    cell.cv.notify_all();
   }
-  const Status died = Status::actor_died("actor " + std::to_string(cell->id) + " was killed");
+  const Status died = Status::actor_died("actor " + std::to_string(cell.id) + " " + why);
   for (const Envelope& q : queued) reply_to(q.header, died);
   if (running) reply_to(*running, died);
-  reply_to(env.header, Payload());
+}
+
+std::size_t NodeCore::stop_actors_owned_by_io(NodeId owner) {
+  std::vector<std::shared_ptr<ActorCell>> owned;
+  {
+    std::lock_guard<std::mutex> lock(actors_mu);
+    for (auto it = actors.begin(); it != actors.end();) {
+      if (it->second->owner == owner) {
+        owned.push_back(it->second);
+        graveyard.push_back(std::move(it->second));
+        it = actors.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  // A handler that is running finishes first (its reply has nobody to go to); then the thread ends and
+  // the actor's state is freed on it.
+  for (auto& cell : owned) stop_cell_io(*cell, "stopped: the node that spawned it is gone");
+  return owned.size();
 }
 
 void NodeCore::actor_main(ActorCell* cell) {

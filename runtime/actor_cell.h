@@ -17,10 +17,13 @@
 namespace ist::rt {
 
 struct ActorCell {
-  ActorCell(NodeCore* node, ActorId actor_id, std::shared_ptr<const ActorType> actor_type)
-      : id(actor_id), type(std::move(actor_type)), ctx(node, this, actor_id) {}
+  ActorCell(NodeCore* node, ActorId actor_id, std::shared_ptr<const ActorType> actor_type, NodeId owner_node = 0)
+      : id(actor_id), owner(owner_node), type(std::move(actor_type)), ctx(node, this, actor_id) {}
 
   const ActorId id;
+  // The node that spawned it: the actor stops when that node leaves or dies (its spawner's run is over).
+  // This node's own id, or 0, for actors that live as long as this node.
+  const NodeId owner;
   const std::shared_ptr<const ActorType> type;  // null for the client cell (id 0)
   std::unique_ptr<Actor> actor;                 // only the actor thread touches it
   ActorContext ctx;

@@ -111,6 +111,10 @@ class NodeCore {
   void deliver_io(Envelope& env);
   void deliver_tagged(Envelope& env);
   void kill_io(Envelope& env);
+  // Marks the actor killed, and fails its queued and running requests with kActorDied ("actor N <why>").
+  void stop_cell_io(ActorCell& cell, const char* why);
+  // Stops every actor that node `owner` spawned (it left or died). Returns how many.
+  std::size_t stop_actors_owned_by_io(NodeId owner);
   void actor_main(ActorCell* cell);
   void reap_actors(bool all);
   void stop_actors();

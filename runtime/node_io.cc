@@ -288,6 +288,14 @@ void NodeCore::apply_membership(const MembershipEvent& e) {
     }
   }
   for (auto& q : subs) q->push(e);
+  if (e.change != MembershipChange::kJoined && e.member.id != id) {
+    // An actor lives as long as the node that spawned it: a driver's trainers end with its run, however
+    // the run ends (normal end, error, kill -9 of the driver).
+    if (const std::size_t n = stop_actors_owned_by_io(e.member.id); n > 0) {
+      log(LogLevel::kInfo, "stopped ", n, " actor(s) spawned by node ", e.member.id, ", which ",
+          e.change == MembershipChange::kLeft ? "left" : "died");
+    }
+  }
   if (e.change == MembershipChange::kLeft && e.member.id != id) {
     departing_[e.member.id] = {Clock::now() + kLeaveGrace, e.member.endpoint};
   } else if (e.change == MembershipChange::kDead && e.member.id != id) {

@@ -103,6 +103,50 @@ TEST_F(Cluster, KilledWorkerFailsPendingCallsWithinDeadlineAndIsAnnouncedDead) {
   EXPECT_EQ(e->member.id, victim.id);
 }
 
+// Calls `actor` until it answers with an error or the deadline passes; returns the last outcome.
+Result<Payload> echo_until_gone(Node& from, const ActorHandle& actor, Deadline deadline) {
+  Result<Payload> outcome = Payload();
+  while (outcome.ok() && Clock::now() < deadline) {
+    outcome = from.client().call(actor, "echo", pack_args(1L), deadline_in(1s)).get();
+  }
+  return outcome;
+}
+
+TEST_F(Cluster, ActorsStopWhenTheNodeThatSpawnedThemLeaves) {
+  ASSERT_TRUE(cluster->start_and_wait(1, *head, deadline_in(10s)).ok());
+  NodeOptions o;
+  o.role = NodeRole::kDriver;
+  o.name = "driver";
+  o.head_endpoint = head->endpoint();
+  auto driver = Node::start(o);
+  ASSERT_TRUE(driver.ok()) << driver.status().to_string();
+  auto echo = (*driver)->client().spawn("Echo", workers().at(0).id, Payload(), deadline_in(5s)).get();
+  ASSERT_TRUE(echo.ok()) << echo.status().to_string();
+  ASSERT_TRUE(head->client().call(*echo, "echo", pack_args(1L), deadline_in(5s)).get().ok()) << "alive while its driver is";
+  driver->reset();  // the driver's run is over: its node leaves
+  const auto gone = echo_until_gone(*head, *echo, deadline_in(5s));
+  ASSERT_FALSE(gone.ok()) << "the actor outlived the node that spawned it";
+  EXPECT_EQ(gone.status().code(), ErrorCode::kActorDied) << gone.status().to_string();
+}
+
+TEST_F(Cluster, ActorsStopWhenTheNodeThatSpawnedThemDies) {
+  ASSERT_TRUE(cluster->start_and_wait(2, *head, deadline_in(10s)).ok());
+  auto w = workers();
+  ASSERT_EQ(w.size(), 2u);
+  ActorHandle spawner = spawn("Peer", w[0].id);
+  auto spawned = head->client().call(spawner, "spawn_echo", pack_args(w[1].id), deadline_in(5s)).get();
+  ASSERT_TRUE(spawned.ok()) << spawned.status().to_string();
+  const ActorHandle echo = unpack_one<ActorHandle>(*spawned).value();
+  ASSERT_TRUE(head->client().call(echo, "echo", pack_args(1L), deadline_in(5s)).get().ok());
+  ActorHandle probe = spawn("Echo", w[0].id);  // tells the spawner's process id
+  auto pid = head->client().call(probe, "pid", Payload(), deadline_in(5s)).get();
+  ASSERT_TRUE(pid.ok());
+  ASSERT_EQ(::kill(static_cast<pid_t>(*unpack_one<long>(*pid)), SIGKILL), 0);  // kill -9 of the spawner's node
+  const auto gone = echo_until_gone(*head, echo, deadline_in(5s));
+  ASSERT_FALSE(gone.ok()) << "the actor outlived the node that spawned it";
+  EXPECT_EQ(gone.status().code(), ErrorCode::kActorDied) << gone.status().to_string();
+}
+
 TEST_F(Cluster, WorkerJoiningMidRunIsSeenBySubscribers) {
   ASSERT_TRUE(cluster->start_and_wait(1, *head, deadline_in(10s)).ok());
   auto events = head->subscribe();

@@ -50,6 +50,12 @@ class Peer : public Actor {
     return ctx.call(std::get<0>(args), "echo", pack_args(std::get<1>(args)), deadline_in(std::chrono::seconds(10)))
         .get();
   }
+  // Spawns an Echo on node `on` (this actor's node becomes its owner); replies with its handle.
+  Result<Payload> spawn_echo(ActorContext& ctx, const Payload& p) {
+    IST_ASSIGN_OR_RETURN(NodeId on, unpack_one<NodeId>(p));
+    IST_ASSIGN_OR_RETURN(ActorHandle echo, ctx.spawn("Echo", on, Payload(), deadline_in(std::chrono::seconds(10))).get());
+    return pack_args(echo);
+  }
 };
 
 }  // namespace
@@ -75,6 +81,7 @@ void register_test_actors() {
             })
             .method("exchange", &Peer::exchange)
             .method("call_peer", &Peer::call_peer)
+            .method("spawn_echo", &Peer::spawn_echo)
             .register_type();
     if (!s.ok()) throw std::logic_error(s.to_string());
     s = ActorTypeBuilder<Echo>("Unbuildable")
