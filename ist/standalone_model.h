@@ -1,0 +1,33 @@
+// A trained model that stands alone: the input standardization the run applied to its data, folded into
+// the first layer, so the model takes raw features and returns logits; and metadata that says what the
+// file is, so another program (numpy, PyTorch) can use it without reading this project's code.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "ist/mlp.h"
+
+namespace ist {
+
+// The model that computes on raw x what `model` computes on (x - mean) / std:
+// W1' = W1 / std, b1' = b1 - (mean / std) * (row sums of W1), computed in double and rounded once.
+// REQUIRES: std > 0 and finite; model has at least one layer whose input_scale is 1.
+Mlp fold_input_standardization(const Mlp& model, float mean, float std);
+
+// What a standalone model file says of itself.
+struct ModelCard {
+  float folded_mean = 0.0f;  // the standardization folded into the first layer
+  float folded_std = 1.0f;
+  std::string run;                       // the run that trained it
+  std::optional<double> test_accuracy;   // its final test accuracy, if evaluated
+  std::string algorithm;                 // "ist", "data_parallel", "local_sgd"
+};
+
+// Metadata for a standalone model: architecture ("mlp"), activation ("relu" between layers, none after
+// the last), input_size, classes, input ("raw features: the standardization is folded into layer 0"),
+// folded_standardization, run, final_test_accuracy, algorithm, ist_version.
+std::map<std::string, std::string> standalone_metadata(const Mlp& model, const ModelCard& card);
+
+}  // namespace ist
