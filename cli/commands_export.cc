@@ -9,9 +9,18 @@
 namespace ist::cli {
 
 int command_export(const std::string& run_dir, const std::string& output) {
-  auto model = load_model(run_dir + "/model.safetensors");
+  const std::string suffix = ".safetensors";
+  if (output.size() <= suffix.size() || output.compare(output.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return fail("cannot export to " + output + ": the output is a safetensors file, name it *.safetensors");
+  }
+  // The run's model file already stands alone (see ist/standalone_model.h); its metadata goes along.
+  auto file = load_safetensors(run_dir + "/model.safetensors");
+  if (!file.ok()) return fail("cannot export " + run_dir + ": " + file.status().to_string());
+  auto model = model_from_tensors(*file);
   if (!model.ok()) return fail("cannot export " + run_dir + ": " + model.status().to_string());
-  if (Status s = save_model(output, *model, {{"exported_from", run_dir}}); !s.ok()) return fail(s.to_string());
+  std::map<std::string, std::string> metadata = file->metadata;
+  metadata["exported_from"] = run_dir;
+  if (Status s = save_model(output, *model, std::move(metadata)); !s.ok()) return fail(s.to_string());
   std::printf("wrote %s (%lld parameters)\n", output.c_str(), static_cast<long long>(model->parameter_count()));
   return 0;
 }

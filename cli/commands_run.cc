@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "actors/checkpoint.h"
+#include "ist/standalone_model.h"
 #include "actors/driver.h"
 #include "actors/trainer_placement.h"
 #include "actors/subnet_trainer.h"
@@ -87,8 +88,12 @@ int finish_run(Prepared& p, const Result<RunResult>& result, const RoundSink& si
     progress.finish("");
     return fail("run failed: " + result.status().to_string() + " (results so far in " + p.dir->path() + ")");
   }
-  const std::string algorithm = algorithm_name(p.config.driver.training.algorithm);
-  Status s = p.dir->save_model(result->model, p.config.name);
+  const TrainingConfig& training = p.config.driver.training;
+  const std::string algorithm = algorithm_name(training.algorithm);
+  // The model file stands alone: raw features in (the run's standardization folded into layer 0), logits out.
+  const ModelCard card{training.input_mean, training.input_std, p.config.name, result->final_test_accuracy, algorithm};
+  Status s = p.dir->save_model(fold_input_standardization(result->model, training.input_mean, training.input_std),
+                               standalone_metadata(result->model, card));
   if (s.ok()) s = p.dir->write_summary(p.config.name, algorithm, *result, wall_seconds);
   if (s.ok()) s = sink.write_error();
   if (!s.ok()) return fail("saving results: " + s.to_string());

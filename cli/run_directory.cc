@@ -112,8 +112,8 @@ Status RunDirectory::write_summary(const std::string& name, const std::string& a
   return write_file_atomically(file("summary.json"), j.dump(2) + "\n");
 }
 
-Status RunDirectory::save_model(const Mlp& model, const std::string& name) {
-  return ist::save_model(file("model.safetensors"), model, {{"run", name}});
+Status RunDirectory::save_model(const Mlp& model, std::map<std::string, std::string> metadata) {
+  return ist::save_model(file("model.safetensors"), model, std::move(metadata));
 }
 
 void RunDirectory::log(const std::string& line) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "base/status.h"
@@ -35,7 +36,8 @@ class RunDirectory {
   Status append_metrics(const RoundRecord& record);
   Status write_summary(const std::string& name, const std::string& algorithm, const RunResult& result,
                        double wall_seconds);
-  Status save_model(const Mlp& model, const std::string& name);
+  // Writes model.safetensors (atomically) with the given metadata.
+  Status save_model(const Mlp& model, std::map<std::string, std::string> metadata);
   // Appends a timestamped line to log.txt.
   void log(const std::string& line);
 

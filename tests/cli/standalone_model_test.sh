@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The model a run writes stands alone: a plain numpy program (examples/python/evaluate_model.py, no
+# project code) that feeds it raw Fashion-MNIST pixels gets the accuracy the run reported, and reads from
+# its metadata what the file is. The same holds for `ist export`, which refuses a name it cannot write.
+# Usage: standalone_model_test.sh PATH/TO/ist SOURCE_DIR
+set -euo pipefail
+IST="$1"
+SRC="$2"
+PYTHON=/usr/bin/python3  # Debian's, with python3-numpy (scripts/setup.sh installs it)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cat > "$work/config.toml" <<'TOML'
+name = "standalone"
+seed = 3
+[model]
+widths = [784, 64, 10]
+[algorithm]
+local_steps = 10
+batch_size = 64
+rounds = 20
+eval_every = 20
+[cluster]
+workers = 2
+TOML
+"$IST" run "$work/config.toml" --out "$work/run" --quiet || fail "the run failed"
+
+reported=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["final_test_accuracy"])' "$work/run/summary.json")
+evaluated=$("$PYTHON" "$SRC/examples/python/evaluate_model.py" "$work/run/model.safetensors")
+echo "reported by the run: $reported; numpy on raw pixels: $evaluated"
+"$PYTHON" - "$reported" "$evaluated" <<'PY' || fail "numpy on raw pixels disagrees with the run"
+import json, sys
+reported = float(sys.argv[1])
+evaluated = json.loads(sys.argv[2])
+accuracy, meta = evaluated["test_accuracy"], evaluated["metadata"]
+# Folding the standardization into layer 0 rounds differently from standardizing first: an example
+# exactly on a decision boundary may flip. More than 2 of the 10000 would mean the fold is wrong.
+assert abs(accuracy - reported) <= 2e-4, (accuracy, reported)
+assert reported > 0.5, reported
+assert meta["input_size"] == "784" and meta["classes"] == "10", meta
+assert "folded" in meta["input"] and "relu" in meta["activation"], meta
+assert abs(float(meta["final_test_accuracy"]) - reported) < 1e-9, meta
+PY
+
+"$IST" export "$work/run" -o "$work/exported.safetensors" >/dev/null || fail "export failed"
+"$PYTHON" "$SRC/examples/python/evaluate_model.py" "$work/exported.safetensors" | grep -q '"exported_from"' \
+  || fail "the exported file lost its metadata"
+if "$IST" export "$work/run" -o "$work/model.pt" >"$work/out.txt" 2>&1; then fail "export to model.pt succeeded"; fi
+grep -q "safetensors" "$work/out.txt" || fail "export to model.pt did not say why: $(cat "$work/out.txt")"
+echo "PASS"
