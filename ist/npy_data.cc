@@ -1,0 +1,307 @@
+// .npy: magic "\x93NUMPY", version (1, 2 or 3), a little-endian header length (2 bytes in version 1, 4
+// after), a Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (N, D), } padded with
+// spaces, then the raw array. .npz: a zip archive of .npy members, stored or deflated, with zip64 fields
+// (numpy writes them).
+#include "ist/npy_data.h"
+
+#include <zlib.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "ist/mapped_file.h"
+
+namespace ist {
+namespace {
+
+struct NpyArray {
+  std::string where;  // "file" or "file:member", for messages
+  char kind = 0;      // 'f', 'i', 'u'
+  int item_size = 0;
+  std::vector<std::int64_t> shape;
+  const unsigned char* data = nullptr;
+};
+
+Status corrupt(const std::string& where, const std::string& what) { return Status::corrupt_data(where + ": " + what); }
+
+std::uint32_t le32(const unsigned char* p) {
+  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+}
+std::uint16_t le16(const unsigned char* p) { return static_cast<std::uint16_t>(p[0] | p[1] << 8); }
+std::uint64_t le64(const unsigned char* p) { return le32(p) | static_cast<std::uint64_t>(le32(p + 4)) << 32; }
+
+// The value of 'key': in the header dict, as written by numpy (quotes and spacing as numpy writes them).
+std::optional<std::string_view> dict_value(std::string_view header, std::string_view key) {
+  const std::string quoted = "'" + std::string(key) + "':";
+  const std::size_t at = header.find(quoted);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = header.substr(at + quoted.size());
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  if (rest.empty()) return std::nullopt;
+  const char open = rest.front();
+  const char close = open == '\'' ? '\'' : open == '(' ? ')' : ',';
+  const std::size_t end = rest.find(close, open == '\'' || open == '(' ? 1 : 0);
+  if (end == std::string_view::npos) return std::nullopt;
+  return open == '\'' || open == '(' ? rest.substr(1, end - 1) : rest.substr(0, end);
+}
+
+Result<NpyArray> parse_npy(const unsigned char* bytes, std::size_t size, const std::string& where) {
+  static const unsigned char kMagic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+  if (size < 10 || std::memcmp(bytes, kMagic, sizeof kMagic) != 0) return corrupt(where, "not a .npy array (bad magic)");
+  const int major = bytes[6];
+  if (major < 1 || major > 3) return corrupt(where, ".npy version " + std::to_string(major) + " is not supported");
+  const std::size_t prefix = major == 1 ? 10 : 12;
+  if (size < prefix) return corrupt(where, "truncated .npy header");
+  const std::size_t header_length = major == 1 ? le16(bytes + 8) : le32(bytes + 8);
+  if (header_length > size - prefix) return corrupt(where, "truncated .npy header");
+  const std::string_view header(reinterpret_cast<const char*>(bytes + prefix), header_length);
+  NpyArray array;
+  array.where = where;
+  const auto descr = dict_value(header, "descr");
+  const auto fortran = dict_value(header, "fortran_order");
+  const auto shape = dict_value(header, "shape");
+  if (!descr || !fortran || !shape) return corrupt(where, "the .npy header lacks descr, fortran_order or shape");
+  if (*fortran != "False") return corrupt(where, "the array is in Fortran order; save it with np.ascontiguousarray");
+  if (descr->size() < 3 || (descr->front() != '<' && descr->front() != '|')) {
+    return corrupt(where, "dtype '" + std::string(*descr) + "' is not little-endian; save it with .astype('<f4') or '<i8'");
+  }
+  array.kind = (*descr)[1];
+  try {
+    array.item_size = std::stoi(std::string(descr->substr(2)));
+  } catch (...) {
+    return corrupt(where, "dtype '" + std::string(*descr) + "' is not a number type");
+  }
+  std::uint64_t count = 1;
+  std::string_view dims = *shape;
+  while (!dims.empty()) {
+    while (!dims.empty() && (dims.front() == ' ' || dims.front() == ',')) dims.remove_prefix(1);
+    if (dims.empty()) break;
+    std::size_t digits = 0;
+    while (digits < dims.size() && dims[digits] >= '0' && dims[digits] <= '9') ++digits;
+    if (digits == 0 || digits > 15) return corrupt(where, "bad shape (" + std::string(*shape) + ")");
+    const std::int64_t dim = std::stoll(std::string(dims.substr(0, digits)));
+    array.shape.push_back(dim);
+    if (dim != 0 && count > (std::uint64_t{1} << 50) / static_cast<std::uint64_t>(dim)) return corrupt(where, "shape too large");
+    count *= static_cast<std::uint64_t>(dim);
+    dims.remove_prefix(digits);
+  }
+  const std::uint64_t expected = count * static_cast<std::uint64_t>(array.item_size);
+  const std::uint64_t available = size - prefix - header_length;
+  if (available < expected) {
+    return corrupt(where, "truncated: the array needs " + std::to_string(expected) + " bytes, the file holds " +
+                              std::to_string(available));
+  }
+  array.data = bytes + prefix + header_length;
+  return array;
+}
+
+std::string dtype_name(const NpyArray& a) { return std::string(1, a.kind) + std::to_string(a.item_size); }
+
+// Feature (row, column) as float. REQUIRES: a float32/float64/uint8 2-D array.
+float feature_at(const NpyArray& a, std::int64_t row, std::int64_t column) {
+  const std::int64_t i = row * a.shape[1] + column;
+  if (a.kind == 'u') return static_cast<float>(a.data[i]) * (1.0f / 255.0f);
+  if (a.item_size == 4) {
+    float v;
+    std::memcpy(&v, a.data + 4 * i, 4);
+    return v;
+  }
+  double v;
+  std::memcpy(&v, a.data + 8 * i, 8);
+  return static_cast<float>(v);
+}
+
+Result<std::int64_t> label_at(const NpyArray& a, std::int64_t i) {
+  const unsigned char* p = a.data + static_cast<std::int64_t>(a.item_size) * i;
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max());
+  if (a.kind == 'u') {
+    std::uint64_t u = 0;
+    std::memcpy(&u, p, static_cast<std::size_t>(a.item_size));  // the host is little-endian, like the file
+    if (u > kMax) return corrupt(a.where, "label " + std::to_string(i) + " is " + std::to_string(u) + ", too large for a class index");
+    return static_cast<std::int64_t>(u);
+  }
+  std::int64_t v = 0;
+  switch (a.item_size) {
+    case 1: { std::int8_t x; std::memcpy(&x, p, 1); v = x; break; }
+    case 2: { std::int16_t x; std::memcpy(&x, p, 2); v = x; break; }
+    case 4: { std::int32_t x; std::memcpy(&x, p, 4); v = x; break; }
+    default: { std::int64_t x; std::memcpy(&x, p, 8); v = x; break; }
+  }
+  if (v < 0 || static_cast<std::uint64_t>(v) > kMax) {
+    return corrupt(a.where, "label " + std::to_string(i) + " is " + std::to_string(v) + ": labels are class indices 0, 1, 2, ...");
+  }
+  return v;
+}
+
+Result<Dataset> dataset_from(const NpyArray& features, const NpyArray& labels, const std::optional<ShardSpec>& shard) {
+  const bool float_features = features.kind == 'f' && (features.item_size == 4 || features.item_size == 8);
+  const bool byte_features = features.kind == 'u' && features.item_size == 1;
+  if (!float_features && !byte_features) {
+    return corrupt(features.where, "features of dtype " + dtype_name(features) + ": use float32, float64 or uint8");
+  }
+  if (features.shape.size() != 2) {
+    return corrupt(features.where, "features must be 2-D (examples x features), this array has " +
+                                       std::to_string(features.shape.size()) + " dimension(s)");
+  }
+  if ((labels.kind != 'i' && labels.kind != 'u') ||
+      (labels.item_size != 1 && labels.item_size != 2 && labels.item_size != 4 && labels.item_size != 8)) {
+    return corrupt(labels.where, "labels of dtype " + dtype_name(labels) + ": use an integer type");
+  }
+  if (labels.shape.size() != 1) {
+    return corrupt(labels.where, "labels must be 1-D, this array has " + std::to_string(labels.shape.size()) + " dimension(s)");
+  }
+  const std::int64_t rows = features.shape[0];
+  if (labels.shape[0] != rows) {
+    return corrupt(labels.where, std::to_string(labels.shape[0]) + " labels for " + std::to_string(rows) +
+                                     " feature rows in " + features.where);
+  }
+  if (rows == 0 || features.shape[1] == 0) return corrupt(features.where, "no examples or no features");
+  Dataset data;
+  data.labels.reserve(static_cast<std::size_t>(rows));
+  std::int64_t max_label = 0;
+  for (std::int64_t i = 0; i < rows; ++i) {
+    IST_ASSIGN_OR_RETURN(std::int64_t label, label_at(labels, i));
+    data.labels.push_back(static_cast<std::int32_t>(label));
+    max_label = std::max(max_label, label);
+  }
+  data.num_classes = static_cast<int>(max_label + 1);
+  std::vector<std::int64_t> keep;
+  if (shard) {
+    IST_ASSIGN_OR_RETURN(keep, shard_indices(data.labels, *shard));
+  } else {
+    keep.resize(static_cast<std::size_t>(rows));
+    for (std::int64_t i = 0; i < rows; ++i) keep[static_cast<std::size_t>(i)] = i;
+  }
+  const std::int64_t columns = features.shape[1];
+  data.features.resize(static_cast<Index>(keep.size()), static_cast<Index>(columns));
+  std::vector<std::int32_t> kept_labels;
+  kept_labels.reserve(keep.size());
+  for (std::size_t r = 0; r < keep.size(); ++r) {
+    const std::int64_t row = keep[r];
+    float* out = data.features.data() + static_cast<std::int64_t>(r) * columns;
+    for (std::int64_t c = 0; c < columns; ++c) {
+      const float v = feature_at(features, row, c);
+      if (!std::isfinite(v)) {
+        return corrupt(features.where, "row " + std::to_string(row) + ", feature " + std::to_string(c) + " is " +
+                                           (std::isnan(v) ? "NaN" : "infinite"));
+      }
+      out[c] = v;
+    }
+    kept_labels.push_back(data.labels[static_cast<std::size_t>(row)]);
+  }
+  data.labels = std::move(kept_labels);
+  return data;
+}
+
+// One member of a zip archive: where its bytes are (stored) or its inflated copy (deflated).
+struct ZipMember {
+  const unsigned char* data = nullptr;
+  std::size_t size = 0;
+  std::shared_ptr<std::vector<unsigned char>> inflated;
+};
+
+Result<ZipMember> find_zip_member(const MappedFile& file, const std::string& name) {
+  const unsigned char* b = file.data();
+  const std::size_t n = file.size();
+  const std::string& path = file.path();
+  // End of central directory: the last 22+ bytes, after at most a 64 KiB comment.
+  std::size_t eocd = std::string::npos;
+  for (std::size_t back = 22; back <= n && back <= 22 + 65535; ++back) {
+    if (le32(b + n - back) == 0x06054b50) {
+      eocd = n - back;
+      break;
+    }
+  }
+  if (eocd == std::string::npos) return corrupt(path, "not a .npz (zip) archive");
+  std::uint64_t entries = le16(b + eocd + 10);
+  std::uint64_t directory = le32(b + eocd + 16);
+  if (directory == 0xFFFFFFFFu && eocd >= 20 && le32(b + eocd - 20) == 0x07064b50) {  // zip64 locator
+    const std::uint64_t record = le64(b + eocd - 20 + 8);
+    if (record + 56 > n || le32(b + record) != 0x06064b50) return corrupt(path, "bad zip64 directory");
+    entries = le64(b + record + 32);
+    directory = le64(b + record + 48);
+  }
+  std::string names;
+  std::uint64_t at = directory;
+  for (std::uint64_t e = 0; e < entries; ++e) {
+    if (at + 46 > n || le32(b + at) != 0x02014b50) return corrupt(path, "bad zip central directory");
+    const int method = le16(b + at + 10);
+    std::uint64_t compressed = le32(b + at + 20), uncompressed = le32(b + at + 24);
+    const std::size_t name_length = le16(b + at + 28), extra_length = le16(b + at + 30), comment_length = le16(b + at + 32);
+    std::uint64_t local = le32(b + at + 42);
+    if (at + 46 + name_length + extra_length > n) return corrupt(path, "bad zip central directory");
+    const std::string member(reinterpret_cast<const char*>(b + at + 46), name_length);
+    // zip64 extra field: the 64-bit values of the fields that hold 0xFFFFFFFF, in this order.
+    for (std::size_t x = 0; x + 4 <= extra_length;) {
+      const unsigned char* field = b + at + 46 + name_length + x;
+      const std::size_t length = le16(field + 2);
+      if (le16(field) == 0x0001) {
+        std::size_t k = 4;
+        if (uncompressed == 0xFFFFFFFFu && k + 8 <= 4 + length) uncompressed = le64(field + k), k += 8;
+        if (compressed == 0xFFFFFFFFu && k + 8 <= 4 + length) compressed = le64(field + k), k += 8;
+        if (local == 0xFFFFFFFFu && k + 8 <= 4 + length) local = le64(field + k), k += 8;
+      }
+      x += 4 + length;
+    }
+    at += 46 + name_length + extra_length + comment_length;
+    names += (names.empty() ? "" : ", ") + member;
+    if (member != name) continue;
+    if (local + 30 > n || le32(b + local) != 0x04034b50) return corrupt(path + ":" + name, "bad zip local header");
+    const std::uint64_t start = local + 30 + le16(b + local + 26) + le16(b + local + 28);
+    if (start + compressed > n) return corrupt(path + ":" + name, "truncated archive member");
+    ZipMember found;
+    if (method == 0) {
+      found.data = b + start;
+      found.size = static_cast<std::size_t>(compressed);
+      return found;
+    }
+    if (method != 8) return corrupt(path + ":" + name, "zip compression method " + std::to_string(method) + " is not supported");
+    if (uncompressed > 0xFFFFFFFFu || compressed > 0xFFFFFFFFu) {
+      return corrupt(path + ":" + name, "compressed members over 4 GiB are not supported: save with np.savez");
+    }
+    found.inflated = std::make_shared<std::vector<unsigned char>>(static_cast<std::size_t>(uncompressed));
+    z_stream z{};
+    if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return Status::io_error(path + ": zlib failed to start");
+    z.next_in = const_cast<unsigned char*>(b + start);
+    z.avail_in = static_cast<uInt>(compressed);
+    z.next_out = found.inflated->data();
+    z.avail_out = static_cast<uInt>(uncompressed);
+    const int r = inflate(&z, Z_FINISH);
+    inflateEnd(&z);
+    if (r != Z_STREAM_END || z.total_out != uncompressed) return corrupt(path + ":" + name, "bad compressed data");
+    found.data = found.inflated->data();
+    found.size = found.inflated->size();
+    return found;
+  }
+  return Status::corrupt_data(path + ": no array '" + name.substr(0, name.size() - 4) + "' (the archive holds " +
+                              (names.empty() ? std::string("nothing") : names) + ")");
+}
+
+}  // namespace
+
+Result<Dataset> load_npy_dataset(const std::string& features_path, const std::string& labels_path,
+                                 const std::optional<ShardSpec>& shard) {
+  IST_ASSIGN_OR_RETURN(MappedFile features_file, MappedFile::open(features_path));
+  IST_ASSIGN_OR_RETURN(MappedFile labels_file, MappedFile::open(labels_path));
+  IST_ASSIGN_OR_RETURN(NpyArray features, parse_npy(features_file.data(), features_file.size(), features_path));
+  IST_ASSIGN_OR_RETURN(NpyArray labels, parse_npy(labels_file.data(), labels_file.size(), labels_path));
+  return dataset_from(features, labels, shard);
+}
+
+Result<Dataset> load_npz_dataset(const std::string& path, const std::string& features_key, const std::string& labels_key,
+                                 const std::optional<ShardSpec>& shard) {
+  IST_ASSIGN_OR_RETURN(MappedFile file, MappedFile::open(path));
+  IST_ASSIGN_OR_RETURN(ZipMember features_member, find_zip_member(file, features_key + ".npy"));
+  IST_ASSIGN_OR_RETURN(ZipMember labels_member, find_zip_member(file, labels_key + ".npy"));
+  IST_ASSIGN_OR_RETURN(NpyArray features, parse_npy(features_member.data, features_member.size, path + ":" + features_key));
+  IST_ASSIGN_OR_RETURN(NpyArray labels, parse_npy(labels_member.data, labels_member.size, path + ":" + labels_key));
+  return dataset_from(features, labels, shard);
+}
+
+}  // namespace ist
