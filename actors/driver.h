@@ -27,6 +27,7 @@
 #include "actors/trainer_pool.h"
 #include "base/status.h"
 #include "ist/data.h"
+#include "ist/data_source.h"
 #include "ist/mlp.h"
 #include "ist/reference.h"
 #include "ist/run_loop.h"
@@ -38,7 +39,7 @@ namespace ist::actors {
 
 struct DriverOptions {
   TrainingConfig training;
-  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  DataSource data;  // the trainers read the training set from here
   std::chrono::milliseconds spawn_deadline{60000};   // a trainer must load its shard within this
   std::chrono::milliseconds round_deadline{300000};  // a slice not back by then is late
   int min_workers = 1;

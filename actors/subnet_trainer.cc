@@ -30,7 +30,7 @@ constexpr auto kRingDeadline = std::chrono::seconds(120);
 Result<Dataset> SubnetTrainer::load(const TrainerSpec& spec) {
   IST_ASSIGN_OR_RETURN(ShardPolicy policy, parse_shard_policy(spec.shard_policy));
   if (!(spec.input_std > 0.0f)) return Status::invalid_argument("input_std must be positive");
-  auto shard = load_idx_dataset(spec.data_dir, Split::kTrain, ShardSpec{spec.shard, spec.num_shards, policy, spec.shard_seed});
+  auto shard = load_dataset(from_wire(spec.data), Split::kTrain, ShardSpec{spec.shard, spec.num_shards, policy, spec.shard_seed});
   if (!shard.ok()) return shard.status().with_context("trainer for shard " + std::to_string(spec.shard));
   TrainingConfig normalization;
   normalization.input_mean = spec.input_mean;

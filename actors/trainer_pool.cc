@@ -20,7 +20,7 @@ void TrainerPool::restore(PoolState state) {
 PoolState TrainerPool::state() const { return state_; }
 
 TrainerSpec TrainerPool::spec_for(int shard, int num_shards) const {
-  return TrainerSpec{options_.data_dir,  shard,  num_shards, shard_policy_name(training_.shard_policy),
+  return TrainerSpec{to_wire(options_.data), shard,  num_shards, shard_policy_name(training_.shard_policy),
                      training_.seed,     training_.input_mean, training_.input_std};
 }
 

@@ -17,13 +17,14 @@
 
 #include "actors/trainer_backend.h"
 #include "base/status.h"
+#include "ist/data_source.h"
 #include "ist/round_record.h"
 #include "ist/training_config.h"
 
 namespace ist::actors {
 
 struct PoolOptions {
-  std::string data_dir;
+  DataSource data;
   int min_workers = 1;
   std::chrono::milliseconds join_wait{60000};  // how long to wait for joins below min_workers
   std::string placement = "shared";            // "shared" or "private"

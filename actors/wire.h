@@ -9,21 +9,47 @@
 #include <msgpack.hpp>
 
 #include "ist/data.h"
+#include "ist/data_source.h"
 #include "ist/local_training.h"
 #include "runtime/handle.h"
 
 namespace ist::actors {
 
+// Where a trainer finds its training data (see ist::DataSource; the test files are the driver's).
+struct WireDataSource {
+  std::string path;
+  std::string format;
+  std::string labels_path;
+  std::string features_key = "x";
+  std::string labels_key = "y";
+  std::string label_column;
+  MSGPACK_DEFINE(path, format, labels_path, features_key, labels_key, label_column)
+};
+
+inline WireDataSource to_wire(const DataSource& d) {
+  return WireDataSource{d.path, d.format, d.labels_path, d.features_key, d.labels_key, d.label_column};
+}
+inline DataSource from_wire(const WireDataSource& w) {
+  DataSource d;
+  d.path = w.path;
+  d.format = w.format;
+  d.labels_path = w.labels_path;
+  d.features_key = w.features_key;
+  d.labels_key = w.labels_key;
+  d.label_column = w.label_column;
+  return d;
+}
+
 // Where a trainer finds its data and which shard is its own.
 struct TrainerSpec {
-  std::string data_dir;          // IDX directory (Fashion-MNIST layout)
+  WireDataSource data;
   int shard = 0;
   int num_shards = 1;
   std::string shard_policy = "iid";
   std::uint64_t shard_seed = 0;
   float input_mean = 0.0f;  // features become (x - input_mean) / input_std after loading
   float input_std = 1.0f;
-  MSGPACK_DEFINE(data_dir, shard, num_shards, shard_policy, shard_seed, input_mean, input_std)
+  MSGPACK_DEFINE(data, shard, num_shards, shard_policy, shard_seed, input_mean, input_std)
 };
 
 struct WireCursor {

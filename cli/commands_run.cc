@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "actors/checkpoint.h"
-#include "ist/standalone_model.h"
 #include "actors/driver.h"
 #include "actors/trainer_placement.h"
 #include "actors/subnet_trainer.h"
@@ -15,7 +14,9 @@
 #include "cli/program.h"
 #include "cli/progress.h"
 #include "cli/run_directory.h"
+#include "ist/data_source.h"
 #include "ist/reference.h"
+#include "ist/standalone_model.h"
 #include "runtime/launcher.h"
 #include "runtime/node.h"
 
@@ -39,7 +40,7 @@ std::string hex_tag(std::uint64_t hash) {
 
 Result<Prepared> prepare(const RunArgs& args) {
   IST_ASSIGN_OR_RETURN(DriverConfig config, load_driver_config(args.config_path, args.overrides));
-  IST_ASSIGN_OR_RETURN(Dataset test, load_idx_dataset(config.driver.data_dir, Split::kTest));
+  IST_ASSIGN_OR_RETURN(Dataset test, load_dataset(config.driver.data, Split::kTest));
   IST_ASSIGN_OR_RETURN(RunDirectory dir, RunDirectory::create(args.out, config.name));
   IST_RETURN_IF_ERROR(dir.write_config(resolved_toml(config)));
   config.driver.checkpoint_path = dir.file("checkpoint.safetensors");
@@ -55,7 +56,7 @@ Result<Prepared> prepare_resume(const RunArgs& args, actors::DriverCheckpoint* c
   auto loaded = actors::load_checkpoint(args.resume + "/checkpoint.safetensors");
   if (!loaded.ok()) return loaded.status().with_context("cannot resume " + args.resume);
   *checkpoint = std::move(loaded).value();
-  IST_ASSIGN_OR_RETURN(Dataset test, load_idx_dataset(config.driver.data_dir, Split::kTest));
+  IST_ASSIGN_OR_RETURN(Dataset test, load_dataset(config.driver.data, Split::kTest));
   IST_ASSIGN_OR_RETURN(RunDirectory dir, RunDirectory::reopen(args.resume, checkpoint->next_round));
   config.driver.checkpoint_path = dir.file("checkpoint.safetensors");
   config.driver.checkpoint_tag = hex_tag(config_hash(config));
@@ -126,8 +127,8 @@ int command_simulate(const RunArgs& args) {
   std::vector<Dataset> shards;
   std::int64_t train_size = 0;
   for (int w = 0; w < training.workers; ++w) {
-    auto shard = load_idx_dataset(p.config.driver.data_dir, Split::kTrain,
-                                  ShardSpec{w, training.workers, training.shard_policy, training.seed});
+    auto shard = load_dataset(p.config.driver.data, Split::kTrain,
+                              ShardSpec{w, training.workers, training.shard_policy, training.seed});
     if (!shard.ok()) return fail(shard.status().to_string());
     train_size += shard->size();
     shards.push_back(std::move(shard).value());

@@ -115,7 +115,14 @@ const std::map<std::string, Setter>& schema() {
          c.driver.training.widths = widths;
          return Status::ok_status();
        }},
-      {"data.path", string_field([](DriverConfig& c) -> std::string& { return c.driver.data_dir; })},
+      {"data.path", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.path; })},
+      {"data.format", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.format; })},
+      {"data.test_path", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.test_path; })},
+      {"data.labels_path", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.labels_path; })},
+      {"data.test_labels_path", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.test_labels_path; })},
+      {"data.features_key", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.features_key; })},
+      {"data.labels_key", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.labels_key; })},
+      {"data.label_column", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.label_column; })},
       {"data.shards", enum_field(parse_shard_policy, [](DriverConfig& c) -> ShardPolicy& { return c.driver.training.shard_policy; })},
       {"data.input_mean", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.input_mean; })},
       {"data.input_std", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.input_std; })},
@@ -265,7 +272,8 @@ Status apply_override(const std::string& assignment, DriverConfig& config) {
 }
 
 Status check_ranges(const DriverConfig& c, const std::string& origin) {
-  if (c.driver.data_dir.empty()) return Status::invalid_argument(origin + ": key 'data.path': must not be empty");
+  if (c.driver.data.path.empty()) return Status::invalid_argument(origin + ": key 'data.path': must not be empty");
+  if (Status s = check_data_source(c.driver.data); !s.ok()) return Status::invalid_argument(origin + ": " + s.message());
   if (c.driver.placement != "shared" && c.driver.placement != "private") {
     return Status::invalid_argument(origin + ": key 'data.placement': expected shared or private, got '" + c.driver.placement + "'");
   }
@@ -316,7 +324,14 @@ std::string resolved_toml(const DriverConfig& c) {
       {"name", c.name},
       {"seed", static_cast<std::int64_t>(t.seed)},
       {"model", toml::table{{"widths", widths}}},
-      {"data", toml::table{{"path", c.driver.data_dir},
+      {"data", toml::table{{"path", c.driver.data.path},
+                           {"format", c.driver.data.format},
+                           {"test_path", c.driver.data.test_path},
+                           {"labels_path", c.driver.data.labels_path},
+                           {"test_labels_path", c.driver.data.test_labels_path},
+                           {"features_key", c.driver.data.features_key},
+                           {"labels_key", c.driver.data.labels_key},
+                           {"label_column", c.driver.data.label_column},
                            {"shards", shard_policy_name(t.shard_policy)},
                            {"placement", c.driver.placement},
                            {"input_mean", static_cast<double>(t.input_mean)},

@@ -74,7 +74,7 @@ int run(int workers) {
   }
 
   ist::actors::DriverOptions options;
-  options.data_dir = kData;
+  options.data.path = kData;
   ist::TrainingConfig& c = options.training;
   c.widths = {784, 2048, 2048, 10};
   c.algorithm = ist::Algorithm::kIst;

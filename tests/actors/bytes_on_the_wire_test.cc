@@ -18,7 +18,7 @@ class BytesOnTheWire : public testing::TrainerCluster {
   RunResult run(const TrainingConfig& c) {
     DriverOptions options;
     options.training = c;
-    options.data_dir = kData;
+    options.data.path = kData;
     Driver driver(head->client(), options, load_idx_dataset(kData, Split::kTest).value());
     EXPECT_TRUE(driver.start(worker_ids()).ok());
     auto result = driver.run();

@@ -39,7 +39,7 @@ class DistributedRun : public testing::TrainerCluster {
   RunResult distributed_run(const TrainingConfig& c, const Dataset& test, std::vector<RoundTiming>* timings = nullptr) {
     DriverOptions options;
     options.training = c;
-    options.data_dir = kData;
+    options.data.path = kData;
     Driver driver(head->client(), options, test);
     Status started = driver.start(worker_ids());
     EXPECT_TRUE(started.ok()) << started.to_string();

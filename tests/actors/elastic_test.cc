@@ -54,7 +54,7 @@ class Elastic : public testing::TrainerCluster {
     o.training.local_steps = 5;
     o.training.batch_size = 32;
     o.training.sgd.warmup_epochs = 0;  // these runs last a fraction of an epoch
-    o.data_dir = kData;
+    o.data.path = kData;
     o.membership = head->subscribe();
     return o;
   }

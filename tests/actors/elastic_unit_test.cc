@@ -79,7 +79,7 @@ TEST(ElasticUnit, UndisturbedRunOnInProcessTrainersEqualsTheReferenceBitForBit) 
   ASSERT_TRUE(distributed.ok()) << distributed.status().to_string();
   std::vector<Dataset> shards;
   for (int w = 0; w < 3; ++w) {
-    shards.push_back(testing::shard_as_trainer_loads(data(), TrainerSpec{"", w, 3, "iid", o.training.seed, 0.0f, 1.0f}).value());
+    shards.push_back(testing::shard_as_trainer_loads(data(), TrainerSpec{{}, w, 3, "iid", o.training.seed, 0.0f, 1.0f}).value());
   }
   auto reference = run_reference(o.training, shards, data());
   ASSERT_TRUE(reference.ok()) << reference.status().to_string();

@@ -18,8 +18,8 @@ TEST_F(FashionMnist, FourIstTrainersReachEightySixPercentWithinTenEpochs) {
   options.training.epochs = 10;
   options.training.eval_every = 6;
   options.training.target_accuracy = 0.86;  // stop at the first evaluation that reaches it
-  options.data_dir = "/usr/share/datasets/fashion-mnist";
-  Driver driver(head->client(), options, load_idx_dataset(options.data_dir, Split::kTest).value());
+  options.data.path = "/usr/share/datasets/fashion-mnist";
+  Driver driver(head->client(), options, load_idx_dataset(options.data.path, Split::kTest).value());
   ASSERT_TRUE(driver.start(worker_ids()).ok());
   auto result = driver.run();
   ASSERT_TRUE(result.ok()) << result.status().to_string();

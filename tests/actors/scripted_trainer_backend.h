@@ -32,7 +32,7 @@ Dataset clustered_dataset(int examples, int features, int classes, std::uint64_t
 
 class ScriptedTrainerBackend : public TrainerBackend {
  public:
-  // data: the training set every trainer shards (spec.data_dir is ignored). round_deadline: what a step
+  // data: the training set every trainer shards (spec.data is ignored). round_deadline: what a step
   // delay is measured against.
   explicit ScriptedTrainerBackend(Dataset data, std::chrono::milliseconds round_deadline = std::chrono::seconds(1));
 

@@ -41,7 +41,7 @@ class TrainerLifetime : public testing::TrainerCluster {
     d.training.local_steps = 2;
     d.training.batch_size = 32;
     d.training.sgd.warmup_epochs = 0;
-    d.data_dir = kData;
+    d.data.path = kData;
     Driver driver((*node)->client(), d, test);
     ASSERT_TRUE(driver.start(worker_ids()).ok());
     ASSERT_TRUE(driver.run().ok());

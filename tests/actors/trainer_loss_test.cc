@@ -23,7 +23,7 @@ class TrainerLoss : public testing::TrainerCluster {
     o.training.eval_every = 24;
     o.training.local_steps = 20;
     o.training.batch_size = 64;
-    o.data_dir = kData;
+    o.data.path = kData;
     return o;
   }
 };

@@ -38,7 +38,7 @@ TEST(DriverConfig, ReadsEveryKeyOfAFile) {
   EXPECT_EQ(c->name, "t");
   EXPECT_EQ(c->driver.training.seed, 7u);
   EXPECT_EQ(c->driver.training.widths, (std::vector<int>{784, 64, 10}));
-  EXPECT_EQ(c->driver.data_dir, "/data");
+  EXPECT_EQ(c->driver.data.path, "/data");
   EXPECT_EQ(c->driver.training.shard_policy, ShardPolicy::kLabelSkew);
   EXPECT_EQ(c->driver.training.algorithm, Algorithm::kLocalSgd);
   EXPECT_EQ(c->driver.training.local_steps, 5);
@@ -94,7 +94,7 @@ TEST(DriverConfig, SetOverridesAnyKeyAfterTheFile) {
   ASSERT_TRUE(c.ok()) << c.status().to_string();
   EXPECT_FLOAT_EQ(c->driver.training.sgd.learning_rate, 0.05f);
   EXPECT_EQ(c->driver.training.workers, 4);
-  EXPECT_EQ(c->driver.data_dir, "/other");
+  EXPECT_EQ(c->driver.data.path, "/other");
   EXPECT_EQ(c->driver.training.widths, (std::vector<int>{784, 32, 32, 10}));
   EXPECT_EQ(c->driver.training.algorithm, Algorithm::kIst);
 }

@@ -1,0 +1,37 @@
+// Where a run's data is and in which format: the one place that turns a config's [data] section into
+// data sets. Formats: "idx" (a directory in the (Fashion-)MNIST layout), "csv" (a header row, a label
+// column named in it or the last column), "npy" (features and labels in separate files, as np.save
+// writes them), "npz" (one archive with named arrays, as np.savez writes it).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+#include "ist/data.h"
+
+namespace ist {
+
+struct DataSource {
+  std::string path = "/usr/share/datasets/fashion-mnist";  // idx: the directory; csv, npz: the training file; npy: the training features
+  std::string format;        // "idx", "csv", "npy" or "npz"; empty: from the path's ending (.csv, .npy, .npz; else idx)
+  std::string test_path;     // csv, npz: the test file; npy: the test features; empty for idx
+  std::string labels_path;   // npy: the training labels
+  std::string test_labels_path;  // npy: the test labels
+  std::string features_key = "x";  // npz: the features array's name
+  std::string labels_key = "y";    // npz: the labels array's name
+  std::string label_column;        // csv: the header name of the label column; empty: the last column
+};
+
+// The format `source` is in. Errors: invalid_argument naming an unknown format.
+Result<std::string> data_format(const DataSource& source);
+
+// Checks that every file the format needs is named. Errors: invalid_argument naming the missing key
+// (e.g. "data.labels_path").
+Status check_data_source(const DataSource& source);
+
+// The training or test set (or a shard of the training set); only the files of that split need be named.
+// Errors: invalid_argument naming a missing key, or the reader's, naming the file.
+Result<Dataset> load_dataset(const DataSource& source, Split split, const std::optional<ShardSpec>& shard = std::nullopt);
+
+}  // namespace ist

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Bring your own data: the same slice of Fashion-MNIST, written by a numpy script as .npz, .npy and CSV
+# (examples/python/make_small_datasets.py), trains through `ist run` in each format to the same model, bit
+# for bit, and the example configs run as they are. A config naming a label column that is not there fails
+# with a message naming it.
+# Usage: data_formats_test.sh PATH/TO/ist SOURCE_DIR
+set -euo pipefail
+IST=$(readlink -f "$1")
+SRC=$(readlink -f "$2")
+PYTHON=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$PYTHON" "$SRC/examples/python/make_small_datasets.py" "$work/data" 2000 500 >/dev/null
+common=(--set name=formats --set model.widths=[784,64,10] --set algorithm.rounds=6 --set algorithm.local_steps=5
+        --set algorithm.batch_size=32 --set cluster.workers=2 --set data.input_mean=0 --set data.input_std=1 --quiet)
+"$IST" run "$SRC/examples/fashion_mnist_npz.toml" "${common[@]}" --set data.path="$work/data/train.npz" \
+  --set data.test_path="$work/data/test.npz" --out "$work/npz" || fail "npz run failed"
+"$IST" run "$SRC/examples/fashion_mnist_npz.toml" "${common[@]}" --set data.format=npy \
+  --set data.path="$work/data/train_x.npy" --set data.labels_path="$work/data/train_y.npy" \
+  --set data.test_path="$work/data/test_x.npy" --set data.test_labels_path="$work/data/test_y.npy" \
+  --out "$work/npy" || fail "npy run failed"
+"$IST" run "$SRC/examples/fashion_mnist_csv.toml" "${common[@]}" --set data.path="$work/data/train.csv" \
+  --set data.test_path="$work/data/test.csv" --out "$work/csv" || fail "csv run failed"
+cmp -s "$work/npz/model.safetensors" "$work/npy/model.safetensors" || fail "npz and npy runs trained different models"
+cmp -s "$work/npz/model.safetensors" "$work/csv/model.safetensors" || fail "npz and csv runs trained different models"
+"$PYTHON" - "$work/npz/summary.json" <<'PY' || fail "the npz run learned nothing"
+import json, sys
+assert json.load(open(sys.argv[1]))["final_test_accuracy"] > 0.3  # chance is 0.1
+PY
+
+if "$IST" run "$SRC/examples/fashion_mnist_csv.toml" "${common[@]}" --set data.path="$work/data/train.csv" \
+     --set data.test_path="$work/data/test.csv" --set data.label_column=klass --out "$work/bad" >"$work/bad.txt" 2>&1; then
+  fail "a missing label column was accepted"
+fi
+grep -q "no column named 'klass'" "$work/bad.txt" || fail "the error does not name the column: $(cat "$work/bad.txt")"
+
+# The examples as a user runs them, from the source tree (their paths are relative to it).
+mkdir -p "$work/tree" && cp -r "$SRC/examples" "$work/tree/" && cd "$work/tree"
+"$PYTHON" examples/python/make_small_datasets.py data/fashion-small 2000 500 >/dev/null
+for example in npz csv; do
+  "$IST" run "examples/fashion_mnist_$example.toml" --set algorithm.epochs=1 --out "$work/example-$example" --quiet \
+    || fail "examples/fashion_mnist_$example.toml failed"
+done
+echo "PASS"
