@@ -20,8 +20,16 @@ void TrainerPool::restore(PoolState state) {
 PoolState TrainerPool::state() const { return state_; }
 
 TrainerSpec TrainerPool::spec_for(int shard, int num_shards) const {
-  return TrainerSpec{to_wire(options_.data), shard,  num_shards, shard_policy_name(training_.shard_policy),
-                     training_.seed,     training_.input_mean, training_.input_std};
+  TrainerSpec spec{to_wire(options_.data), shard,  num_shards, shard_policy_name(training_.shard_policy),
+                   training_.seed,         training_.input_mean, training_.input_std};
+  if (per_worker_files(options_.data)) {
+    // Worker w's own files, whole: data that was never pooled is never cut either.
+    spec.data.path = file_of_worker(options_.data.path, shard);
+    spec.data.labels_path = file_of_worker(options_.data.labels_path, shard);
+    spec.shard = 0;
+    spec.num_shards = 1;
+  }
+  return spec;
 }
 
 BatchCursor TrainerPool::fresh_cursor(int shard) const {

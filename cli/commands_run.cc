@@ -127,8 +127,14 @@ int command_simulate(const RunArgs& args) {
   std::vector<Dataset> shards;
   std::int64_t train_size = 0;
   for (int w = 0; w < training.workers; ++w) {
-    auto shard = load_dataset(p.config.driver.data, Split::kTrain,
-                              ShardSpec{w, training.workers, training.shard_policy, training.seed});
+    DataSource source = p.config.driver.data;
+    std::optional<ShardSpec> cut = ShardSpec{w, training.workers, training.shard_policy, training.seed};
+    if (per_worker_files(source)) {  // each worker's own files, whole, as the distributed trainers load them
+      source.path = file_of_worker(source.path, w);
+      source.labels_path = file_of_worker(source.labels_path, w);
+      cut.reset();
+    }
+    auto shard = load_dataset(source, Split::kTrain, cut);
     if (!shard.ok()) return fail(shard.status().to_string());
     train_size += shard->size();
     shards.push_back(std::move(shard).value());

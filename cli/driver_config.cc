@@ -274,6 +274,9 @@ Status apply_override(const std::string& assignment, DriverConfig& config) {
 Status check_ranges(const DriverConfig& c, const std::string& origin) {
   if (c.driver.data.path.empty()) return Status::invalid_argument(origin + ": key 'data.path': must not be empty");
   if (Status s = check_data_source(c.driver.data); !s.ok()) return Status::invalid_argument(origin + ": " + s.message());
+  if (per_worker_files(c.driver.data) && c.driver.placement != "private") {
+    return Status::invalid_argument(origin + ": key 'data.path': a per-worker path ({worker}) needs data.placement = \"private\"");
+  }
   if (c.driver.placement != "shared" && c.driver.placement != "private") {
     return Status::invalid_argument(origin + ": key 'data.placement': expected shared or private, got '" + c.driver.placement + "'");
   }

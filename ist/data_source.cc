@@ -50,6 +50,17 @@ Result<CsvOptions> csv_options(const std::string& path, const std::string& label
 
 }  // namespace
 
+bool per_worker_files(const DataSource& source) { return source.path.find("{worker}") != std::string::npos; }
+
+std::string file_of_worker(const std::string& pattern, int worker) {
+  std::string path = pattern;
+  const std::string key = "{worker}";
+  for (std::size_t at = path.find(key); at != std::string::npos; at = path.find(key, at)) {
+    path.replace(at, key.size(), std::to_string(worker));
+  }
+  return path;
+}
+
 Result<std::string> data_format(const DataSource& source) {
   if (!source.format.empty()) {
     if (source.format == "idx" || source.format == "csv" || source.format == "npy" || source.format == "npz") {

@@ -23,6 +23,13 @@ struct DataSource {
   std::string label_column;        // csv: the header name of the label column; empty: the last column
 };
 
+// True when the training files are per worker: data.path holds "{worker}", which each trainer replaces by
+// its index (0, 1, ...) to find its own files, e.g. "/data/shard-{worker}.npz". Such data is never cut:
+// a trainer trains on its whole file (placement "private").
+bool per_worker_files(const DataSource& source);
+// `pattern` with every "{worker}" replaced by `worker`.
+std::string file_of_worker(const std::string& pattern, int worker);
+
 // The format `source` is in. Errors: invalid_argument naming an unknown format.
 Result<std::string> data_format(const DataSource& source);
 

@@ -36,6 +36,33 @@ if "$IST" run "$SRC/examples/fashion_mnist_csv.toml" "${common[@]}" --set data.p
 fi
 grep -q "no column named 'klass'" "$work/bad.txt" || fail "the error does not name the column: $(cat "$work/bad.txt")"
 
+# Private data for real: three workers, three files, each trainer on its own whole file. ist simulate
+# (every worker in one process) and ist run (a trainer per worker process) train the same model.
+"$PYTHON" - "$work/data" <<'PY'
+import numpy as np, sys
+d = np.load(sys.argv[1] + "/train.npz")
+for w, part in enumerate(np.array_split(np.arange(len(d["y"])), 3)):
+    np.savez(f"{sys.argv[1]}/worker-{w}.npz", x=d["x"][part], y=d["y"][part])
+PY
+private=(--set data.path="$work/data/worker-{worker}.npz" --set data.test_path="$work/data/test.npz"
+         --set data.placement=private --set cluster.workers=3)
+"$IST" run "$SRC/examples/fashion_mnist_npz.toml" "${common[@]}" "${private[@]}" --out "$work/private-run" \
+  || fail "a run on per-worker files failed"
+"$IST" simulate "$SRC/examples/fashion_mnist_npz.toml" "${common[@]}" "${private[@]}" --out "$work/private-sim" \
+  || fail "a simulation on per-worker files failed"
+cmp -s "$work/private-run/model.safetensors" "$work/private-sim/model.safetensors" \
+  || fail "per-worker files: the cluster and the in-process reference trained different models"
+rm "$work/data/worker-2.npz"
+if "$IST" run "$SRC/examples/fashion_mnist_npz.toml" "${common[@]}" "${private[@]}" --out "$work/missing" >"$work/missing.txt" 2>&1; then
+  fail "a run with a missing per-worker file succeeded"
+fi
+grep -q "worker-2.npz" "$work/missing.txt" || fail "the error does not name the missing file: $(cat "$work/missing.txt")"
+if "$IST" run "$SRC/examples/fashion_mnist_npz.toml" "${common[@]}" --set data.path="$work/data/worker-{worker}.npz" \
+     --set data.test_path="$work/data/test.npz" --out "$work/shared" >"$work/shared.txt" 2>&1; then
+  fail "per-worker files with shared placement were accepted"
+fi
+grep -q 'needs data.placement' "$work/shared.txt" || fail "unclear error: $(cat "$work/shared.txt")"
+
 # The examples as a user runs them, from the source tree (their paths are relative to it).
 mkdir -p "$work/tree" && cp -r "$SRC/examples" "$work/tree/" && cd "$work/tree"
 "$PYTHON" examples/python/make_small_datasets.py data/fashion-small 2000 500 >/dev/null
