@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -12,6 +13,14 @@ namespace ist {
 
 void MappedFile::Unmap::operator()(const unsigned char* p) const {
   if (p != nullptr && size > 0) munmap(const_cast<unsigned char*>(p), size);
+}
+
+void MappedFile::release_before(const unsigned char* upto) const {
+  const unsigned char* base = data_.get();
+  if (base == nullptr || upto <= base) return;
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  const std::size_t length = std::min(static_cast<std::size_t>(upto - base), size_) / page * page;
+  if (length > 0) madvise(const_cast<unsigned char*>(base), length, MADV_DONTNEED);
 }
 
 Result<MappedFile> MappedFile::open(const std::string& path) {

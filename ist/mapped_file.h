@@ -18,6 +18,10 @@ class MappedFile {
   const unsigned char* data() const { return data_.get(); }
   std::size_t size() const { return size_; }
   const std::string& path() const { return path_; }
+  // Lets the kernel drop the mapped pages wholly before `upto` (a reader that has consumed them): a file
+  // read front to back then never sits in memory whole beside what was made of it. Reading them again
+  // reads the file again.
+  void release_before(const unsigned char* upto) const;
 
  private:
   struct Unmap {

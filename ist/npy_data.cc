@@ -21,6 +21,7 @@ namespace {
 
 struct NpyArray {
   std::string where;  // "file" or "file:member", for messages
+  const MappedFile* mapping = nullptr;  // when the array lies in a mapped file (not an inflated copy)
   char kind = 0;      // 'f', 'i', 'u'
   int item_size = 0;
   std::vector<std::int64_t> shape;
@@ -194,6 +195,10 @@ Result<Dataset> dataset_from(const NpyArray& features, const NpyArray& labels, c
       out[c] = v;
     }
     kept_labels.push_back(data.labels[static_cast<std::size_t>(row)]);
+    // Every 4096 rows, the file's pages already converted go back to the kernel.
+    if (features.mapping != nullptr && r % 4096 == 4095) {
+      features.mapping->release_before(features.data + (row + 1) * columns * features.item_size);
+    }
   }
   data.labels = std::move(kept_labels);
   return data;
@@ -290,6 +295,7 @@ Result<Dataset> load_npy_dataset(const std::string& features_path, const std::st
   IST_ASSIGN_OR_RETURN(MappedFile features_file, MappedFile::open(features_path));
   IST_ASSIGN_OR_RETURN(MappedFile labels_file, MappedFile::open(labels_path));
   IST_ASSIGN_OR_RETURN(NpyArray features, parse_npy(features_file.data(), features_file.size(), features_path));
+  features.mapping = &features_file;
   IST_ASSIGN_OR_RETURN(NpyArray labels, parse_npy(labels_file.data(), labels_file.size(), labels_path));
   return dataset_from(features, labels, shard);
 }
@@ -300,6 +306,7 @@ Result<Dataset> load_npz_dataset(const std::string& path, const std::string& fea
   IST_ASSIGN_OR_RETURN(ZipMember features_member, find_zip_member(file, features_key + ".npy"));
   IST_ASSIGN_OR_RETURN(ZipMember labels_member, find_zip_member(file, labels_key + ".npy"));
   IST_ASSIGN_OR_RETURN(NpyArray features, parse_npy(features_member.data, features_member.size, path + ":" + features_key));
+  if (!features_member.inflated) features.mapping = &file;
   IST_ASSIGN_OR_RETURN(NpyArray labels, parse_npy(labels_member.data, labels_member.size, path + ":" + labels_key));
   return dataset_from(features, labels, shard);
 }
