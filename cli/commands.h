@@ -22,10 +22,14 @@ struct RunArgs {
 int command_run(const RunArgs& args);       // distributed, on a cluster
 int command_simulate(const RunArgs& args);  // the in-process reference, same run directory layout
 
+// Worker nodes one `ist start` may start: each is a process with its own model slice and data shard.
+inline constexpr int kMaxWorkersPerHost = 256;
+
+// Ranges are checked by the parser (main.cc): port 1..65535, workers 0..kMaxWorkersPerHost.
 struct StartArgs {
   bool head = false;
   int port = 6380;
-  std::string address;  // with --address: join that head
+  std::string address;  // with --address: join that head (then workers >= 1)
   int workers = 0;
   std::string node_ip = "127.0.0.1";  // the address other hosts reach this host's nodes at
 };

@@ -4,7 +4,20 @@
 #include <cstring>
 
 #include "cli/commands.h"
+#include "cli/head_address.h"
 #include "cli/program.h"
+
+namespace {
+
+// `--address HOST:PORT`, refused by the parser when malformed or its port is out of range.
+const CLI::Validator kHeadAddress(
+    [](std::string& value) {
+      const ist::Status s = ist::cli::check_head_address(value);
+      return s.ok() ? std::string() : s.message();
+    },
+    "HOST:PORT");
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace ist::cli;
@@ -29,7 +42,8 @@ int main(int argc, char** argv) {
   run->add_flag("--quiet,-q", run_args.quiet, "print only the final line");
   run->add_option("--resume", run_args.resume, "continue the run in this directory from its last checkpoint")
       ->check(CLI::ExistingDirectory);
-  run->add_option("--address", run_args.address, "HOST:PORT of a running head (ist start --head)");
+  run->add_option("--address", run_args.address, "HOST:PORT of a running head (ist start --head)")
+      ->check(kHeadAddress);
   run->add_option("--node-ip", run_args.node_ip, "address other hosts reach this driver at")->capture_default_str();
   CLI::App* simulate = app.add_subcommand("simulate", "run an experiment in process (the reference), same outputs");
   add_run_flags(simulate);
@@ -37,16 +51,26 @@ int main(int argc, char** argv) {
   StartArgs start_args;
   CLI::App* start = app.add_subcommand("start", "start a head node and/or worker nodes on this host");
   start->add_flag("--head", start_args.head, "start the head node");
-  start->add_option("--port", start_args.port, "head port (with --head)")->capture_default_str();
-  start->add_option("--address", start_args.address, "HOST:PORT of the head to join");
-  start->add_option("--workers", start_args.workers, "worker nodes to start on this host")->capture_default_str();
+  CLI::Option* start_address =
+      start->add_option("--address", start_args.address, "HOST:PORT of the head to join")
+          ->check(kHeadAddress);
+  start->add_option("--port", start_args.port, "head port (with --head)")
+      ->capture_default_str()
+      ->check(CLI::Range(kMinPort, kMaxPort))
+      ->excludes(start_address);
+  start
+      ->add_option("--workers", start_args.workers,
+                   "worker nodes to start on this host (at least 1 with --address)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, kMaxWorkersPerHost));
   start->add_option("--node-ip", start_args.node_ip, "address other hosts reach this host's nodes at")
       ->capture_default_str();
 
   app.add_subcommand("stop", "stop the nodes this host started");
   std::string status_address;
   CLI::App* status = app.add_subcommand("status", "list the cluster's nodes and their health");
-  status->add_option("--address", status_address, "HOST:PORT of the head (default: the one started here)");
+  status->add_option("--address", status_address, "HOST:PORT of the head (default: the one started here)")
+      ->check(kHeadAddress);
   std::string status_node_ip = "127.0.0.1";
   // Kept so older scripts still work: status reads the head's table without joining, so the head never
   // needs to reach this host and the address is not used.
@@ -66,11 +90,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version end parsing too: CLI11 prints them and they exit 0.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    return fail(std::string(e.what()) + " (see ist --help)", kExitUsage);
   }
   if (run->parsed()) {
     if (run_args.config_path.empty() == run_args.resume.empty()) {
-      return fail("give a config file, or --resume RUN_DIR (not both)", 2);
+      return fail("give a config file, or --resume RUN_DIR (not both)", kExitUsage);
     }
     return command_run(run_args);
   }
@@ -80,5 +106,5 @@ int main(int argc, char** argv) {
   if (status->parsed()) return command_status(status_address);
   if (report->parsed()) return command_report(report_dirs, report_out);
   if (export_cmd->parsed()) return command_export(export_dir, export_out);
-  return fail("unknown command", 2);
+  return fail("unknown command", kExitUsage);
 }

@@ -7,8 +7,14 @@
 
 namespace ist::cli {
 
+// Exit codes of `ist` (README, Command line). kExitFailure: the command ran and failed (a config error,
+// a node that did not come up). kExitUsage: the command line itself is wrong (an unknown flag, a value
+// out of range); nothing was started or written.
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
 // Prints "ist: <message>" to stderr and returns `code`, so a command can `return fail(...)`.
-int fail(const std::string& message, int code = 1);
+int fail(const std::string& message, int code = kExitFailure);
 
 // The path of the running binary (from /proc/self/exe); "ist" (found on PATH) if that cannot be read.
 std::string self_binary();
