@@ -27,7 +27,11 @@ Result<ClusterState> load_cluster_state() {
     nlohmann::json j = nlohmann::json::parse(in);
     ClusterState state;
     state.head_address = j.at("head_address").get<std::string>();
-    state.pids = j.at("pids").get<std::vector<pid_t>>();
+    for (const nlohmann::json& p : j.at("processes")) {
+      state.processes.push_back({p.at("role").get<std::string>(),
+                                 {p.at("pid").get<pid_t>(), p.at("start_time").get<std::uint64_t>(),
+                                  p.at("boot_id").get<std::string>()}});
+    }
     return state;
   } catch (const std::exception& e) {
     return Status::corrupt_data(path + ": " + e.what());
@@ -38,7 +42,14 @@ Status save_cluster_state(const ClusterState& state) {
   const std::string path = cluster_state_path();
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  nlohmann::json j{{"head_address", state.head_address}, {"pids", state.pids}};
+  nlohmann::json processes = nlohmann::json::array();
+  for (const StartedProcess& p : state.processes) {
+    processes.push_back({{"role", p.role},
+                         {"pid", p.identity.pid},
+                         {"start_time", p.identity.start_time},
+                         {"boot_id", p.identity.boot_id}});
+  }
+  nlohmann::json j{{"head_address", state.head_address}, {"processes", std::move(processes)}};
   return write_file_atomically(path, j.dump(2) + "\n");
 }
 

@@ -1,20 +1,24 @@
 // What `ist start` leaves behind for `ist status` and `ist stop` on the same host: the head's address
-// and the pids of the processes this host started, in $IST_STATE_DIR/cluster.json (default
-// /tmp/ist-<uid>/cluster.json).
+// and the processes this host started, each with the identity that proves it is still the same process
+// (pid, start time, boot id), in $IST_STATE_DIR/cluster.json (default /tmp/ist-<uid>/cluster.json).
 #pragma once
-
-#include <sys/types.h>
 
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "cli/process_identity.h"
 
 namespace ist::cli {
 
+struct StartedProcess {
+  std::string role;  // "head" or "worker": how messages name it
+  ProcessIdentity identity;
+};
+
 struct ClusterState {
-  std::string head_address;  // tcp://host:port
-  std::vector<pid_t> pids;   // processes started on this host (head and workers)
+  std::string head_address;               // tcp://host:port
+  std::vector<StartedProcess> processes;  // started on this host (head and workers), in start order
 };
 
 std::string cluster_state_path();

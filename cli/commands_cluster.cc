@@ -1,7 +1,6 @@
 // `ist start`, `ist stop`, `ist status`, `ist node`: a cluster that outlives one command.
-#include <poll.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +8,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <random>
 #include <thread>
 #include <tuple>
 
@@ -17,6 +18,8 @@
 #include "actors/trainer_placement.h"
 #include "cli/cluster_state.h"
 #include "cli/commands.h"
+#include "cli/port_probe.h"
+#include "cli/process_identity.h"
 #include "ist/tensor.h"
 #include "runtime/member_query.h"
 #include "runtime/node.h"
@@ -28,47 +31,84 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Starts `ist node ARGS...` as a daemon: its own session, stdio to /dev/null, not killed with this
-// command (unlike an embedded cluster's workers). Returns its pid.
-// Its output goes to node-<pid>.log beside the cluster state file.
+// Where node process `pid` started by `ist start` writes its output: beside the cluster state file.
+std::string node_log_path(pid_t pid) {
+  return std::filesystem::path(cluster_state_path()).parent_path().string() + "/node-" + std::to_string(pid) +
+         ".log";
+}
+
+// Starts `ist node ARGS...` as a daemon: its own session, stdio to its node_log_path, not killed with
+// this command (unlike an embedded cluster's workers). Returns its pid.
 Result<pid_t> spawn_daemon(const std::vector<std::string>& node_args) {
   std::vector<std::string> argv_strings = {self_binary(), "node"};
   const std::string log_dir = std::filesystem::path(cluster_state_path()).parent_path().string();
   std::error_code ec;
   std::filesystem::create_directories(log_dir, ec);
   argv_strings.insert(argv_strings.end(), node_args.begin(), node_args.end());
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) return Status::io_error("fork failed");
   if (pid == 0) {
+    // Only async-signal-safe work from here on (this process may have had other threads): no allocation.
     setsid();
-    const std::string log = log_dir + "/node-" + std::to_string(getpid()) + ".log";
-    FILE* in = std::freopen("/dev/null", "r", stdin);
-    FILE* out = std::freopen(log.c_str(), "a", stdout);
-    FILE* err = std::freopen(log.c_str(), "a", stderr);
-    (void)in;
-    (void)out;
-    (void)err;
+    char log[4096];
+    std::snprintf(log, sizeof(log), "%s/node-%d.log", log_dir.c_str(), static_cast<int>(getpid()));
+    const int in = open("/dev/null", O_RDONLY);
+    const int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (in >= 0) dup2(in, 0);
+    if (out >= 0) {
+      dup2(out, 1);
+      dup2(out, 2);
+    }
     close_range(3, ~0U, 0);  // nothing of the starting command (pipes, sockets) stays open in the daemon
-    std::vector<char*> argv;
-    for (auto& s : argv_strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
     execv(argv[0], argv.data());
     _exit(127);
   }
   return pid;
 }
 
-bool alive(pid_t pid) { return kill(pid, 0) == 0 && waitpid(pid, nullptr, WNOHANG) != pid; }
+// Spawns a node daemon and records its identity, so `ist stop` can prove later that it is the same process.
+Result<StartedProcess> spawn_node(const std::string& role, const std::vector<std::string>& node_args) {
+  IST_ASSIGN_OR_RETURN(pid_t pid, spawn_daemon(node_args));
+  // The child is ours and not yet reaped, so its /proc entry exists even if it has already failed.
+  IST_ASSIGN_OR_RETURN(ProcessIdentity identity, identify_process(pid));
+  return StartedProcess{role, std::move(identity)};
+}
 
-// Waits until process pid exits or the deadline passes, with a pidfd (Linux >= 5.3): no polling loop.
-void wait_for_exit(pid_t pid, std::chrono::steady_clock::time_point deadline) {
-  const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (fd < 0) return;  // already gone
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  pollfd p{fd, POLLIN, 0};
-  poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
-  close(fd);
-  waitpid(pid, nullptr, WNOHANG);  // reap it if it was our child
+// True if any process of `state` still runs as the process recorded (not merely under its pid).
+bool any_still_ours(const ClusterState& state) {
+  return std::any_of(state.processes.begin(), state.processes.end(),
+                     [](const StartedProcess& p) { return ProvenProcess::open(p.identity).ok(); });
+}
+
+// Names this start's nodes apart from every other start's: a head found at our address under another
+// name is someone else's.
+std::string start_tag() {
+  std::random_device random;
+  char text[16];
+  std::snprintf(text, sizeof(text), "%08x", static_cast<unsigned>(random()));
+  return std::to_string(getpid()) + "-" + text;
+}
+
+// Ends a node process this command started, and reaps it: SIGTERM, then SIGKILL after 5 s.
+void end_child(const ProcessIdentity& child) {
+  if (auto process = ProvenProcess::open(child); process.ok()) {
+    (void)process->send(SIGTERM);
+    if (!process->wait_for_exit(std::chrono::steady_clock::now() + 5s)) (void)process->send(SIGKILL);
+  }
+  waitpid(child.pid, nullptr, 0);  // our unreaped child: its pid cannot have been reused
+}
+
+// The last non-empty line of a node's log: why it exited.
+std::string last_log_line(pid_t pid) {
+  std::ifstream in(node_log_path(pid));
+  std::string last;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) last = line;
+  }
+  return last;
 }
 
 std::string with_scheme(const std::string& address) {
@@ -107,6 +147,32 @@ Status wait_for_named_members(const std::string& address, const std::vector<std:
                          " node(s) not joined" + (last.ok() ? "" : "; last query: " + last.to_string()));
 }
 
+// Waits until the head at `address` answers and is the one we started (named `name`): another cluster's
+// head answering at the same address does not count. Fails early if our head process (pid, our child)
+// exits, with the last line of its log as the reason.
+Status wait_for_own_head(const std::string& address, const std::string& name, pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  bool someone_else = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) {
+      const std::string why = last_log_line(pid);
+      return Status::io_error(why.empty() ? "the head process exited" : "the head process exited: " + why);
+    }
+    // Each query waits for the head's socket by itself (ZeroMQ reconnects); the short slices only let us
+    // notice a head process that exited.
+    auto members = query_head(address, 500ms);
+    if (!members.ok()) continue;
+    const bool ours = std::any_of(members->begin(), members->end(), [&](const rt::Member& m) {
+      return m.role == rt::NodeRole::kHead && m.name == name && m.state == rt::MemberState::kAlive;
+    });
+    if (ours) return Status::ok_status();
+    someone_else = true;
+    std::this_thread::sleep_for(100ms);  // the pace of asking, not a synchronisation
+  }
+  return Status::timeout(someone_else ? "another head answers at " + address + " (is the port in use?)"
+                                      : "no answer from " + address + " within 10 s");
+}
+
 }  // namespace
 
 int command_node(int argc, char** argv) {
@@ -114,37 +180,40 @@ int command_node(int argc, char** argv) {
   // One trainer per node process, one core per trainer: BLAS threads would oversubscribe the cores.
   set_compute_threads(1);
   auto options = rt::parse_node_args(argc, argv);
-  if (!options.ok()) return fail(options.status().to_string(), 2);
+  if (!options.ok()) return fail(options.status().to_string(), kExitUsage);
   return rt::run_node_main(*options);
 }
 
 int command_start(const StartArgs& args) {
-  if (args.head == !args.address.empty()) return fail("give either --head or --address HOST:PORT", 2);
+  if (args.head == !args.address.empty()) {
+    return fail("give either --head or --address HOST:PORT", kExitUsage);
+  }
+  if (!args.head && args.workers < 1) {
+    return fail("--workers: ist start --address starts worker nodes: give --workers 1 to " +
+                    std::to_string(kMaxWorkersPerHost),
+                kExitUsage);
+  }
   ClusterState state;
   auto existing = load_cluster_state();
   if (existing.ok()) state = *existing;
+  const std::string tag = start_tag();
   std::string head_address;
   if (args.head) {
-    if (existing.ok() && !existing->pids.empty() && alive(existing->pids.front())) {
+    if (existing.ok() && any_still_ours(*existing)) {
       return fail("a cluster started here is still running (head " + existing->head_address + "); run `ist stop` first");
+    }
+    if (Status free = check_port_free(args.node_ip, args.port); !free.ok()) {
+      return fail("cannot start a head on port " + std::to_string(args.port) + ": " + free.message());
     }
     state = ClusterState{};
     head_address = "tcp://" + args.node_ip + ":" + std::to_string(args.port);
-    auto pid = spawn_daemon({"--role", "head", "--name", "head", "--bind", head_address});
-    if (!pid.ok()) return fail(pid.status().to_string());
-    state.pids.push_back(*pid);
+    auto head = spawn_node("head", {"--role", "head", "--name", "head-" + tag, "--bind", head_address});
+    if (!head.ok()) return fail(head.status().to_string());
+    state.processes.push_back(*head);
     state.head_address = head_address;
-    // Wait until the head answers, so workers and `ist run --address` can join at once. Each query waits
-    // for the head's socket by itself (ZeroMQ reconnects); the short slices only let us notice a head
-    // process that exited (e.g. its port was taken).
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    bool up = false;
-    while (!up && std::chrono::steady_clock::now() < deadline && alive(*pid)) {
-      up = query_head(head_address, 500ms).ok();
-    }
-    if (!up) {
-      kill(*pid, SIGTERM);
-      return fail("the head did not come up on port " + std::to_string(args.port) + " (is the port in use?)");
+    if (Status up = wait_for_own_head(head_address, "head-" + tag, head->identity.pid); !up.ok()) {
+      end_child(head->identity);
+      return fail("the head did not come up on port " + std::to_string(args.port) + ": " + up.message());
     }
   } else {
     head_address = with_scheme(args.address);
@@ -158,11 +227,11 @@ int command_start(const StartArgs& args) {
   }
   std::vector<std::string> worker_names;
   for (int i = 0; i < args.workers; ++i) {
-    worker_names.push_back("worker-" + std::to_string(getpid()) + "-" + std::to_string(i));
-    auto pid = spawn_daemon({"--role", "worker", "--head", head_address, "--bind",
-                             "tcp://" + args.node_ip + ":*", "--name", worker_names.back()});
-    if (!pid.ok()) return fail(pid.status().to_string());
-    state.pids.push_back(*pid);
+    worker_names.push_back("worker-" + tag + "-" + std::to_string(i));
+    auto worker = spawn_node("worker", {"--role", "worker", "--head", head_address, "--bind",
+                                        "tcp://" + args.node_ip + ":*", "--name", worker_names.back()});
+    if (!worker.ok()) return fail(worker.status().to_string());
+    state.processes.push_back(*worker);
   }
   if (Status s = save_cluster_state(state); !s.ok()) return fail(s.to_string());
   if (!worker_names.empty()) {
@@ -184,17 +253,28 @@ int command_start(const StartArgs& args) {
 int command_stop() {
   auto state = load_cluster_state();
   if (!state.ok()) return fail(state.status().message());
-  // Workers first, the head last, so workers leave cleanly instead of losing their head.
-  for (auto it = state->pids.rbegin(); it != state->pids.rend(); ++it) {
-    if (alive(*it)) kill(*it, SIGTERM);
+  // Only processes proven to be the ones started here are signalled: a pid whose process has exited may
+  // belong to anyone now. Workers first, the head last, so workers leave cleanly instead of losing their
+  // head.
+  std::vector<ProvenProcess> ours;
+  for (auto it = state->processes.rbegin(); it != state->processes.rend(); ++it) {
+    auto process = ProvenProcess::open(it->identity);
+    if (process.ok()) {
+      if (Status s = process->send(SIGTERM); !s.ok()) std::fprintf(stderr, "ist: %s\n", s.message().c_str());
+      ours.push_back(std::move(process).value());
+    } else if (process.status().code() != ErrorCode::kNotFound) {
+      std::fprintf(stderr, "ist: pid %d is no longer our %s: not signalled (%s)\n",
+                   static_cast<int>(it->identity.pid), it->role.c_str(), process.status().message().c_str());
+    }
   }
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  for (pid_t pid : state->pids) {
-    wait_for_exit(pid, deadline);
-    if (alive(pid)) kill(pid, SIGKILL);
+  for (const ProvenProcess& process : ours) {
+    if (process.wait_for_exit(deadline)) continue;
+    (void)process.send(SIGKILL);
+    process.wait_for_exit(std::chrono::steady_clock::now() + 1s);
   }
   remove_cluster_state();
-  std::printf("stopped %zu process(es)\n", state->pids.size());
+  std::printf("stopped %zu process(es)\n", ours.size());
   return 0;
 }
 

@@ -164,7 +164,7 @@ TEST_F(IstCommand, StartStatusRunAgainstTheClusterAndStopLeavesNoProcess) {
   auto state = load_cluster_state();
   unsetenv("IST_STATE_DIR");
   ASSERT_TRUE(state.ok()) << state.status().to_string();
-  EXPECT_EQ(state->pids.size(), 3u);
+  EXPECT_EQ(state->processes.size(), 3u);
 
   const Outcome status = run_ist({"status"}, {state_env});
   EXPECT_EQ(status.exit_code, 0) << status.output;
@@ -177,7 +177,9 @@ TEST_F(IstCommand, StartStatusRunAgainstTheClusterAndStopLeavesNoProcess) {
 
   const Outcome stopped = run_ist({"stop"}, {state_env});
   EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
-  for (pid_t pid : state->pids) EXPECT_FALSE(process_running(pid)) << "process " << pid << " survived ist stop";
+  for (const StartedProcess& p : state->processes) {
+    EXPECT_FALSE(process_running(p.identity.pid)) << "process " << p.identity.pid << " survived ist stop";
+  }
   EXPECT_FALSE(fs::exists(path("state/cluster.json")));
 }
 

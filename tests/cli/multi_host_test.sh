@@ -57,7 +57,7 @@ ip netns exec "$a" "$IST" run "$state/tiny.toml" --address 10.231.0.1:6380 --nod
 [ -f "$state/run/model.safetensors" ] || fail "no model written"
 grep -q '"live_workers":3' "$state/run/metrics.jsonl" || fail "the run did not train on 3 workers"
 
-pids=$(sed -n '/"pids"/,/]/p' "$state/a/cluster.json" "$state/b/cluster.json" | grep -oE '[0-9]+')
+pids=$(grep -ohE '"pid": *[0-9]+' "$state/a/cluster.json" "$state/b/cluster.json" | grep -oE '[0-9]+')
 [ "$(wc -w <<<"$pids")" -eq 4 ] || fail "expected 4 started processes (head and 3 workers), got: $pids"
 ip netns exec "$b" env IST_STATE_DIR="$state/b" "$IST" stop || fail "stop on host B failed"
 ip netns exec "$a" env IST_STATE_DIR="$state/a" "$IST" stop || fail "stop on host A failed"

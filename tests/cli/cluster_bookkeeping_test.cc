@@ -1,0 +1,263 @@
+// `ist start` and `ist stop` keep their books without hurting anyone else: stop signals only processes it
+// can prove it started, start fails loudly when its head does not come up, and flags out of range are
+// refused before anything starts. Real `ist` processes; every port is chosen by the OS.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli/cluster_state.h"
+#include "cli/process_identity.h"
+#include "tests/cli/ist_process.h"
+
+namespace ist::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using ist_process::BusyPort;
+using ist_process::Outcome;
+using ist_process::run_ist;
+using std::chrono::seconds;
+
+// A process of our own that has nothing to do with ist: `sleep`, killed and reaped when the object goes.
+class Bystander {
+ public:
+  Bystander() : pid_(fork()) {
+    if (pid_ == 0) {
+      execl("/bin/sleep", "sleep", "300", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  ~Bystander() {
+    if (running()) kill(pid_, SIGKILL);
+    if (!reaped_) waitpid(pid_, nullptr, 0);
+  }
+  Bystander(const Bystander&) = delete;
+  Bystander& operator=(const Bystander&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // True while it has not exited. Never blocks.
+  bool running() {
+    if (reaped_) return false;
+    if (waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+    return !reaped_;
+  }
+  // Waits for its exit (bounded by whoever signalled it) and tells whether `signal` ended it.
+  bool ended_by(int signal) {
+    if (!reaped_ && waitpid(pid_, &status_, 0) == pid_) reaped_ = true;
+    return reaped_ && WIFSIGNALED(status_) && WTERMSIG(status_) == signal;
+  }
+
+ private:
+  pid_t pid_;
+  int status_ = 0;
+  bool reaped_ = false;
+};
+
+// Node processes whose command line mentions `needle` (e.g. a port).
+int node_processes_mentioning(const std::string& needle) {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (char& c : cmdline) c = c == '\0' ? ' ' : c;
+    if (cmdline.find(" node ") != std::string::npos && cmdline.find(needle) != std::string::npos) ++count;
+  }
+  return count;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class ClusterBookkeeping : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ist_bookkeeping_" + std::to_string(getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (fs::exists(state_dir("a") + "/cluster.json")) (void)run_ist({"stop"}, {state_env("a")}, seconds(30));
+    fs::remove_all(dir_);
+  }
+  std::string state_dir(const std::string& host) const { return (dir_ / ("state-" + host)).string(); }
+  std::string state_env(const std::string& host) const { return "IST_STATE_DIR=" + state_dir(host); }
+
+  // Writes the cluster state file of `host` as `ist start` would have.
+  void record(const std::string& host, const ClusterState& state) {
+    setenv("IST_STATE_DIR", state_dir(host).c_str(), 1);
+    const Status s = save_cluster_state(state);
+    unsetenv("IST_STATE_DIR");
+    ASSERT_TRUE(s.ok()) << s.to_string();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ClusterBookkeeping, StopLeavesAProcessThatReusedAWorkersPidAlone) {
+  Bystander stranger;
+  auto now = identify_process(stranger.pid());
+  ASSERT_TRUE(now.ok()) << now.status().to_string();
+  // Our worker had this pid but started one tick earlier: it has exited and the pid went to `stranger`.
+  ProcessIdentity ours = *now;
+  ours.start_time -= 1;
+  ASSERT_NO_FATAL_FAILURE(record("a", {"tcp://127.0.0.1:1", {{"worker", ours}}}));
+
+  const Outcome stopped = run_ist({"stop"}, {state_env("a")}, seconds(30));
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
+  EXPECT_TRUE(contains(stopped.output,
+                       "pid " + std::to_string(stranger.pid()) + " is no longer our worker: not signalled"))
+      << stopped.output;
+  EXPECT_TRUE(stranger.running()) << "ist stop signalled a process it did not start";
+  EXPECT_FALSE(fs::exists(state_dir("a") + "/cluster.json"));
+}
+
+TEST_F(ClusterBookkeeping, StopLeavesAPidRecordedInAnotherBootAlone) {
+  Bystander stranger;
+  auto now = identify_process(stranger.pid());
+  ASSERT_TRUE(now.ok()) << now.status().to_string();
+  ProcessIdentity ours = *now;  // same pid and start time, but counted from another boot
+  ours.boot_id = "00000000-0000-0000-0000-000000000000";
+  ASSERT_NO_FATAL_FAILURE(record("a", {"tcp://127.0.0.1:1", {{"head", ours}}}));
+
+  const Outcome stopped = run_ist({"stop"}, {state_env("a")}, seconds(30));
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
+  EXPECT_TRUE(contains(stopped.output,
+                       "pid " + std::to_string(stranger.pid()) + " is no longer our head: not signalled"))
+      << stopped.output;
+  EXPECT_TRUE(stranger.running()) << "ist stop signalled a process it did not start";
+}
+
+TEST_F(ClusterBookkeeping, StopTerminatesAProcessWhoseIdentityMatchesItsRecord) {
+  Bystander started;
+  auto identity = identify_process(started.pid());
+  ASSERT_TRUE(identity.ok()) << identity.status().to_string();
+  ASSERT_NO_FATAL_FAILURE(record("a", {"tcp://127.0.0.1:1", {{"worker", *identity}}}));
+
+  const Outcome stopped = run_ist({"stop"}, {state_env("a")}, seconds(30));
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
+  EXPECT_TRUE(contains(stopped.output, "stopped 1 process(es)")) << stopped.output;
+  EXPECT_TRUE(started.ended_by(SIGTERM)) << stopped.output;
+}
+
+TEST_F(ClusterBookkeeping, StartOnAPortInUseFailsNamingThePortAndStartsNoNode) {
+  BusyPort busy;
+  ASSERT_NE(busy.port(), 0);
+  const std::string port = std::to_string(busy.port());
+  const Outcome started =
+      run_ist({"start", "--head", "--port", port, "--workers", "1"}, {state_env("a")}, seconds(30));
+  EXPECT_NE(started.exit_code, 0) << started.output;
+  EXPECT_TRUE(contains(started.output, "ist: cannot start a head on port " + port)) << started.output;
+  EXPECT_TRUE(contains(started.output, "Address already in use")) << started.output;
+  EXPECT_FALSE(contains(started.output, "started head")) << started.output;
+  EXPECT_FALSE(fs::exists(state_dir("a") + "/cluster.json"));
+  EXPECT_EQ(node_processes_mentioning(":" + port), 0);
+}
+
+// A head given an interface name instead of an address cannot be probed before it starts; its own
+// failure to bind is still reported, with its reason, and nothing is left running.
+TEST_F(ClusterBookkeeping, AHeadThatFailsToBindIsReportedWithItsOwnReason) {
+  BusyPort busy;
+  ASSERT_NE(busy.port(), 0);
+  const std::string port = std::to_string(busy.port());
+  const Outcome started = run_ist({"start", "--head", "--node-ip", "lo", "--port", port, "--workers", "1"},
+                                  {state_env("a")}, seconds(30));
+  EXPECT_NE(started.exit_code, 0) << started.output;
+  EXPECT_TRUE(contains(started.output, "ist: the head did not come up on port " + port)) << started.output;
+  EXPECT_TRUE(contains(started.output, "Address already in use")) << started.output;
+  EXPECT_FALSE(fs::exists(state_dir("a") + "/cluster.json"));
+  EXPECT_EQ(node_processes_mentioning(":" + port), 0);
+}
+
+// The case of the issue: a second `ist start --head` on the port of a running head used to print
+// "started head" and exit 0 while its worker joined the other cluster.
+TEST_F(ClusterBookkeeping, ASecondHeadOnTheSamePortFailsAndAddsNoWorkerToTheFirstCluster) {
+  std::string port;
+  {
+    BusyPort chosen;  // released at once: the first head takes it
+    port = std::to_string(chosen.port());
+  }
+  const Outcome first =
+      run_ist({"start", "--head", "--port", port, "--workers", "1"}, {state_env("a")}, seconds(60));
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+
+  const Outcome second =
+      run_ist({"start", "--head", "--port", port, "--workers", "1"}, {state_env("b")}, seconds(60));
+  EXPECT_NE(second.exit_code, 0) << second.output;
+  EXPECT_TRUE(contains(second.output, "port " + port)) << second.output;
+  EXPECT_TRUE(contains(second.output, "Address already in use")) << second.output;
+  EXPECT_FALSE(fs::exists(state_dir("b") + "/cluster.json"));
+
+  const Outcome status = run_ist({"status"}, {state_env("a")}, seconds(30));
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_TRUE(contains(status.output, "1 worker node(s) alive")) << status.output;
+  const Outcome stopped = run_ist({"stop"}, {state_env("a")}, seconds(30));
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
+}
+
+// Usage errors: exit code 2, one line naming the flag and its valid range, and nothing started or written.
+void expect_usage_error(const Outcome& o, const std::string& flag, const std::string& range) {
+  EXPECT_EQ(o.exit_code, 2) << o.output;
+  EXPECT_EQ(o.output.rfind("ist: " + flag, 0), 0u) << o.output;
+  EXPECT_TRUE(contains(o.output, range)) << o.output;
+  EXPECT_EQ(std::count(o.output.begin(), o.output.end(), '\n'), 1) << o.output;
+}
+
+TEST_F(ClusterBookkeeping, PortsOutsideOneTo65535AreUsageErrorsAndStartNothing) {
+  for (const char* port : {"70000", "65536", "-1", "0"}) {
+    SCOPED_TRACE(port);
+    const Outcome o =
+        run_ist({"start", "--head", "--port", port, "--workers", "1"}, {state_env("a")}, seconds(30));
+    expect_usage_error(o, "--port", "1 to 65535");
+    EXPECT_FALSE(fs::exists(state_dir("a"))) << "nothing may be started or written";
+  }
+}
+
+TEST_F(ClusterBookkeeping, WorkerCountsOutOfRangeAreUsageErrorsAndStartNothing) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"start", "--head", "--workers", "-1"},
+      {"start", "--head", "--workers", "257"},
+      {"start", "--address", "127.0.0.1:6380", "--workers", "0"},
+      {"start", "--address", "127.0.0.1:6380"},  // joining with no worker would start nothing
+  };
+  for (const auto& args : cases) {
+    SCOPED_TRACE(args.back());
+    const Outcome o = run_ist(args, {state_env("a")}, seconds(30));
+    expect_usage_error(o, "--workers", args[1] == "--head" ? "0 to 256" : "1 to 256");
+    EXPECT_FALSE(fs::exists(state_dir("a"))) << "nothing may be started or written";
+  }
+}
+
+TEST_F(ClusterBookkeeping, AddressesWithAPortOutOfRangeAreUsageErrors) {
+  const std::string config = (dir_ / "tiny.toml").string();
+  std::ofstream(config) << "name = \"tiny\"\n";
+  const std::vector<std::vector<std::string>> cases = {
+      {"start", "--address", "127.0.0.1:70000", "--workers", "1"},
+      {"status", "--address", "127.0.0.1:0"},
+      {"run", config, "--address", "127.0.0.1:-1", "--out", (dir_ / "run").string()},
+  };
+  for (const auto& args : cases) {
+    SCOPED_TRACE(args[0]);
+    expect_usage_error(run_ist(args, {state_env("a")}, seconds(30)), "--address", "a port from 1 to 65535");
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "run"));
+}
+
+// The run directory is runs/NAME-TIMESTAMP under the working directory; a NAME that leaves runs/ is refused.
+TEST_F(ClusterBookkeeping, ASimulationWhoseNameLeavesRunsIsRefusedAndWritesNothing) {
+  fs::create_directories(dir_ / "cwd");
+  const std::string config = (dir_ / "escape.toml").string();
+  std::ofstream(config) << "name = \"../escaped\"\n[model]\nwidths = [784, 8, 10]\n[algorithm]\nrounds = 1\n";
+  const Outcome o = run_ist({"simulate", config, "--quiet"}, {}, seconds(60), (dir_ / "cwd").string());
+  EXPECT_EQ(o.exit_code, 1) << o.output;
+  EXPECT_TRUE(contains(o.output, "ist: invalid argument: run name '../escaped'")) << o.output;
+  EXPECT_TRUE(fs::is_empty(dir_ / "cwd")) << "not even runs/ may be made";
+}
+
+}  // namespace
+}  // namespace ist::cli

@@ -1,0 +1,92 @@
+// Running the `ist` binary (IST_BINARY) from a test, bounded in time, and a TCP port held busy. The same
+// as end_to_end_test.cc's helpers, plus a working directory; kept apart so new tests need not grow that file.
+#pragma once
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace ist::cli::ist_process {
+
+struct Outcome {
+  int exit_code = -1;  // -1 if it did not exit normally (killed)
+  std::string output;  // stdout and stderr together
+};
+
+// Runs IST_BINARY with args, extra environment ("KEY=value") and working directory `cwd` (empty: this
+// one), bounded by `timeout`: kills it if it runs over.
+inline Outcome run_ist(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                       std::chrono::seconds timeout = std::chrono::seconds(60), const std::string& cwd = "") {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipe_fds[1], 1);
+    dup2(pipe_fds[1], 2);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> argv{const_cast<char*>(IST_BINARY)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(IST_BINARY, argv.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  Outcome outcome;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buffer[4096];
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      kill(pid, SIGKILL);
+      outcome.output += "\n[killed: ran over " + std::to_string(timeout.count()) + " s]";
+      break;
+    }
+    pollfd p{pipe_fds[0], POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    const ssize_t n = read(pipe_fds[0], buffer, sizeof(buffer));
+    if (n <= 0) break;
+    outcome.output.append(buffer, static_cast<std::size_t>(n));
+  }
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+// A loopback TCP port the OS chose, held listening for the object's life: anything else that binds it fails.
+class BusyPort {
+ public:
+  BusyPort() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 && listen(fd_, 1) == 0 &&
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port_ = ntohs(addr.sin_port);
+    }
+  }
+  ~BusyPort() { close(fd_); }
+  BusyPort(const BusyPort&) = delete;
+  BusyPort& operator=(const BusyPort&) = delete;
+
+  int port() const { return port_; }  // 0 if the socket could not be set up
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
+}  // namespace ist::cli::ist_process
