@@ -25,6 +25,11 @@ Result<ClusterState> load_cluster_state() {
   if (!in) return Status::not_found("no cluster started on this host (no " + path + ")");
   try {
     nlohmann::json j = nlohmann::json::parse(in);
+    if (j.contains("pids") && !j.contains("processes")) {
+      return Status::corrupt_data(path +
+                                  " was written by an older ist (pids without start times, so they cannot be "
+                                  "proven ours): stop those processes yourself, then remove the file");
+    }
     ClusterState state;
     state.head_address = j.at("head_address").get<std::string>();
     for (const nlohmann::json& p : j.at("processes")) {

@@ -22,7 +22,8 @@ struct ClusterState {
 };
 
 std::string cluster_state_path();
-// not_found when no cluster was started here; corrupt_data naming the file when it does not parse.
+// not_found when no cluster was started here; corrupt_data naming the file when it does not parse, or
+// when an older ist wrote it (bare pids, which nothing can prove are still ours).
 Result<ClusterState> load_cluster_state();
 Status save_cluster_state(const ClusterState& state);
 void remove_cluster_state();

@@ -196,6 +196,9 @@ int command_start(const StartArgs& args) {
   ClusterState state;
   auto existing = load_cluster_state();
   if (existing.ok()) state = *existing;
+  // A state file that does not parse may still name running nodes: never overwrite it.
+  if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound)
+    return fail(existing.status().message());
   const std::string tag = start_tag();
   std::string head_address;
   if (args.head) {

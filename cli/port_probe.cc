@@ -27,7 +27,7 @@ Status check_port_free(const std::string& ip, int port) {
     const int on = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
     if (bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
-      status = Status::io_error("port " + service + " on " + ip + " is not free: " + std::strerror(errno));
+      status = Status::io_error("binding " + ip + ":" + service + ": " + std::strerror(errno));
     }
     close(fd);
   }

@@ -73,6 +73,11 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 class ClusterBookkeeping : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -143,6 +148,30 @@ TEST_F(ClusterBookkeeping, StopTerminatesAProcessWhoseIdentityMatchesItsRecord) 
   EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
   EXPECT_TRUE(contains(stopped.output, "stopped 1 process(es)")) << stopped.output;
   EXPECT_TRUE(started.ended_by(SIGTERM)) << stopped.output;
+}
+
+// A state file of an older ist holds bare pids: nothing proves them ours, so `ist stop` signals nothing,
+// and neither stop nor start removes or overwrites the file: it is the user's to act on.
+TEST_F(ClusterBookkeeping, BarePidsFromAnOlderStateFileAreNeitherSignalledNorOverwritten) {
+  Bystander stranger;
+  fs::create_directories(state_dir("a"));
+  const std::string file = state_dir("a") + "/cluster.json";
+  std::ofstream(file) << R"({"head_address": "tcp://127.0.0.1:1", "pids": [)" << stranger.pid() << "]}\n";
+
+  const Outcome stopped = run_ist({"stop"}, {state_env("a")}, seconds(30));
+  EXPECT_EQ(stopped.exit_code, 1) << stopped.output;
+  EXPECT_TRUE(contains(stopped.output, file + " was written by an older ist")) << stopped.output;
+  EXPECT_TRUE(stranger.running()) << "ist stop signalled a pid it cannot prove is its own";
+  EXPECT_TRUE(fs::exists(file));
+
+  BusyPort busy;  // should the check be missed, no head comes up either
+  const Outcome started =
+      run_ist({"start", "--head", "--port", std::to_string(busy.port())}, {state_env("a")}, seconds(30));
+  EXPECT_EQ(started.exit_code, 1) << started.output;
+  EXPECT_TRUE(contains(started.output, file + " was written by an older ist")) << started.output;
+  EXPECT_TRUE(contains(read_text(file), std::to_string(stranger.pid())))
+      << "ist start overwrote the record of processes it might not have stopped";
+  fs::remove(file);  // so TearDown does not stop anything
 }
 
 TEST_F(ClusterBookkeeping, StartOnAPortInUseFailsNamingThePortAndStartsNoNode) {
