@@ -1,5 +1,4 @@
 // `ist start`, `ist stop`, `ist status`, `ist node`: a cluster that outlives one command.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,8 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <random>
 #include <thread>
 #include <tuple>
@@ -18,6 +15,7 @@
 #include "actors/trainer_placement.h"
 #include "cli/cluster_state.h"
 #include "cli/commands.h"
+#include "cli/node_daemon.h"
 #include "cli/port_probe.h"
 #include "cli/process_identity.h"
 #include "ist/tensor.h"
@@ -30,52 +28,6 @@ namespace ist::cli {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Where node process `pid` started by `ist start` writes its output: beside the cluster state file.
-std::string node_log_path(pid_t pid) {
-  return std::filesystem::path(cluster_state_path()).parent_path().string() + "/node-" + std::to_string(pid) +
-         ".log";
-}
-
-// Starts `ist node ARGS...` as a daemon: its own session, stdio to its node_log_path, not killed with
-// this command (unlike an embedded cluster's workers). Returns its pid.
-Result<pid_t> spawn_daemon(const std::vector<std::string>& node_args) {
-  std::vector<std::string> argv_strings = {self_binary(), "node"};
-  const std::string log_dir = std::filesystem::path(cluster_state_path()).parent_path().string();
-  std::error_code ec;
-  std::filesystem::create_directories(log_dir, ec);
-  argv_strings.insert(argv_strings.end(), node_args.begin(), node_args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return Status::io_error("fork failed");
-  if (pid == 0) {
-    // Only async-signal-safe work from here on (this process may have had other threads): no allocation.
-    setsid();
-    char log[4096];
-    std::snprintf(log, sizeof(log), "%s/node-%d.log", log_dir.c_str(), static_cast<int>(getpid()));
-    const int in = open("/dev/null", O_RDONLY);
-    const int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (in >= 0) dup2(in, 0);
-    if (out >= 0) {
-      dup2(out, 1);
-      dup2(out, 2);
-    }
-    close_range(3, ~0U, 0);  // nothing of the starting command (pipes, sockets) stays open in the daemon
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// Spawns a node daemon and records its identity, so `ist stop` can prove later that it is the same process.
-Result<StartedProcess> spawn_node(const std::string& role, const std::vector<std::string>& node_args) {
-  IST_ASSIGN_OR_RETURN(pid_t pid, spawn_daemon(node_args));
-  // The child is ours and not yet reaped, so its /proc entry exists even if it has already failed.
-  IST_ASSIGN_OR_RETURN(ProcessIdentity identity, identify_process(pid));
-  return StartedProcess{role, std::move(identity)};
-}
 
 // True if any process of `state` still runs as the process recorded (not merely under its pid).
 bool any_still_ours(const ClusterState& state) {
@@ -90,25 +42,6 @@ std::string start_tag() {
   char text[16];
   std::snprintf(text, sizeof(text), "%08x", static_cast<unsigned>(random()));
   return std::to_string(getpid()) + "-" + text;
-}
-
-// Ends a node process this command started, and reaps it: SIGTERM, then SIGKILL after 5 s.
-void end_child(const ProcessIdentity& child) {
-  if (auto process = ProvenProcess::open(child); process.ok()) {
-    (void)process->send(SIGTERM);
-    if (!process->wait_for_exit(std::chrono::steady_clock::now() + 5s)) (void)process->send(SIGKILL);
-  }
-  waitpid(child.pid, nullptr, 0);  // our unreaped child: its pid cannot have been reused
-}
-
-// The last non-empty line of a node's log: why it exited.
-std::string last_log_line(pid_t pid) {
-  std::ifstream in(node_log_path(pid));
-  std::string last;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) last = line;
-  }
-  return last;
 }
 
 std::string with_scheme(const std::string& address) {
@@ -215,7 +148,7 @@ int command_start(const StartArgs& args) {
     state.processes.push_back(*head);
     state.head_address = head_address;
     if (Status up = wait_for_own_head(head_address, "head-" + tag, head->identity.pid); !up.ok()) {
-      end_child(head->identity);
+      end_node(head->identity);
       return fail("the head did not come up on port " + std::to_string(args.port) + ": " + up.message());
     }
   } else {
