@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 #include <tuple>
+#include <utility>
 
 #include "actors/driver.h"
 #include "actors/subnet_trainer.h"
@@ -54,17 +55,24 @@ Result<std::vector<rt::Member>> query_head(const std::string& address, std::chro
   return rt::query_members(with_scheme(address), rt::deadline_in(timeout));
 }
 
-// Waits until every node named in `names` is an alive member, asking the head every 100 ms (the head
-// has no "tell me when" request; a query is one small round trip).
-Status wait_for_named_members(const std::string& address, const std::vector<std::string>& names,
-                              std::chrono::steady_clock::time_point deadline) {
-  std::size_t missing = names.size();
+// Waits until every worker (name, pid of our child) is an alive member, asking the head every 100 ms (the
+// head has no "tell me when" request; a query is one small round trip). Fails early if a worker process
+// exits, with the last line of its log as the reason.
+Status wait_for_workers(const std::string& address, const std::vector<std::pair<std::string, pid_t>>& workers,
+                        std::chrono::steady_clock::time_point deadline) {
+  std::size_t missing = workers.size();
   Status last;
   while (std::chrono::steady_clock::now() < deadline) {
+    for (const auto& [name, pid] : workers) {
+      if (waitpid(pid, nullptr, WNOHANG) == pid) {
+        const std::string why = last_log_line(pid);
+        return Status::io_error("worker " + name + " exited" + (why.empty() ? "" : ": " + why));
+      }
+    }
     auto members = query_head(address, 1s);
     if (members.ok()) {
       missing = 0;
-      for (const std::string& name : names) {
+      for (const auto& [name, pid] : workers) {
         const bool there = std::any_of(members->begin(), members->end(), [&](const rt::Member& m) {
           return m.name == name && m.state == rt::MemberState::kAlive;
         });
@@ -76,8 +84,9 @@ Status wait_for_named_members(const std::string& address, const std::vector<std:
     }
     std::this_thread::sleep_for(100ms);  // the pace of asking, not a synchronisation
   }
-  return Status::timeout(std::to_string(missing) + " of " + std::to_string(names.size()) +
-                         " node(s) not joined" + (last.ok() ? "" : "; last query: " + last.to_string()));
+  return Status::timeout(std::to_string(missing) + " of " + std::to_string(workers.size()) +
+                         " worker node(s) not joined within 30 s" +
+                         (last.ok() ? "" : "; last query: " + last.to_string()));
 }
 
 // Waits until the head at `address` answers and is the one we started (named `name`): another cluster's
@@ -161,19 +170,22 @@ int command_start(const StartArgs& args) {
       return fail("cannot reach the head at " + head_address + ": " + reachable.status().to_string());
     }
   }
-  std::vector<std::string> worker_names;
+  std::vector<std::pair<std::string, pid_t>> workers;
   for (int i = 0; i < args.workers; ++i) {
-    worker_names.push_back("worker-" + tag + "-" + std::to_string(i));
+    const std::string name = "worker-" + tag + "-" + std::to_string(i);
     auto worker = spawn_node("worker", {"--role", "worker", "--head", head_address, "--bind",
-                                        "tcp://" + args.node_ip + ":*", "--name", worker_names.back()});
+                                        "tcp://" + args.node_ip + ":*", "--name", name});
     if (!worker.ok()) return fail(worker.status().to_string());
     state.processes.push_back(*worker);
+    workers.emplace_back(name, worker->identity.pid);
   }
   if (Status s = save_cluster_state(state); !s.ok()) return fail(s.to_string());
-  if (!worker_names.empty()) {
-    Status joined =
-        wait_for_named_members(head_address, worker_names, std::chrono::steady_clock::now() + 30s);
-    if (!joined.ok()) return fail("the workers did not all join within 30 s: " + joined.to_string());
+  if (!workers.empty()) {
+    Status joined = wait_for_workers(head_address, workers, std::chrono::steady_clock::now() + 30s);
+    if (!joined.ok()) {
+      return fail("the worker nodes did not all come up: " + joined.message() +
+                  " (the nodes that did are recorded: `ist stop` stops them)");
+    }
   }
   std::printf("%s %s%s\n", args.head ? "started head at" : "joined", head_address.c_str(),
               args.workers > 0 ? (" with " + std::to_string(args.workers) + " worker node(s)").c_str() : "");

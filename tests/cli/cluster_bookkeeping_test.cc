@@ -229,6 +229,27 @@ TEST_F(ClusterBookkeeping, ASecondHeadOnTheSamePortFailsAndAddsNoWorkerToTheFirs
   EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
 }
 
+// A worker that cannot bind (here: an address not on this host, from TEST-NET-1) fails the start at once,
+// with its own reason, instead of after the 30 s join wait.
+TEST_F(ClusterBookkeeping, AWorkerThatCannotBindFailsTheStartWithItsReason) {
+  std::string port;
+  {
+    BusyPort chosen;  // released at once: the head takes it
+    port = std::to_string(chosen.port());
+  }
+  const Outcome head = run_ist({"start", "--head", "--port", port}, {state_env("a")}, seconds(60));
+  ASSERT_EQ(head.exit_code, 0) << head.output;
+
+  const Outcome joined =
+      run_ist({"start", "--address", "127.0.0.1:" + port, "--node-ip", "192.0.2.1", "--workers", "1"},
+              {state_env("b")}, seconds(60));
+  EXPECT_EQ(joined.exit_code, 1) << joined.output;
+  EXPECT_TRUE(contains(joined.output, "ist: the worker nodes did not all come up: worker ")) << joined.output;
+  EXPECT_TRUE(contains(joined.output, "binding tcp://192.0.2.1:*")) << joined.output;
+  const Outcome stopped = run_ist({"stop"}, {state_env("b")}, seconds(30));
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
+}
+
 // Usage errors: exit code 2, one line naming the flag and its valid range, and nothing started or written.
 void expect_usage_error(const Outcome& o, const std::string& flag, const std::string& range) {
   EXPECT_EQ(o.exit_code, 2) << o.output;
