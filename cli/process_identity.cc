@@ -63,8 +63,9 @@ Result<ProcessIdentity> identify_process(pid_t pid) {
 Result<ProvenProcess> ProvenProcess::open(const ProcessIdentity& recorded) {
   const std::string pid_text = "pid " + std::to_string(recorded.pid);
   if (recorded.pid <= 0) return Status::invalid_argument(pid_text + " names no process");
-  if (recorded.start_time == 0 || recorded.boot_id.empty()) {
-    return Status::invalid_argument(pid_text + " was recorded without its start time and boot id");
+  // A boot id may be unreadable (a /proc without sys/): then both are empty and the start time decides.
+  if (recorded.start_time == 0) {
+    return Status::invalid_argument(pid_text + " was recorded without its start time");
   }
   const int fd = pidfd_open(recorded.pid);
   if (fd < 0) {

@@ -17,7 +17,8 @@ namespace ist::cli {
 struct ProcessIdentity {
   pid_t pid = 0;
   std::uint64_t start_time = 0;  // field 22 of /proc/PID/stat: clock ticks from boot to the process's start
-  std::string boot_id;           // /proc/sys/kernel/random/boot_id: start times count from this boot
+  // /proc/sys/kernel/random/boot_id, empty if unreadable: start times count from this boot.
+  std::string boot_id;
 };
 
 // The start time (field 22) in one /proc/PID/stat line. The command name (field 2) may hold spaces and
@@ -35,7 +36,7 @@ class ProvenProcess {
   // opening leaves no window: had the pid changed hands before the pidfd was opened, the start time
   // read after would differ. Errors: not_found (no process with that pid: ours has exited);
   // invalid_argument (the pid belongs to another process now: other start time or other boot, or the
-  // record lacks them), its message saying which.
+  // record has no start time), its message saying which.
   static Result<ProvenProcess> open(const ProcessIdentity& recorded);
 
   ProvenProcess(ProvenProcess&& other) noexcept;

@@ -69,7 +69,9 @@ TEST(ProvenProcess, APidRecordedInAnotherBootIsRefused) {
 }
 
 TEST(ProvenProcess, ARecordWithoutStartTimeProvesNothing) {
-  auto proven = ProvenProcess::open(ProcessIdentity{getpid(), 0, ""});
+  auto self = identify_process(getpid());
+  ASSERT_TRUE(self.ok());
+  auto proven = ProvenProcess::open(ProcessIdentity{getpid(), 0, self->boot_id});
   ASSERT_FALSE(proven.ok());
   EXPECT_EQ(proven.status().code(), ErrorCode::kInvalidArgument);
 }
