@@ -18,15 +18,10 @@
 
 namespace ist::cli {
 
-// ok if `name` can prefix a directory inside runs/: not empty, not "." or "..", no '/' and no NUL.
-// Otherwise invalid_argument naming it, so a config cannot make a run write outside runs/.
-Status check_run_name(const std::string& name);
-
 class RunDirectory {
  public:
-  // Creates `out` if given, else runs/NAME-TIMESTAMP under the current directory. Refuses a name that
-  // check_run_name refuses, and an existing non-empty directory (invalid_argument naming it) so no
-  // earlier results are overwritten; then nothing is created.
+  // Creates `out` if given, else runs/NAME-TIMESTAMP under the current directory. Refuses an existing
+  // non-empty directory (invalid_argument naming it) so no earlier results are overwritten.
   static Result<RunDirectory> create(const std::string& out, const std::string& name);
 
   // An existing run directory, to continue it (ist run --resume): keeps the metrics of the first
@@ -54,5 +49,10 @@ class RunDirectory {
 
 // One metrics record as a JSON line (no newline). bytes_total is cumulative over the run.
 std::string metrics_json_line(const RoundRecord& record, double cumulative_bytes_total);
+
+// ok if `name` can prefix a directory inside runs/: not empty, not "." or "..", no '/' and no NUL.
+// Otherwise invalid_argument naming it. RunDirectory::create checks it first, before making anything,
+// so a config cannot make a run write outside runs/.
+Status check_run_name(const std::string& name);
 
 }  // namespace ist::cli
