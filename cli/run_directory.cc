@@ -32,15 +32,15 @@ Status append_line(const std::string& path, const std::string& line) {
 }  // namespace
 
 Status check_run_name(const std::string& name) {
-  const bool plain = !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
+  const bool plain = !name.empty() && name.front() != '.' && name.find('/') == std::string::npos &&
                      name.find('\0') == std::string::npos;
   if (plain) return Status::ok_status();
   std::string shown = name;
   for (char& c : shown) c = c == '\0' ? '?' : c;
   return Status::invalid_argument(
       "run name '" + shown +
-      "' cannot name a directory inside runs/: give a plain name (not empty, not . or "
-      ".., no '/', no NUL)");
+      "' cannot name a directory inside runs/: give a plain name (not empty, no '/', "
+      "no NUL, not starting with '.')");
 }
 
 Result<RunDirectory> RunDirectory::create(const std::string& out, const std::string& name) {

@@ -50,7 +50,7 @@ class RunDirectory {
 // One metrics record as a JSON line (no newline). bytes_total is cumulative over the run.
 std::string metrics_json_line(const RoundRecord& record, double cumulative_bytes_total);
 
-// ok if `name` can prefix a directory inside runs/: not empty, not "." or "..", no '/' and no NUL.
+// ok if `name` can prefix a directory inside runs/: not empty, no '/', no NUL, not starting with '.'.
 // Otherwise invalid_argument naming it. RunDirectory::create checks it first, before making anything,
 // so a config cannot make a run write outside runs/.
 Status check_run_name(const std::string& name);
