@@ -163,7 +163,7 @@ std::shared_ptr<CallState> NodeCore::request(Kind kind, const std::string& to_en
     }
   }
   const std::uint64_t rid = next_request_id_.fetch_add(1);
-  if (!calls_.add(rid, PendingCalls::Call{state, dst_node, kind})) {
+  if (!calls_.add(rid, PendingCalls::Call{state, dst_node, kind, to_endpoint})) {
     state->complete(Status::cancelled("node stopped"));
     return state;
   }

@@ -44,6 +44,10 @@ std::size_t PendingCalls::fail(NodeId node, const Status& status) {
   return complete_if([node](const Call& c) { return c.dst_node == node; }, status);
 }
 
+std::size_t PendingCalls::fail_to(const std::string& endpoint, const Status& status) {
+  return complete_if([&endpoint](const Call& c) { return c.endpoint == endpoint; }, status);
+}
+
 std::size_t PendingCalls::close(const Status& status) {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -1,7 +1,8 @@
 // Internal: the node's table of requests waiting for a reply (call, spawn, kill, join, names), keyed by
 // request id. Every entry ends exactly once: its reply (take), its deadline (expire: kTimeout), its
-// destination's death or departure (fail), or the node stopping (close). A reply that arrives after
-// any of these finds no entry and is dropped. @threadsafe
+// destination's death or departure (fail), its destination's endpoint unreachable (fail_to), or the
+// node stopping (close). A reply that arrives after any of these finds no entry and is dropped.
+// @threadsafe
 #pragma once
 
 #include <cstddef>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 
 #include "base/status.h"
@@ -24,6 +26,7 @@ class PendingCalls {
     std::shared_ptr<CallState> state;
     NodeId dst_node = 0;  // 0: not addressed to a node yet (a join)
     Kind kind = Kind::kCall;
+    std::string endpoint;  // where the request went (the destination node's ROUTER endpoint)
   };
 
   // Registers `call` under `request_id` (REQUIRES: an id not in the table). Returns false, and
@@ -34,6 +37,8 @@ class PendingCalls {
   std::optional<Call> take(std::uint64_t request_id);
   // Completes every call to `node` with `status` and forgets them. Returns how many.
   std::size_t fail(NodeId node, const Status& status);
+  // Completes every call sent to `endpoint` with `status` and forgets them. Returns how many.
+  std::size_t fail_to(const std::string& endpoint, const Status& status);
   // Completes every call with `status`, and refuses later add()s. Returns how many.
   std::size_t close(const Status& status);
   // Completes with kTimeout every call whose deadline is before `now`. Returns how many.

@@ -14,10 +14,11 @@ using namespace std::chrono_literals;
 class PendingCallsTest : public ::testing::Test {
  protected:
   // Registers a call to `node` due `in` from the manual clock's now.
+  // Its endpoint is "tcp://node-<node>".
   std::shared_ptr<CallState> add(std::uint64_t rid, NodeId node, Clock::duration in,
                                  Kind kind = Kind::kCall) {
     auto state = std::make_shared<CallState>(clock.now() + in);
-    EXPECT_TRUE(calls.add(rid, PendingCalls::Call{state, node, kind}));
+    EXPECT_TRUE(calls.add(rid, PendingCalls::Call{state, node, kind, "tcp://node-" + std::to_string(node)}));
     return state;
   }
 
@@ -95,6 +96,16 @@ TEST_F(PendingCallsTest, NodeDeathFailsOnlyTheCallsToThatNodeWithNodeDead) {
   EXPECT_TRUE(reply(3, pack_args(42)));
 }
 
+TEST_F(PendingCallsTest, AnUnreachableEndpointFailsOnlyTheCallsSentThere) {
+  auto to7 = add(1, 7, 1s);
+  auto to8 = add(2, 8, 1s);
+  EXPECT_EQ(calls.fail_to("tcp://node-7", Status::node_dead("no connection")), 1u);
+  EXPECT_EQ(to7->wait().status().code(), ErrorCode::kNodeDead);
+  EXPECT_FALSE(to8->ready());
+  EXPECT_EQ(calls.fail_to("tcp://node-7", Status::node_dead("no connection")), 0u);
+  EXPECT_TRUE(reply(2, pack_args(42)));
+}
+
 TEST_F(PendingCallsTest, ClosingCancelsEveryCallAndRefusesNewOnes) {
   auto a = add(1, 7, 1s);
   auto b = add(2, 0, 1s, Kind::kJoin);
@@ -102,7 +113,7 @@ TEST_F(PendingCallsTest, ClosingCancelsEveryCallAndRefusesNewOnes) {
   EXPECT_EQ(a->wait().status().code(), ErrorCode::kCancelled);
   EXPECT_EQ(b->wait().status().code(), ErrorCode::kCancelled);
   auto late = std::make_shared<CallState>(clock.now() + 1s);
-  EXPECT_FALSE(calls.add(3, PendingCalls::Call{late, 7, Kind::kCall}));
+  EXPECT_FALSE(calls.add(3, PendingCalls::Call{late, 7, Kind::kCall, ""}));
   EXPECT_EQ(calls.size(), 0u);
 }
 
