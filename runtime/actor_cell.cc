@@ -1,5 +1,6 @@
 // Hosting actors: spawning, mailbox delivery, tagged inboxes, kill, and each actor's thread.
 #include <exception>
+#include <functional>
 
 #include "runtime/log.h"
 #include "runtime/node_core.h"
@@ -122,11 +123,20 @@ void NodeCore::stop_cell_io(ActorCell& cell, const char* why) {
 }
 
 std::size_t NodeCore::stop_actors_owned_by_io(NodeId owner) {
+  return stop_actors_if_io([owner](const ActorCell& c) { return c.owner == owner; },
+                           "stopped: the node that spawned it is gone");
+}
+
+std::size_t NodeCore::stop_all_actors_io(const char* why) {
+  return stop_actors_if_io([](const ActorCell&) { return true; }, why);
+}
+
+std::size_t NodeCore::stop_actors_if_io(const std::function<bool(const ActorCell&)>& which, const char* why) {
   std::vector<std::shared_ptr<ActorCell>> owned;
   {
     std::lock_guard<std::mutex> lock(actors_mu);
     for (auto it = actors.begin(); it != actors.end();) {
-      if (it->second->owner == owner) {
+      if (which(*it->second)) {
         owned.push_back(it->second);
         graveyard.push_back(std::move(it->second));
         it = actors.erase(it);
@@ -137,7 +147,7 @@ std::size_t NodeCore::stop_actors_owned_by_io(NodeId owner) {
   }
   // A handler that is running finishes first (its reply has nobody to go to); then the thread ends and
   // the actor's state is freed on it.
-  for (auto& cell : owned) stop_cell_io(*cell, "stopped: the node that spawned it is gone");
+  for (auto& cell : owned) stop_cell_io(*cell, why);
   return owned.size();
 }
 

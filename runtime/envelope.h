@@ -29,8 +29,8 @@ enum class Kind : std::uint8_t {
   kTagged = 6,        // point-to-point message to dst_actor's tagged inbox (tag); never answered
   kJoin = 7,          // request node -> head: add me (src) as a member; reply payload = member list
   kLeave = 8,         // node -> head: I am stopping
-  kHeartbeat = 9,     // node -> head, every heartbeat interval
-  kHeartbeatAck = 10, // head -> node; error kNodeDead means "you were declared dead: exit"
+  kHeartbeat = 9,     // node -> head (dst_node 0: whichever head is there), every heartbeat interval
+  kHeartbeatAck = 10, // head -> node; error kNodeDead: "you were declared dead", kNotFound: "join again"
   kMembership = 11,   // head -> every member: a MembershipEvent in the payload
   kRegisterName = 12, // request node -> head: payload (name, handle)
   kLookupName = 13,   // request node -> head: payload (name); reply payload (handle)

@@ -25,8 +25,8 @@ class HeadRegistry {
   // dead or left (a node that comes back must use a fresh id).
   bool join(const Member& m);
   enum class Heard { kAlive, kUnknown, kGone };
-  // Records a heartbeat. kUnknown: never joined (e.g. a heartbeat overtook its join); kGone: declared
-  // dead or left, so the sender must stop.
+  // Records a heartbeat. kUnknown: never joined this head (e.g. the head restarted since), so the
+  // sender should join again; kGone: declared dead or left, so the sender must stop.
   Heard heartbeat(NodeId id);
   // Marks a member gone (left or dead) and forgets its named actors. Returns the member if it was alive.
   std::optional<Member> remove(NodeId id, MemberState why);

@@ -34,7 +34,7 @@ NodeCore::NodeCore(NodeOptions opts)
     : options(std::move(opts)),
       id(fresh_node_id()),
       zctx_(1),
-      head_watch_(steady_time(), options.heartbeat_interval, options.head_lost_after) {
+      head_watch_(steady_time(), options.heartbeat_interval, options.head_lost_after, rejoin_interval()) {
   client_cell = std::make_shared<ActorCell>(this, 0, nullptr);
 }
 
@@ -101,7 +101,7 @@ void NodeCore::stop() {
       drain(Clock::now() + options.drain_timeout);
       // Goodbye only to a head that took us in and still answers: one we never reached, or lost, would
       // only hold the leave (and this process) in the socket's linger.
-      if (joined_ && !head_lost) {
+      if (joined_ && !head_lost && !declared_dead) {
         post(Kind::kLeave, head_endpoint_, head_id_, 0, "", 0, Payload(), 0);  // queued behind the replies
       }
     }
@@ -155,6 +155,10 @@ std::shared_ptr<CallState> NodeCore::request(Kind kind, const std::string& to_en
                                              ActorId dst_actor, std::string method, std::uint64_t tag,
                                              Payload payload, Deadline deadline, ActorId src_actor) {
   auto state = std::make_shared<CallState>(deadline);
+  if (dst_node != 0 && dst_node == head_id_ && head_lost && options.role != NodeRole::kHead) {
+    state->complete(Status::node_dead("lost the head at " + head_endpoint_ + "; waiting for it to come back"));
+    return state;
+  }
   if (dst_node != 0 && dst_node != id) {
     auto m = member(dst_node);
     if (m && m->state != MemberState::kAlive) {
@@ -241,6 +245,7 @@ const std::string& Node::endpoint() const { return core_->endpoint; }
 const NodeOptions& Node::options() const { return core_->options; }
 ActorContext& Node::client() { return core_->client_cell->ctx; }
 bool Node::head_lost() const { return core_->head_lost.load(); }
+bool Node::declared_dead() const { return core_->declared_dead.load(); }
 
 std::vector<Member> Node::members() const {
   std::lock_guard<std::mutex> lock(core_->members_mu);

@@ -30,7 +30,7 @@ struct NodeOptions {
   std::string head_endpoint;                 // REQUIRES: set unless role == kHead
   std::chrono::milliseconds heartbeat_interval{100};
   std::chrono::milliseconds death_deadline{1000};   // head declares a silent node dead after this
-  std::chrono::milliseconds head_lost_after{5000};  // a node gives up on a silent head after this
+  std::chrono::milliseconds head_lost_after{5000};  // then a node gives up on a silent head and rejoins
   std::chrono::milliseconds join_timeout{10000};
   // On stop, a worker first lets running handlers finish and send their replies (up to this long), then
   // tells the head it leaves: a graceful leave finishes the work in hand (e.g. a training round).
@@ -62,9 +62,16 @@ class Node {
   Status wait_for_members(std::size_t alive, Deadline deadline);
   // A queue that receives every membership event from now on. @threadsafe
   std::shared_ptr<MembershipQueue> subscribe();
-  // True once the head has been silent for head_lost_after, or declared this node dead: the node
-  // should exit (run_node_main does). @threadsafe
+  // True while the head is unreachable: silent for head_lost_after, or restarted and not knowing this
+  // node yet. The node serves on (actors, peer-to-peer calls; calls to a peer whose process is gone
+  // fail within about a second) and rejoins the head at head_endpoint, under its own id, once one
+  // answers there; until then no node can join, and names cannot be registered or looked up. @threadsafe
   bool head_lost() const;
+  // True once the head declared this node dead (e.g. it was paused past the death deadline): every
+  // other member has forgotten it and stopped the actors it spawned, so it stopped the actors it hosts
+  // (kActorDied) and sends no more heartbeats. It never rejoins under this id: the owner should drop it
+  // and start a new Node (a new member), as run_node_main does. @threadsafe
+  bool declared_dead() const;
   // Number of live actors hosted here. @threadsafe
   std::size_t actor_count() const;
 

@@ -5,8 +5,10 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,6 +25,8 @@
 #include "runtime/head_watch.h"
 #include "runtime/membership.h"
 #include "runtime/node.h"
+#include "runtime/peer_links.h"
+#include "runtime/peer_socket.h"
 #include "runtime/pending_calls.h"
 
 namespace ist::rt {
@@ -57,6 +61,10 @@ class NodeCore {
   void reply_to(const Header& req, Result<Payload> result);
   std::optional<Member> member(NodeId id) const;
   const std::string& head_endpoint() const { return head_endpoint_; }
+  // How often a node that lost its head tries to join it again (and how long each try waits).
+  Clock::duration rejoin_interval() const {
+    return std::max<Clock::duration>(options.heartbeat_interval * 5, std::chrono::milliseconds(100));
+  }
   NodeId head_id() const { return head_id_.load(); }
 
   const NodeOptions options;
@@ -68,7 +76,12 @@ class NodeCore {
   std::condition_variable members_cv;
   std::unordered_map<NodeId, Member> members;                   // GUARDED_BY(members_mu)
   std::vector<std::weak_ptr<MembershipQueue>> subscribers;     // GUARDED_BY(members_mu)
+  // The head has been silent too long (or no longer knows this node): the node serves on and tries to
+  // rejoin; cleared when a head at head_endpoint accepts it again.
   std::atomic<bool> head_lost{false};
+  // The head declared this node dead: it is no member any more (its actors were stopped, its calls
+  // failed); only a new node (a fresh id) can join again.
+  std::atomic<bool> declared_dead{false};
 
   mutable std::mutex actors_mu;
   std::unordered_map<ActorId, std::shared_ptr<ActorCell>> actors;  // GUARDED_BY(actors_mu)
@@ -83,6 +96,10 @@ class NodeCore {
   void send_io(Outbound& out);
   zmq::socket_t* dealer_io(const std::string& endpoint);  // null if the endpoint is unusable
   void drop_dealer_io(const std::string& endpoint);
+  // Reads the DEALERs' connection events, and fails the pending calls to every endpoint (but the
+  // head's) that has had no connection for kPeerLostGrace: the process there is gone, whether or not a
+  // head is there to say so.
+  void watch_peers_io();
   void receive_io();
   // `from` is the ROUTER routing id of the connection the frames came on.
   void on_frames(const zmq::message_t& from, std::vector<zmq::message_t>& frames);
@@ -91,9 +108,19 @@ class NodeCore {
   void answer_on_connection_io(const zmq::message_t& from, const Header& req, Result<Payload> result);
   void on_envelope(Envelope env);
   void on_reply(Envelope& env);
+  void on_heartbeat_ack_io(const Header& ack);
   void on_membership(const MembershipEvent& e);
   void apply_membership(const MembershipEvent& e);
   void timers_io();
+  // The head is unreachable: fail the calls only it could answer, stop heartbeats, start rejoining.
+  void on_head_lost_io(const std::string& why);
+  // Sends one join to head_endpoint on a fresh connection (nothing stale queued before it).
+  void rejoin_io();
+  // A join was accepted (the first one, or a rejoin after the head was lost): takes the head's member
+  // table. Errors: the reply's payload is no member list.
+  Status on_joined_io(const Envelope& reply);
+  // The head says this node is dead: stop its actors, fail its calls, stop heartbeats and rejoins.
+  void on_declared_dead_io(const std::string& why);
 
   // Head side (I/O thread).
   void head_on_join(Envelope& env);
@@ -115,6 +142,9 @@ class NodeCore {
   void stop_cell_io(ActorCell& cell, const char* why);
   // Stops every actor that node `owner` spawned (it left or died). Returns how many.
   std::size_t stop_actors_owned_by_io(NodeId owner);
+  // Stops every actor hosted here (with `why`). Returns how many.
+  std::size_t stop_all_actors_io(const char* why);
+  std::size_t stop_actors_if_io(const std::function<bool(const ActorCell&)>& which, const char* why);
   void actor_main(ActorCell* cell);
   void reap_actors(bool all);
   void stop_actors();
@@ -126,13 +156,18 @@ class NodeCore {
   void fail_departed(NodeId node, const std::string& node_endpoint, const char* how);
   // How long a leaver's queued messages may take to get out, and how long its callers wait for them.
   static constexpr std::chrono::milliseconds kLeaveGrace{3000};
+  // How long an outbound connection may stay down before calls through it fail. A live peer reconnects
+  // within libzmq's reconnect interval (100 ms); a dead one is refused at once.
+  static constexpr std::chrono::milliseconds kPeerLostGrace{1000};
 
   std::string head_endpoint_;
   std::atomic<NodeId> head_id_{0};
 
   zmq::context_t zctx_;
   zmq::socket_t router_;
-  std::unordered_map<std::string, zmq::socket_t> dealers_;  // I/O thread only
+  std::unordered_map<std::string, PeerSocket> dealers_;  // I/O thread only
+  PeerLinks links_{steady_time()};                       // I/O thread only
+  std::uint64_t next_monitor_ = 1;                       // I/O thread only
   // Nodes that left gracefully: they drained first, so replies to our calls may still be in flight on
   // another connection than the head's announcement. Their pending calls fail after a grace period.
   std::unordered_map<NodeId, std::pair<Clock::time_point, std::string>> departing_;  // I/O thread only

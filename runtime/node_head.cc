@@ -40,9 +40,16 @@ void NodeCore::head_on_heartbeat(Envelope& env) {
   h.src_node = id;
   h.src_endpoint = endpoint;
   h.dst_node = env.header.src_node;
-  if (head_.heartbeat(env.header.src_node) == HeadRegistry::Heard::kGone) {
-    h.error = ErrorCode::kNodeDead;
-    h.error_message = "node " + std::to_string(env.header.src_node) + " is not an alive member";
+  switch (head_.heartbeat(env.header.src_node)) {
+    case HeadRegistry::Heard::kAlive: break;
+    case HeadRegistry::Heard::kGone:
+      h.error = ErrorCode::kNodeDead;
+      h.error_message = "node " + std::to_string(env.header.src_node) + " was declared dead or left";
+      break;
+    case HeadRegistry::Heard::kUnknown:  // e.g. this head was restarted: the node should join again
+      h.error = ErrorCode::kNotFound;
+      h.error_message = "node " + std::to_string(env.header.src_node) + " is not a member of this head";
+      break;
   }
   if (!out.endpoint.empty()) enqueue(std::move(out));
 }

@@ -52,11 +52,10 @@ void NodeCore::io_loop() {
   // A leaving node's last replies may still be queued (large tensors on a busy machine): let them out.
   // Not to a head that never accepted us or that we lost: nothing there will take them, and waiting
   // would only delay the exit of a node that is failing anyway.
-  const bool head_unreachable = !joined_ || head_lost;
+  const bool head_unreachable = !joined_ || head_lost || declared_dead;
   for (auto& [ep, s] : dealers_) {
     const bool give_up = ep == head_endpoint_ && head_unreachable;
-    s.set(zmq::sockopt::linger, give_up ? 0 : static_cast<int>(kLeaveGrace.count()));
-    s.close();
+    s.close(give_up ? 0 : static_cast<int>(kLeaveGrace.count()));
   }
   dealers_.clear();
   router_.close();
@@ -77,24 +76,38 @@ void NodeCore::drain_outbound() {
 
 zmq::socket_t* NodeCore::dealer_io(const std::string& to) {
   auto it = dealers_.find(to);
-  if (it != dealers_.end()) return &it->second;
-  try {
-    zmq::socket_t s(zctx_, zmq::socket_type::dealer);
-    s.set(zmq::sockopt::sndhwm, 0);  // never block the I/O thread; dead peers are dropped on membership
-    s.set(zmq::sockopt::linger, 200);
-    s.connect(to);
-    return &dealers_.emplace(to, std::move(s)).first->second;
-  } catch (const zmq::error_t& e) {
-    log(LogLevel::kError, "cannot connect to '", to, "': ", e.what());
+  if (it != dealers_.end()) return &it->second.dealer();
+  auto opened = PeerSocket::open(zctx_, to, "ist-peer-monitor-" + std::to_string(next_monitor_++));
+  if (!opened.ok()) {
+    log(LogLevel::kError, opened.status().to_string());
     return nullptr;
   }
+  links_.opened(to);
+  return &dealers_.emplace(to, std::move(opened).value()).first->second.dealer();
 }
 
 void NodeCore::drop_dealer_io(const std::string& to) {
   auto it = dealers_.find(to);
   if (it == dealers_.end()) return;
-  it->second.set(zmq::sockopt::linger, 0);
+  it->second.close(0);
   dealers_.erase(it);
+  links_.closed(to);
+}
+
+void NodeCore::watch_peers_io() {
+  for (auto& [ep, peer] : dealers_) {
+    peer.poll_events([this, &ep](PeerSocket::Event e) {
+      if (e == PeerSocket::Event::kUp) links_.up(ep);
+      if (e == PeerSocket::Event::kDown) links_.down(ep);
+    });
+  }
+  for (const std::string& ep : links_.down_longer_than(kPeerLostGrace)) {
+    if (ep == head_endpoint_) continue;  // the head's liveness is the HeadWatch's to judge
+    const auto n = calls_.fail_to(ep, Status::node_dead("no connection to " + ep + " for " +
+                                                        std::to_string(kPeerLostGrace.count()) +
+                                                        " ms: the node there is gone"));
+    if (n > 0) log(LogLevel::kWarn, "failed ", n, " pending request(s) to ", ep, ": no connection");
+  }
 }
 
 void NodeCore::send_io(Outbound& out) {
@@ -207,12 +220,7 @@ void NodeCore::on_envelope(Envelope env) {
     case Kind::kKill: kill_io(env); return;
     case Kind::kTagged: deliver_tagged(env); return;
     case Kind::kReply: on_reply(env); return;
-    case Kind::kHeartbeatAck:
-      head_watch_.heard();
-      if (env.header.error == ErrorCode::kNodeDead && !head_lost.exchange(true)) {
-        log(LogLevel::kError, "the head declared this node dead: ", env.header.error_message);
-      }
-      return;
+    case Kind::kHeartbeatAck: on_heartbeat_ack_io(env.header); return;
     case Kind::kMembership: {
       auto e = unpack_one<MembershipEvent>(env.payload);
       if (!e.ok()) {
@@ -249,17 +257,13 @@ void NodeCore::on_reply(Envelope& env) {
   PendingCalls::Call& p = *taken;
   Status s = env.header.status();
   if (p.kind == Kind::kJoin && s.ok()) {
-    head_watch_.joined();
-    joined_ = true;
-    head_id_ = env.header.src_node;
-    auto list = unpack_one<std::vector<Member>>(env.payload);
-    if (!list.ok()) {
-      p.state->complete(list.status());
+    if (Status joined = on_joined_io(env); !joined.ok()) {
+      p.state->complete(joined);
       return;
     }
-    std::lock_guard<std::mutex> lock(members_mu);
-    for (const Member& m : *list) members.emplace(m.id, m);  // events seen first win
-    members_cv.notify_all();
+  }
+  if (p.kind == Kind::kJoin && s.code() == ErrorCode::kNodeDead && head_lost) {
+    on_declared_dead_io("the head refused the rejoin: " + s.message());
   }
   if (s.ok()) {
     p.state->complete(std::move(env.payload));
@@ -306,7 +310,8 @@ void NodeCore::apply_membership(const MembershipEvent& e) {
 void NodeCore::fail_departed(NodeId node, const std::string& node_endpoint, const char* how) {
   const auto n = fail_pending(node, Status::node_dead("node " + std::to_string(node) + " " + how));
   if (n > 0) log(LogLevel::kInfo, "failed ", n, " pending request(s) to node ", node);
-  drop_dealer_io(node_endpoint);
+  // A lost head's endpoint is where its successor answers: keep that connection.
+  if (node_endpoint != head_endpoint_) drop_dealer_io(node_endpoint);
 }
 
 void NodeCore::timers_io() {
@@ -314,11 +319,14 @@ void NodeCore::timers_io() {
   if (options.role == NodeRole::kHead) {
     head_check_deadlines();
   } else {
-    if (head_watch_.heartbeat_due()) post(Kind::kHeartbeat, head_endpoint_, head_id_, 0, "", 0, Payload(), 0);
-    if (head_watch_.head_silent_too_long() && !head_lost.exchange(true)) {
-      log(LogLevel::kError, "head at ", head_endpoint_, " silent for ", options.head_lost_after.count(), " ms");
+    // To whichever head answers at head_endpoint (dst 0): a restarted one says it does not know us.
+    if (head_watch_.heartbeat_due()) post(Kind::kHeartbeat, head_endpoint_, 0, 0, "", 0, Payload(), 0);
+    if (head_watch_.head_silent_too_long()) {
+      on_head_lost_io("silent for " + std::to_string(options.head_lost_after.count()) + " ms");
     }
+    if (head_watch_.rejoin_due()) rejoin_io();
   }
+  watch_peers_io();
   for (auto it = departing_.begin(); it != departing_.end();) {
     if (now < it->second.first) {
       ++it;

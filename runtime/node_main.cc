@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <string>
 
 #include "runtime/log.h"
@@ -71,20 +72,31 @@ int run_node_main(NodeOptions options) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // inherited by every thread the node starts
 
-  auto node = Node::start(options);
-  if (!node.ok()) {
-    std::fprintf(stderr, "node failed to start: %s\n", node.status().to_string().c_str());
+  auto started = Node::start(options);
+  if (!started.ok()) {
+    std::fprintf(stderr, "node failed to start: %s\n", started.status().to_string().c_str());
     return 2;
   }
-  log(LogLevel::kInfo, "node ", (*node)->id(), " serving at ", (*node)->endpoint());
+  std::unique_ptr<Node> node = std::move(started).value();
+  log(LogLevel::kInfo, "node ", node->id(), " serving at ", node->endpoint());
   const timespec tick{0, 100 * 1000 * 1000};
   for (;;) {
     const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
     if (sig == SIGTERM || sig == SIGINT) break;
-    if ((*node)->head_lost()) {
-      std::fprintf(stderr, "node %llu: head lost, exiting\n", static_cast<unsigned long long>((*node)->id()));
-      return 3;  // the node's destructor still runs: it leaves and joins its threads
+    // A lost head is waited out (the node serves on and rejoins it); a head that declared this node
+    // dead has told everyone so: a new node, with a fresh id, takes its place.
+    if (!node->declared_dead()) continue;
+    const auto old_id = node->id();
+    node.reset();
+    started = Node::start(options);
+    if (!started.ok()) {
+      std::fprintf(stderr, "node %llu was declared dead and could not join again: %s\n",
+                   static_cast<unsigned long long>(old_id), started.status().to_string().c_str());
+      return 3;
     }
+    node = std::move(started).value();
+    log(LogLevel::kInfo, "node ", old_id, " was declared dead; joined again as node ", node->id(), " at ",
+        node->endpoint());
   }
   return 0;
 }

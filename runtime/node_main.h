@@ -1,5 +1,7 @@
 // run_node_main: the whole life of a worker node process, for any program that registered its actor
-// types first. Joins the head, serves until SIGTERM/SIGINT or until the head is lost, then leaves.
+// types first. Joins the head and serves until SIGTERM/SIGINT, then leaves. A lost head does not end it:
+// the node serves on and joins the head again when one answers at its address. A node the head
+// declared dead (e.g. paused past the death deadline) is replaced by a new one, a new member.
 //   int main(int argc, char** argv) {
 //     register_my_actor_types();
 //     auto opts = ist::rt::parse_node_args(argc, argv);
@@ -18,7 +20,8 @@ namespace ist::rt {
 // Errors: kInvalidArgument naming the bad flag.
 Result<NodeOptions> parse_node_args(int argc, char** argv);
 
-// Exit codes: 0 after a signal-requested stop, 2 when the node cannot start, 3 when the head was lost.
+// Exit codes: 0 after a signal-requested stop, 2 when the node cannot start, 3 when it was declared dead
+// and its replacement could not join.
 // REQUIRES: called from main's thread before any other thread exists (it blocks SIGTERM/SIGINT in
 // every thread it creates and waits for them synchronously).
 int run_node_main(NodeOptions options);

@@ -5,7 +5,9 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <functional>
 #include <future>
+#include <thread>
 
 #include "runtime/launcher.h"
 #include "runtime/node.h"
@@ -20,14 +22,8 @@ class Cluster : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::register_test_actors();
-    NodeOptions o;
-    o.role = NodeRole::kHead;
-    o.name = "head";
-    o.heartbeat_interval = 50ms;
-    o.death_deadline = 500ms;
-    auto h = Node::start(o);
-    ASSERT_TRUE(h.ok()) << h.status().to_string();
-    head = std::move(h).value();
+    head = start_head();
+    ASSERT_NE(head, nullptr);
     cluster = std::make_unique<LocalCluster>(
         RT_TEST_NODE, std::vector<std::string>{"--head", head->endpoint(), "--heartbeat-ms", "50", "--deadline-ms",
                                                "500", "--head-lost-ms", "2000"});
@@ -40,6 +36,33 @@ class Cluster : public ::testing::Test {
       if (m.role == NodeRole::kWorker && m.state == MemberState::kAlive) out.push_back(m);
     }
     return out;
+  }
+
+  // A head at `bind` (e.g. the address of one that is gone), with the fixture's timings.
+  static std::unique_ptr<Node> start_head(const std::string& bind = "tcp://127.0.0.1:*") {
+    NodeOptions o;
+    o.role = NodeRole::kHead;
+    o.name = "head";
+    o.bind = bind;
+    o.heartbeat_interval = 50ms;
+    o.death_deadline = 500ms;
+    auto h = Node::start(o);
+    EXPECT_TRUE(h.ok()) << h.status().to_string();
+    return h.ok() ? std::move(h).value() : nullptr;
+  }
+
+  // A driver node in this process, with the workers' timings.
+  std::unique_ptr<Node> start_driver() {
+    NodeOptions o;
+    o.role = NodeRole::kDriver;
+    o.name = "driver";
+    o.head_endpoint = head->endpoint();
+    o.heartbeat_interval = 50ms;
+    o.death_deadline = 500ms;
+    o.head_lost_after = 2000ms;
+    auto d = Node::start(o);
+    EXPECT_TRUE(d.ok()) << d.status().to_string();
+    return d.ok() ? std::move(d).value() : nullptr;
   }
 
   ActorHandle spawn(const std::string& type, NodeId on) {
@@ -173,22 +196,102 @@ TEST_F(Cluster, StopEndsEveryWorkerProcessAndAnnouncesThemLeft) {
   }
 }
 
-TEST_F(Cluster, WorkerExitsByItselfWhenTheHeadIsGone) {
+// Polls `condition` until it holds or `deadline` passes; for state that offers no wait of its own.
+bool eventually(const std::function<bool()>& condition, Deadline deadline) {
+  while (!condition()) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+// A head used to mean the end of its workers (they exited once it was silent for --head-lost-ms).
+// Now they serve on and join a head started again at the same address, under their own ids.
+TEST_F(Cluster, WorkerOutlivesItsHeadAndJoinsAHeadRestartedAtTheSameAddressUnderItsOwnId) {
   ASSERT_TRUE(cluster->start_and_wait(1, *head, deadline_in(10s)).ok());
-  const pid_t pid = cluster->pids().at(0);
-  const auto gone = Clock::now();
+  const Member worker = workers().at(0);
+  auto driver = start_driver();
+  ASSERT_NE(driver, nullptr);
+  // Spawned by the driver: actors the old head spawned end with it (its successor is another node).
+  auto echo = driver->client().spawn("Echo", worker.id, Payload(), deadline_in(5s)).get().value();
+  const std::string address = head->endpoint();
   head.reset();
-  auto exited = std::async(std::launch::async, [pid] {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return std::make_pair(status, Clock::now());
-  });
-  ASSERT_EQ(exited.wait_for(10s), std::future_status::ready);
-  const auto [status, at] = exited.get();
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 3);
-  // --head-lost-ms 2000, then out at once: no goodbye lingering toward the lost head.
-  EXPECT_LT(at - gone, 2000ms + 1s);
+  // The driver gives the head up after the same --head-lost-ms as the worker.
+  ASSERT_TRUE(eventually([&] { return driver->head_lost(); }, deadline_in(5s)));
+  EXPECT_TRUE(cluster->running(cluster->pids().at(0))) << "the worker exited when its head was lost";
+  auto served = driver->client().call(echo, "add", pack_args(2L), deadline_in(5s)).get();
+  ASSERT_TRUE(served.ok()) << "the worker stopped serving without its head: " << served.status().to_string();
+
+  head = start_head(address);
+  ASSERT_NE(head, nullptr);
+  ASSERT_EQ(head->endpoint(), address);
+  ASSERT_TRUE(head->wait_for_members(3, deadline_in(10s)).ok());  // head, worker, driver
+  const auto back = workers();
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].id, worker.id);
+  EXPECT_EQ(back[0].endpoint, worker.endpoint);
+  auto after = driver->client().call(echo, "add", pack_args(3L), deadline_in(5s)).get();
+  ASSERT_TRUE(after.ok()) << after.status().to_string();
+  EXPECT_EQ(*unpack_one<long>(*after), 5) << "the actor lived through the head's absence";
+}
+
+TEST_F(Cluster, CallToAWorkerKilledAfterTheHeadFailsWithinSecondsWhileOtherWorkersStillAnswer) {
+  ASSERT_TRUE(cluster->start_and_wait(2, *head, deadline_in(10s)).ok());
+  auto driver = start_driver();
+  ASSERT_NE(driver, nullptr);
+  const auto w = workers();
+  ASSERT_EQ(w.size(), 2u);
+  std::vector<ActorHandle> echos;
+  std::vector<pid_t> pids;
+  for (const Member& m : w) {
+    auto e = driver->client().spawn("Echo", m.id, Payload(), deadline_in(5s)).get();
+    ASSERT_TRUE(e.ok()) << e.status().to_string();
+    auto pid = driver->client().call(*e, "pid", Payload(), deadline_in(5s)).get();
+    ASSERT_TRUE(pid.ok());
+    echos.push_back(*e);
+    pids.push_back(static_cast<pid_t>(*unpack_one<long>(*pid)));
+  }
+  head.reset();  // the head is gone: nobody will announce the worker's death
+  auto pending = driver->client().call(echos[0], "sleep", pack_args(30000), deadline_in(60s));
+  const auto killed = Clock::now();
+  ASSERT_EQ(::kill(pids[0], SIGKILL), 0);
+  auto r = pending.get();
+  const auto took = Clock::now() - killed;
+  EXPECT_EQ(r.status().code(), ErrorCode::kNodeDead) << r.status().to_string();
+  EXPECT_LT(took, 3s) << "not the call's 60 s deadline";
+  std::printf("call to a worker killed with no head failed after %lld ms\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  auto other = driver->client().call(echos[1], "echo", pack_args(7L), deadline_in(5s)).get();
+  ASSERT_TRUE(other.ok()) << other.status().to_string();
+  EXPECT_EQ(*unpack_one<long>(*other), 7);
+}
+
+// SIGSTOP past the death deadline: the head declares the worker dead and everyone forgets it. After
+// SIGCONT the head tells it so, and the same process joins again as a new member (a fresh id); its old
+// actors are gone.
+TEST_F(Cluster, PausedWorkerIsToldItWasDeclaredDeadAndJoinsAgainAsANewMember) {
+  ASSERT_TRUE(cluster->start_and_wait(1, *head, deadline_in(10s)).ok());
+  const Member worker = workers().at(0);
+  ActorHandle old_echo = spawn("Echo", worker.id);
+  auto events = head->subscribe();
+  ASSERT_TRUE(cluster->signal_worker(0, SIGSTOP).ok());
+  auto dead = events->next(deadline_in(5s));
+  ASSERT_TRUE(dead.ok()) << dead.status().to_string();
+  EXPECT_EQ(dead->change, MembershipChange::kDead);
+  EXPECT_EQ(dead->member.id, worker.id);
+  ASSERT_TRUE(cluster->signal_worker(0, SIGCONT).ok());
+
+  auto joined = events->next(deadline_in(10s));
+  ASSERT_TRUE(joined.ok()) << joined.status().to_string();
+  EXPECT_EQ(joined->change, MembershipChange::kJoined);
+  EXPECT_NE(joined->member.id, worker.id) << "a node declared dead must come back as a new member";
+  EXPECT_EQ(joined->member.role, NodeRole::kWorker);
+  ActorHandle echo = spawn("Echo", joined->member.id);
+  auto pid = head->client().call(echo, "pid", Payload(), deadline_in(5s)).get();
+  ASSERT_TRUE(pid.ok()) << pid.status().to_string();
+  EXPECT_EQ(*unpack_one<long>(*pid), cluster->pids().at(0)) << "the same process, as a new member";
+  auto old = head->client().call(old_echo, "echo", pack_args(1L), deadline_in(5s)).get();
+  EXPECT_EQ(old.status().code(), ErrorCode::kNodeDead) << old.status().to_string();
 }
 
 }  // namespace
