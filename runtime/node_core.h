@@ -97,8 +97,8 @@ class NodeCore {
   zmq::socket_t* dealer_io(const std::string& endpoint);  // null if the endpoint is unusable
   void drop_dealer_io(const std::string& endpoint);
   // Reads the DEALERs' connection events, and fails the pending calls to every endpoint (but the
-  // head's) that has had no connection for kPeerLostGrace: the process there is gone, whether or not a
-  // head is there to say so.
+  // head's, and those of nodes that left and are still in their leave grace) that has had no
+  // connection for kPeerLostGrace: the process there is gone, whether or not a head is there to say so.
   void watch_peers_io();
   void receive_io();
   // `from` is the ROUTER routing id of the connection the frames came on.

@@ -50,11 +50,13 @@ void NodeCore::io_loop() {
   }
   drain_outbound();  // e.g. the leave message
   // A leaving node's last replies may still be queued (large tensors on a busy machine): let them out.
-  // Not to a head that never accepted us or that we lost: nothing there will take them, and waiting
-  // would only delay the exit of a node that is failing anyway.
+  // Not to a head that never accepted us or that we lost, nor to a peer whose connection has been down
+  // past the grace: nothing there will take them, and waiting would only delay the exit.
   const bool head_unreachable = !joined_ || head_lost || declared_dead;
+  const auto gone = links_.down_longer_than(kPeerLostGrace);
   for (auto& [ep, s] : dealers_) {
-    const bool give_up = ep == head_endpoint_ && head_unreachable;
+    const bool peer_gone = std::find(gone.begin(), gone.end(), ep) != gone.end();
+    const bool give_up = (ep == head_endpoint_ && head_unreachable) || peer_gone;
     s.close(give_up ? 0 : static_cast<int>(kLeaveGrace.count()));
   }
   dealers_.clear();
@@ -103,6 +105,10 @@ void NodeCore::watch_peers_io() {
   }
   for (const std::string& ep : links_.down_longer_than(kPeerLostGrace)) {
     if (ep == head_endpoint_) continue;  // the head's liveness is the HeadWatch's to judge
+    // A node that left gracefully may still be flushing its last replies: kLeaveGrace decides.
+    const bool leaving = std::any_of(departing_.begin(), departing_.end(),
+                                     [&ep](const auto& d) { return d.second.second == ep; });
+    if (leaving) continue;
     const auto n = calls_.fail_to(ep, Status::node_dead("no connection to " + ep + " for " +
                                                         std::to_string(kPeerLostGrace.count()) +
                                                         " ms: the node there is gone"));
