@@ -30,6 +30,7 @@ enum class ErrorCode : std::int32_t {
   kTooLarge = 12,         // a message above the configured size cap
   kCancelled = 13,        // the caller or the system stopped waiting (shutdown)
   kInternal = 14,         // a broken invariant: a bug, reported instead of crashing
+  kDiverged = 15,         // training became non-finite (loss or weights): the run cannot go on as configured
 };
 
 // Short lowercase name of a code, e.g. "timeout". Never null.
@@ -55,6 +56,7 @@ class [[nodiscard]] Status {
   static Status too_large(std::string m) { return {ErrorCode::kTooLarge, std::move(m)}; }
   static Status cancelled(std::string m) { return {ErrorCode::kCancelled, std::move(m)}; }
   static Status internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
+  static Status diverged(std::string m) { return {ErrorCode::kDiverged, std::move(m)}; }
 
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }
@@ -95,6 +97,7 @@ inline const char* error_code_name(ErrorCode code) {
     case ErrorCode::kTooLarge: return "too large";
     case ErrorCode::kCancelled: return "cancelled";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kDiverged: return "diverged";
   }
   return "unknown error code";
 }

@@ -63,26 +63,24 @@ Result<Prepared> prepare_resume(const RunArgs& args, actors::DriverCheckpoint* c
   return Prepared{std::move(config), std::make_unique<RunDirectory>(std::move(dir)), std::move(test)};
 }
 
-// Writes metrics and progress for each round; remembers the first write error (a full disk must not
-// kill a long run, but it is reported at the end).
+// Writes metrics and progress for each round. A metrics line that cannot be written stops the run (its
+// error names the file): a run whose record is incomplete must not look finished.
 class RoundSink {
  public:
   RoundSink(RunDirectory& dir, Progress& progress) : dir_(dir), progress_(progress) {}
-  void operator()(const RoundRecord& record) {
-    Status s = dir_.append_metrics(record);
-    if (!s.ok() && write_error_.ok()) write_error_ = s;
+  Status operator()(const RoundRecord& record) {
+    IST_RETURN_IF_ERROR(dir_.append_metrics(record));
     for (const RoundEvent& e : record.events) dir_.log("round " + std::to_string(record.round) + ": " + describe(e));
     progress_.update(record);
+    return Status::ok_status();
   }
-  const Status& write_error() const { return write_error_; }
 
  private:
   RunDirectory& dir_;
   Progress& progress_;
-  Status write_error_;
 };
 
-int finish_run(Prepared& p, const Result<RunResult>& result, const RoundSink& sink, Progress& progress,
+int finish_run(Prepared& p, const Result<RunResult>& result, Progress& progress,
                double wall_seconds) {
   if (!result.ok()) {
     p.dir->log("failed: " + result.status().to_string());
@@ -96,7 +94,6 @@ int finish_run(Prepared& p, const Result<RunResult>& result, const RoundSink& si
   Status s = p.dir->save_model(fold_input_standardization(result->model, training.input_mean, training.input_std),
                                standalone_metadata(result->model, card));
   if (s.ok()) s = p.dir->write_summary(p.config.name, algorithm, *result, wall_seconds);
-  if (s.ok()) s = sink.write_error();
   if (!s.ok()) return fail("saving results: " + s.to_string());
   char line[256];
   std::snprintf(line, sizeof(line), "done: %s, test accuracy %.4f after %zu rounds, %.1f s -> %s", algorithm.c_str(),
@@ -145,7 +142,7 @@ int command_simulate(const RunArgs& args) {
   RoundSink sink(*p.dir, progress);
   const auto start = std::chrono::steady_clock::now();
   auto result = run_reference(training, shards, p.test, std::ref(sink));
-  return finish_run(p, result, sink, progress, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return finish_run(p, result, progress, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 int command_run(const RunArgs& args) {
@@ -211,7 +208,7 @@ int command_run(const RunArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   auto result = driver.run(std::ref(sink));
   const int code =
-      finish_run(p, result, sink, progress, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      finish_run(p, result, progress, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (embedded) embedded->stop();
   return code;
 }

@@ -37,6 +37,28 @@ Status validate_widths(const std::vector<int>& widths) {
   return Status::ok_status();
 }
 
+std::optional<std::string> first_non_finite(const Mlp& model) {
+  for (std::size_t l = 0; l < model.layers.size(); ++l) {
+    const Linear& layer = model.layers[l];
+    const std::string name = "layers." + std::to_string(l);
+    if (!layer.weight.allFinite()) {
+      for (Index r = 0; r < layer.weight.rows(); ++r) {
+        for (Index c = 0; c < layer.weight.cols(); ++c) {
+          if (!std::isfinite(layer.weight(r, c))) {
+            return name + ".weight (row " + std::to_string(r) + ", column " + std::to_string(c) + ")";
+          }
+        }
+      }
+    }
+    if (!layer.bias.allFinite()) {
+      for (Index i = 0; i < layer.bias.size(); ++i) {
+        if (!std::isfinite(layer.bias(i))) return name + ".bias (entry " + std::to_string(i) + ")";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 Result<Mlp> make_mlp(const std::vector<int>& widths, std::uint64_t seed) {
   IST_RETURN_IF_ERROR(validate_widths(widths));
   Mlp model;

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -35,6 +37,10 @@ struct Mlp {
 // Checks that widths describe a net: at least {inputs, classes}, every width >= 1.
 // Errors: invalid_argument naming the offending position.
 Status validate_widths(const std::vector<int>& widths);
+
+// Names the first parameter that is NaN or infinite, e.g. "layers.1.weight (row 3, column 7)", or
+// nothing when every weight and bias is finite. Reads the whole model once; changes nothing.
+std::optional<std::string> first_non_finite(const Mlp& model);
 
 // He (Kaiming) normal initialization: weights ~ N(0, 2 / fan_in), biases 0. Deterministic in seed.
 Result<Mlp> make_mlp(const std::vector<int>& widths, std::uint64_t seed);

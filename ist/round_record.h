@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <concepts>
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "base/status.h"
 #include "ist/mlp.h"
 
 namespace ist {
@@ -73,6 +76,29 @@ struct RunResult {
   int count_events(RoundEvent::Kind kind) const;
 };
 
-using RoundCallback = std::function<void(const RoundRecord&)>;
+// Called with each round's record once the round is done (e.g. to write metrics.jsonl). It may return a
+// Status: an error stops the run with it (a metrics line that could not be written must not be
+// silently missing). A callback that returns nothing never stops the run. Empty: nothing is called.
+class RoundCallback {
+ public:
+  RoundCallback() = default;
+  template <typename F>
+    requires std::invocable<F&, const RoundRecord&> && (!std::same_as<std::decay_t<F>, RoundCallback>)
+  RoundCallback(F f) {  // NOLINT: implicit by design, so lambdas of either kind pass as callbacks
+    if constexpr (std::same_as<std::invoke_result_t<F&, const RoundRecord&>, Status>) {
+      call_ = std::move(f);
+    } else {
+      call_ = [f = std::move(f)](const RoundRecord& record) mutable {
+        f(record);
+        return Status::ok_status();
+      };
+    }
+  }
+  explicit operator bool() const { return static_cast<bool>(call_); }
+  Status operator()(const RoundRecord& record) const { return call_ ? call_(record) : Status::ok_status(); }
+
+ private:
+  std::function<Status(const RoundRecord&)> call_;
+};
 
 }  // namespace ist

@@ -1,6 +1,9 @@
 #include "ist/run_loop.h"
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
 
 namespace ist {
 
@@ -9,6 +12,27 @@ using SteadyClock = std::chrono::steady_clock;
 
 double seconds_since(SteadyClock::time_point t) {
   return std::chrono::duration<double>(SteadyClock::now() - t).count();
+}
+
+Status diverged(std::int64_t round, const std::string& what, float learning_rate) {
+  char rate[32];
+  std::snprintf(rate, sizeof(rate), "%g", static_cast<double>(learning_rate));
+  return Status::diverged("in round " + std::to_string(round + 1) + " " + what + " (learning rate " + rate +
+                          "); lower algorithm.learning_rate");
+}
+
+// The loss every round (free: the trainers report it); the model whenever it is read (evaluation,
+// checkpoint, the result), so a non-finite model is never evaluated, checkpointed or returned.
+Status check_loss(std::int64_t round, double loss, float learning_rate) {
+  if (std::isfinite(loss)) return Status::ok_status();
+  return diverged(round, std::string("the training loss became ") + (std::isnan(loss) ? "nan" : loss > 0 ? "inf" : "-inf"),
+                  learning_rate);
+}
+
+Status check_model(std::int64_t round, const Mlp& model, float learning_rate) {
+  const std::optional<std::string> bad = first_non_finite(model);
+  if (!bad) return Status::ok_status();
+  return diverged(round, "the model's " + *bad + " became non-finite", learning_rate);
 }
 }  // namespace
 
@@ -36,6 +60,8 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     const bool checkpoint_due = options.checkpoint_every > 0 && (round + 1) % options.checkpoint_every == 0;
     record.learning_rate = local.learning_rate;
     IST_RETURN_IF_ERROR(runner.run_round(round, local, evaluate_now || checkpoint_due, record));
+    IST_RETURN_IF_ERROR(check_loss(round, record.train_loss, local.learning_rate));
+    if (evaluate_now || checkpoint_due) IST_RETURN_IF_ERROR(check_model(round, runner.model(), local.learning_rate));
     progress.epochs_done += epochs_of(record.live_workers);
     progress.next_round = round + 1;
     record.epochs = progress.epochs_done;
@@ -49,12 +75,14 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     runner.finish_round(progress, checkpoint_due, evaluate_seconds, record);
     record.wall_seconds = seconds_since(start);
     result.records.push_back(record);
-    if (on_round) on_round(record);
+    IST_RETURN_IF_ERROR(on_round(record).with_context("round " + std::to_string(record.round)));
     runner.round_published(record);
     if (config.target_accuracy > 0.0 && record.test_accuracy && *record.test_accuracy >= config.target_accuracy) break;
   }
   if (!result.records.empty() && !result.records.back().test_accuracy) {
     // The last round came out shorter than planned (a slice lost): evaluate the final model anyway.
+    const RoundRecord& last = result.records.back();
+    IST_RETURN_IF_ERROR(check_model(last.round - 1, runner.model(), last.learning_rate));
     result.final_test_accuracy = accuracy(runner.model(), test.features, test.labels);
   }
   result.model = runner.model();

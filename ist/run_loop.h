@@ -58,7 +58,10 @@ struct RunLoopOptions {
 // Runs rounds of `runner` as `config` says and evaluates on `test` (already standardized). A run of
 // `epochs` ends when the epochs are done, however many trainers did them (elastic runs); a run of
 // `rounds` after that many rounds; with constant membership both give total_rounds() rounds.
-// Errors: the runner's. REQUIRES: validate(config) is ok; options.train_size > 0.
+// Errors: the runner's; the callback's (naming the round); diverged when a round's training loss is not
+// finite, or the model is not when the loop reads it (evaluation, checkpoint, end): then the round's
+// finish_round (its checkpoint) and record never happen, so the last checkpoint stays the last good one.
+// REQUIRES: validate(config) is ok; options.train_size > 0.
 Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, const RunLoopOptions& options,
                              const Dataset& test, const RoundCallback& on_round);
 

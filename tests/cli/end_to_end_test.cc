@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "actors/checkpoint.h"
 #include "cli/cluster_state.h"
 #include "ist/mlp.h"
 #include "ist/model_io.h"
@@ -300,6 +301,35 @@ TEST_F(IstCommand, ResumeRefusesADirectoryWithoutACheckpoint) {
   const Outcome resumed = run_ist({"run", "--resume", path("run")});
   EXPECT_NE(resumed.exit_code, 0);
   EXPECT_NE(resumed.output.find("checkpoint.safetensors"), std::string::npos) << resumed.output;
+}
+
+}  // namespace
+}  // namespace ist::cli
+
+namespace ist::cli {
+namespace {
+
+TEST_F(IstCommand, ADivergedRunFailsNamingTheRoundAndKeepsTheLastGoodCheckpoint) {
+  // A learning rate of 1 takes this net to NaN in round 3 (the same rounds as the in-process reference).
+  const std::string config = path("diverges.toml");
+  std::ofstream(config) << "name = \"diverges\"\nseed = 3\n[model]\nwidths = [784, 32, 32, 10]\n"
+                           "[algorithm]\nlocal_steps = 5\nbatch_size = 32\nrounds = 6\neval_every = 2\n"
+                           "learning_rate = 1.0\nwarmup_epochs = 0\nmomentum = 0.9\n[cluster]\nworkers = 2\n"
+                           "[checkpoint]\nevery = 1\n";
+  const Outcome o = run_ist({"run", config, "--out", path("run"), "--quiet"});
+  EXPECT_NE(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("diverged: in round 3 the training loss became nan"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("lower algorithm.learning_rate"), std::string::npos) << o.output;
+  EXPECT_FALSE(fs::exists(path("run/model.safetensors"))) << "a diverged model must not be saved as the result";
+  EXPECT_FALSE(fs::exists(path("run/summary.json")));
+  auto checkpoint = actors::load_checkpoint(path("run/checkpoint.safetensors"));
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status().to_string();
+  EXPECT_EQ(checkpoint->next_round, 2) << "the checkpoint of round 2 is the last good one";
+  EXPECT_FALSE(first_non_finite(checkpoint->model).has_value());
+  std::ifstream metrics(path("run/metrics.jsonl"));
+  int lines = 0;
+  for (std::string line; std::getline(metrics, line);) ++lines;
+  EXPECT_EQ(lines, 2);
 }
 
 }  // namespace

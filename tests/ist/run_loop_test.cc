@@ -1,0 +1,168 @@
+// The shared run loop stops honestly: a round whose loss or model is not finite ends the run with a
+// `diverged` error naming the round, before that round is checkpointed or published; a round callback's
+// error (e.g. metrics that could not be written) ends the run too. The reference trainer diverges the
+// same way when its learning rate is absurd.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "ist/reference.h"
+#include "ist/run_loop.h"
+#include "test_data.h"
+
+namespace ist {
+namespace {
+
+// A runner whose rounds train nothing: round r reports losses[r] and, from round poison_from on, a model
+// with a NaN weight. It remembers which rounds reached finish_round (where a driver checkpoints).
+class ScriptedRounds : public RoundRunner {
+ public:
+  ScriptedRounds() : model_(make_mlp({3, 4, 2}, 1).value()) {}
+
+  std::vector<double> losses = std::vector<double>(8, 0.5);
+  std::int64_t poison_from = -1;  // 0-based round whose end leaves a NaN in the model
+  std::vector<std::int64_t> finished;
+
+  Status prepare_round(std::int64_t, RoundRecord&) override { return Status::ok_status(); }
+  int trainers_ready() override { return 1; }
+  Status run_round(std::int64_t round, const LocalTrainingOptions&, bool, RoundRecord& record) override {
+    record.train_loss = losses[static_cast<std::size_t>(round)];
+    record.live_workers = 1;
+    if (round == poison_from) model_.layers[1].weight(1, 2) = std::numeric_limits<float>::quiet_NaN();
+    return Status::ok_status();
+  }
+  const Mlp& model() const override { return model_; }
+  void finish_round(const RunProgress& progress, bool, double, RoundRecord&) override {
+    finished.push_back(progress.next_round);
+  }
+  void round_published(const RoundRecord&) override {}
+
+ private:
+  Mlp model_;
+};
+
+TrainingConfig eight_rounds() {
+  TrainingConfig c;
+  c.widths = {3, 4, 2};
+  c.workers = 1;
+  c.rounds = 8;
+  c.eval_every = 2;
+  c.local_steps = 1;
+  c.batch_size = 1;
+  return c;
+}
+
+const Dataset& tiny_test() {
+  static const Dataset test = testing::make_toy_dataset(10, 3, 2, 5);
+  return test;
+}
+
+TEST(RunLoop, ANonFiniteLossEndsTheRunAsDivergedBeforeThatRoundIsCheckpointedOrPublished) {
+  for (double bad : {std::nan(""), std::numeric_limits<double>::infinity()}) {
+    ScriptedRounds runner;
+    runner.losses[2] = bad;
+    std::vector<std::int64_t> published;
+    RunLoopOptions options;
+    options.train_size = 100;
+    options.checkpoint_every = 1;
+    auto result = run_rounds(eight_rounds(), runner, options, tiny_test(),
+                             [&](const RoundRecord& r) { published.push_back(r.round); });
+    ASSERT_FALSE(result.ok()) << "a loss of " << bad << " was taken as training";
+    EXPECT_EQ(result.status().code(), ErrorCode::kDiverged) << result.status().to_string();
+    EXPECT_NE(result.status().message().find("in round 3 the training loss became"), std::string::npos)
+        << result.status().to_string();
+    EXPECT_NE(result.status().message().find("lower algorithm.learning_rate"), std::string::npos)
+        << result.status().to_string();
+    EXPECT_EQ(runner.finished, (std::vector<std::int64_t>{1, 2})) << "round 3 must not reach its checkpoint";
+    EXPECT_EQ(published, (std::vector<std::int64_t>{1, 2}));
+  }
+}
+
+TEST(RunLoop, ANonFiniteModelIsCaughtWhenTheLoopReadsItAndNamesTheTensor) {
+  ScriptedRounds runner;
+  runner.poison_from = 2;  // round 3 ends with a NaN weight but a finite loss; round 4 evaluates
+  RunLoopOptions options;
+  options.train_size = 100;
+  auto result = run_rounds(eight_rounds(), runner, options, tiny_test(), {});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), ErrorCode::kDiverged) << result.status().to_string();
+  EXPECT_NE(result.status().message().find("in round 4 the model's layers.1.weight (row 1, column 2)"),
+            std::string::npos)
+      << result.status().to_string();
+  EXPECT_EQ(runner.finished, (std::vector<std::int64_t>{1, 2, 3}));
+}
+
+TEST(RunLoop, ACheckpointRoundChecksTheModelEvenWithoutAnEvaluation) {
+  ScriptedRounds runner;
+  runner.poison_from = 2;
+  TrainingConfig config = eight_rounds();
+  config.eval_every = 100;
+  RunLoopOptions options;
+  options.train_size = 100;
+  options.checkpoint_every = 3;
+  auto result = run_rounds(config, runner, options, tiny_test(), {});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), ErrorCode::kDiverged) << result.status().to_string();
+  EXPECT_NE(result.status().message().find("in round 3 "), std::string::npos) << result.status().to_string();
+  EXPECT_EQ(runner.finished, (std::vector<std::int64_t>{1, 2})) << "the NaN model must not be checkpointed";
+}
+
+TEST(RunLoop, ACallbackErrorEndsTheRunNamingTheRound) {
+  ScriptedRounds runner;
+  RunLoopOptions options;
+  options.train_size = 100;
+  int calls = 0;
+  auto result = run_rounds(eight_rounds(), runner, options, tiny_test(), [&](const RoundRecord& r) -> Status {
+    ++calls;
+    if (r.round == 5) return Status::io_error("metrics.jsonl: write failed: No space left on device");
+    return Status::ok_status();
+  });
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), ErrorCode::kIoError);
+  EXPECT_EQ(result.status().message(), "round 5: metrics.jsonl: write failed: No space left on device");
+  EXPECT_EQ(calls, 5);
+}
+
+TEST(RunLoop, AFiniteRunIsNotDisturbedByTheChecks) {
+  ScriptedRounds runner;
+  RunLoopOptions options;
+  options.train_size = 100;
+  auto result = run_rounds(eight_rounds(), runner, options, tiny_test(), {});
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  EXPECT_EQ(result->records.size(), 8u);
+}
+
+TEST(RunLoop, TheReferenceWithAnAbsurdLearningRateStopsAsDiverged) {
+  const Dataset data = testing::make_toy_dataset(400, 12, 4, 1);
+  TrainingConfig c;
+  c.widths = {12, 24, 16, 4};
+  c.workers = 2;
+  c.local_steps = 5;
+  c.batch_size = 16;
+  c.rounds = 20;
+  c.eval_every = 5;
+  c.sgd.learning_rate = 1e6f;
+  c.sgd.warmup_epochs = 0;
+  std::vector<Dataset> shards;
+  for (int w = 0; w < 2; ++w) {
+    auto rows = shard_indices(data.labels, ShardSpec{w, 2, ShardPolicy::kIid, 3}).value();
+    Dataset d;
+    d.num_classes = data.num_classes;
+    d.features.resize(static_cast<Index>(rows.size()), data.feature_count());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      d.features.row(static_cast<Index>(i)) = data.features.row(rows[i]);
+      d.labels.push_back(data.labels[static_cast<std::size_t>(rows[i])]);
+    }
+    shards.push_back(std::move(d));
+  }
+  auto result = run_reference(c, shards, data);
+  ASSERT_FALSE(result.ok()) << "a learning rate of 1e6 trained to the end";
+  EXPECT_EQ(result.status().code(), ErrorCode::kDiverged) << result.status().to_string();
+  EXPECT_NE(result.status().message().find("learning rate 1e+06"), std::string::npos) << result.status().to_string();
+}
+
+}  // namespace
+}  // namespace ist
