@@ -2,7 +2,9 @@
 // model, the next round, the epochs done, the data cut (generation, shard count) and every shard's batch
 // cursor, the data lost so far — plus a tag (the config's hash) so a run never resumes under another
 // config. One safetensors file (the model's tensors, the rest as metadata), written atomically: write,
-// fsync, rename. Doubles are stored as hexadecimal floats so a resumed run continues bit for bit.
+// fsync, rename. Doubles are stored as hexadecimal floats so a resumed run continues bit for bit. A CRC-32
+// over the tensors and the metadata (ist/checksum.h) is stored with them and checked on load, so a
+// damaged file is refused instead of resuming into a different run.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +29,10 @@ struct DriverCheckpoint {
 };
 
 Status save_checkpoint(const std::string& path, const DriverCheckpoint& checkpoint);
-// Errors: not_found, corrupt_data (naming the missing or malformed field).
+// Errors: not_found; corrupt_data naming the file and the problem: not a checkpoint, no checksum or one
+// that disagrees with the contents (any flipped bit), a missing field, a number that is not exactly a
+// number of its type ("12abc", " 12", an int field above 2^31), a non-finite weight, cursors that do not
+// match the shard count.
 Result<DriverCheckpoint> load_checkpoint(const std::string& path);
 
 }  // namespace ist::actors

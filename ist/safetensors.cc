@@ -179,6 +179,11 @@ Result<TensorFile> load_safetensors(const std::string& path) {
     return Status::corrupt_data(path + ": header length " + std::to_string(header_size) + " above the 100 MB limit");
   }
   const std::string_view header_text(bytes.data() + 8, static_cast<std::size_t>(header_size));
+  // JSON text holds no raw NUL (strings escape it) and the padding is spaces; the JSON parser would stop
+  // at a NUL and accept what came before it.
+  if (header_text.find('\0') != std::string_view::npos) {
+    return Status::corrupt_data(path + ": the header holds a NUL byte");
+  }
   const nlohmann::json header = nlohmann::json::parse(header_text, nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded()) return Status::corrupt_data(path + ": the header is not valid JSON");
   if (!header.is_object()) return Status::corrupt_data(path + ": the header is not a JSON object");

@@ -1,5 +1,6 @@
 // Driver checkpoints on disk, in process: what is saved loads back bit for bit, and a file that is
-// missing, cut short or damaged in its header is refused with an error naming the file.
+// missing, cut short or damaged anywhere (header, metadata numbers, tensor bytes) is refused with an
+// error naming the file.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,8 +12,12 @@
 #include <iterator>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
+#include <cstdio>
 
 #include "actors/checkpoint.h"
+#include "ist/checksum.h"
 #include "ist/model_io.h"
 
 namespace ist::actors {
@@ -197,8 +202,7 @@ TEST_F(CheckpointFile, FlippedByteThatBreaksTheCursorListIsCorruptData) {
   write_bytes(file, damaged);
   auto loaded = load_checkpoint(file);
   expect_corrupt_naming(loaded, file, "cursor list");
-  EXPECT_NE(loaded.status().message().find("malformed checkpoint metadata"), std::string::npos)
-      << loaded.status().to_string();
+  EXPECT_NE(loaded.status().message().find("checksum mismatch"), std::string::npos) << loaded.status().to_string();
 }
 
 TEST_F(CheckpointFile, ACursorCountThatDisagreesWithTheShardCountIsCorruptData) {
@@ -219,6 +223,107 @@ TEST_F(CheckpointFile, AModelFileWithoutCheckpointFieldsIsNotADriverCheckpoint) 
   expect_corrupt_naming(loaded, file, "plain model");
   EXPECT_NE(loaded.status().message().find("not a driver checkpoint"), std::string::npos)
       << loaded.status().to_string();
+}
+
+TEST_F(CheckpointFile, EveryFlippedBitAnywhereInTheFileIsCorruptData) {
+  const std::string whole = read_bytes(saved_sample());
+  const std::string file = path("flipped.safetensors");
+  for (std::size_t byte = 0; byte < whole.size(); ++byte) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string damaged = whole;
+      damaged[byte] = static_cast<char>(damaged[byte] ^ (1 << bit));
+      write_bytes(file, damaged);
+      auto loaded = load_checkpoint(file);
+      ASSERT_FALSE(loaded.ok()) << "byte " << byte << " bit " << bit << " flipped and the checkpoint loaded; around it: "
+                                << whole.substr(byte < 40 ? 0 : byte - 40, 80);
+      ASSERT_EQ(loaded.status().code(), ErrorCode::kCorruptData) << loaded.status().to_string();
+      ASSERT_NE(loaded.status().message().find(file), std::string::npos) << loaded.status().to_string();
+    }
+  }
+}
+
+TEST_F(CheckpointFile, AFlippedBitInTheTensorDataIsAChecksumMismatch) {
+  const std::string whole = read_bytes(saved_sample());
+  std::string damaged = whole;
+  damaged[whole.size() - 5] = static_cast<char>(damaged[whole.size() - 5] ^ 0x01);  // a low mantissa bit
+  const std::string file = path("flipped.safetensors");
+  write_bytes(file, damaged);
+  auto loaded = load_checkpoint(file);
+  expect_corrupt_naming(loaded, file, "tensor data");
+  EXPECT_NE(loaded.status().message().find("checksum mismatch"), std::string::npos) << loaded.status().to_string();
+}
+
+// A checkpoint whose metadata field `key` is `value`, with a checksum that matches (as if written so), to
+// test the reading of each field on its own.
+class CheckpointFields : public CheckpointFile {
+ protected:
+  std::string saved_with(const std::string& key, const std::string& value, bool poison_weight = false) {
+    const std::string file = saved_sample();
+    TensorFile tensors = load_safetensors(file).value();
+    tensors.metadata[key] = value;
+    if (poison_weight) tensors.tensors[0].values[1] = std::numeric_limits<float>::quiet_NaN();
+    tensors.metadata["checksum"] = "";
+    char crc[32];
+    std::snprintf(crc, sizeof(crc), "crc32:%08x", tensor_file_crc32(tensors, "checksum"));
+    tensors.metadata["checksum"] = crc;
+    EXPECT_TRUE(save_safetensors(file, tensors).ok());
+    return file;
+  }
+};
+
+TEST_F(CheckpointFields, ANumberFieldMustBeExactlyANumberOfItsType) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"next_round", "12abc"},          {"next_round", " 12"},     {"next_round", ""},
+      {"next_round", "1e3"},            {"generation", "3 "},      {"generation", "4294967299"},
+      {"num_shards", "0x3"},            {"lost_examples", "5.0"},  {"epochs_done", "0x1.5p-2junk"},
+      {"epochs_done", " 0x1p-2"},       {"epochs_done", ""},       {"next_round", "99999999999999999999"},
+      {"cursors", "[[\"-1\", 4, 17], [\"1\", 0, 0], [\"2\", 0, 0]]"},
+      {"cursors", "[[\"18446744073709551616\", 4, 17], [\"1\", 0, 0], [\"2\", 0, 0]]"},
+      {"cursors", "[[\"7x\", 4, 17], [\"1\", 0, 0], [\"2\", 0, 0]]"},
+  };
+  for (const auto& [key, value] : bad) {
+    const std::string file = saved_with(key, value);
+    auto loaded = load_checkpoint(file);
+    expect_corrupt_naming(loaded, file, key + " = '" + value + "'");
+  }
+}
+
+TEST_F(CheckpointFields, AFieldThatIsMissingIsNamed) {
+  const std::string file = saved_sample();
+  TensorFile tensors = load_safetensors(file).value();
+  tensors.metadata.erase("lost_examples");
+  char crc[32];
+  std::snprintf(crc, sizeof(crc), "crc32:%08x", tensor_file_crc32(tensors, "checksum"));
+  tensors.metadata["checksum"] = crc;
+  ASSERT_TRUE(save_safetensors(file, tensors).ok());
+  auto loaded = load_checkpoint(file);
+  expect_corrupt_naming(loaded, file, "missing field");
+  EXPECT_NE(loaded.status().message().find("'lost_examples' is missing"), std::string::npos)
+      << loaded.status().to_string();
+}
+
+TEST_F(CheckpointFields, ACheckpointWithoutAChecksumIsRefused) {
+  const std::string file = saved_sample();
+  TensorFile tensors = load_safetensors(file).value();
+  tensors.metadata.erase("checksum");
+  ASSERT_TRUE(save_safetensors(file, tensors).ok());
+  auto loaded = load_checkpoint(file);
+  expect_corrupt_naming(loaded, file, "no checksum");
+  EXPECT_NE(loaded.status().message().find("no checksum"), std::string::npos) << loaded.status().to_string();
+}
+
+TEST_F(CheckpointFields, ANonFiniteWeightIsRefusedEvenWithAMatchingChecksum) {
+  const std::string file = saved_with("tag", sample().tag, /*poison_weight=*/true);
+  auto loaded = load_checkpoint(file);
+  expect_corrupt_naming(loaded, file, "NaN weight");
+  EXPECT_NE(loaded.status().message().find("layers.0.weight"), std::string::npos) << loaded.status().to_string();
+}
+
+TEST_F(CheckpointFields, AWellFormedFieldStillLoads) {
+  const std::string file = saved_with("next_round", "12");
+  auto loaded = load_checkpoint(file);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  EXPECT_EQ(loaded->next_round, 12);
 }
 
 }  // namespace
