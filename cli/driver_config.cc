@@ -1,77 +1,80 @@
 #include "cli/driver_config.h"
 
+#include <chrono>
+#include <cmath>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <sstream>
+#include <type_traits>
 
 #include <toml++/toml.h>
 
+#include "cli/config_reader.h"
 #include "ist/random.h"
 
 namespace ist::cli {
 
 namespace {
 
-// Where a value came from, for error messages: "exp.toml:12" or "--set".
-struct Origin {
-  std::string where;
-  std::string key;
-  Status error(const std::string& problem) const {
-    return Status::invalid_argument(where + ": key '" + key + "': " + problem);
+constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+constexpr double kFloatMax = std::numeric_limits<float>::max();
+constexpr double kEpochsMax = 1e9;   // a bound that keeps epoch arithmetic exact; no run is that long
+constexpr double kSecondsMax = 1e9;  // about 31 years: keeps seconds x 1000 inside 64-bit milliseconds
+
+// Where every key was last set, so checks that involve several keys blame the right one and its line.
+class Origins {
+ public:
+  explicit Origins(std::string file) : file_(std::move(file)) {}
+  void record(const Origin& o) { where_[o.key] = o.where; }
+  // The key's origin; the file alone for a key left at its default.
+  Origin of(const std::string& key) const {
+    const auto it = where_.find(key);
+    return Origin{it == where_.end() ? file_ : it->second, key};
   }
+  bool was_set(const std::string& key) const { return where_.count(key) > 0; }
+
+ private:
+  std::string file_;
+  std::map<std::string, std::string> where_;
 };
 
 using Setter = std::function<Status(const toml::node&, const Origin&, DriverConfig&)>;
 
-template <typename T>
-Result<T> integer_of(const toml::node& n, const Origin& o) {
-  if (!n.is_integer()) return o.error("expected an integer");
-  return static_cast<T>(n.as_integer()->get());
-}
-
-Result<double> number_of(const toml::node& n, const Origin& o) {
-  if (n.is_floating_point()) return n.as_floating_point()->get();
-  if (n.is_integer()) return static_cast<double>(n.as_integer()->get());
-  return o.error("expected a number");
-}
-
-Result<std::string> string_of(const toml::node& n, const Origin& o) {
-  if (!n.is_string()) return o.error("expected a string");
-  return n.as_string()->get();
-}
-
-Result<bool> bool_of(const toml::node& n, const Origin& o) {
-  if (!n.is_boolean()) return o.error("expected true or false");
-  return n.as_boolean()->get();
-}
-
 template <typename F>
 Setter bool_field(F field) {
   return [field](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
-    auto v = bool_of(n, o);
-    if (!v.ok()) return v.status();
-    field(c) = *v;
+    IST_ASSIGN_OR_RETURN(field(c), read_bool(n, o));
+    return Status::ok_status();
+  };
+}
+
+// An integer field of type T, checked against [lo, hi] (which must fit T) before it is narrowed.
+template <typename T, typename F>
+Setter integer_field(F field, std::int64_t lo, std::int64_t hi = std::numeric_limits<std::int64_t>::max()) {
+  return [field, lo, hi](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
+    IST_ASSIGN_OR_RETURN(const std::int64_t v, read_integer(n, o, lo, hi));
+    field(c) = static_cast<T>(v);
     return Status::ok_status();
   };
 }
 
 template <typename T, typename F>
-Setter integer_field(F field) {
-  return [field](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
-    auto v = integer_of<T>(n, o);
-    if (!v.ok()) return v.status();
-    field(c) = *v;
+Setter number_field(F field, NumberRange range) {
+  return [field, range](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
+    IST_ASSIGN_OR_RETURN(const double v, read_number(n, o, range, std::is_same_v<T, float>));
+    field(c) = static_cast<T>(v);
     return Status::ok_status();
   };
 }
 
-template <typename T, typename F>
-Setter number_field(F field) {
-  return [field](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
-    auto v = number_of(n, o);
-    if (!v.ok()) return v.status();
-    field(c) = static_cast<T>(*v);
+// Seconds, stored as milliseconds.
+template <typename F>
+Setter seconds_field(F field, NumberRange range) {
+  return [field, range](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
+    IST_ASSIGN_OR_RETURN(const double v, read_number(n, o, range));
+    field(c) = std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(v * 1000.0)));
     return Status::ok_status();
   };
 }
@@ -79,9 +82,7 @@ Setter number_field(F field) {
 template <typename F>
 Setter string_field(F field) {
   return [field](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
-    auto v = string_of(n, o);
-    if (!v.ok()) return v.status();
-    field(c) = *v;
+    IST_ASSIGN_OR_RETURN(field(c), read_string(n, o));
     return Status::ok_status();
   };
 }
@@ -90,86 +91,83 @@ Setter string_field(F field) {
 template <typename Parse, typename F>
 Setter enum_field(Parse parse, F field) {
   return [parse, field](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
-    auto s = string_of(n, o);
-    if (!s.ok()) return s.status();
-    auto v = parse(*s);
+    IST_ASSIGN_OR_RETURN(const std::string s, read_string(n, o));
+    auto v = parse(s);
     if (!v.ok()) return o.error(v.status().message());
     field(c) = *v;
     return Status::ok_status();
   };
 }
 
+Result<std::string> parse_placement(const std::string& s) {
+  if (s == "shared" || s == "private") return s;
+  return Status::invalid_argument("expected shared or private, got '" + s + "'");
+}
+
+Status read_widths(const toml::node& n, const Origin& o, DriverConfig& c) {
+  const toml::array* a = n.as_array();
+  if (a == nullptr) return o.error("expected an array of integers, e.g. [784, 2048, 2048, 10]");
+  std::vector<int> widths;
+  for (const toml::node& e : *a) {
+    if (!e.is_integer()) return o.error("expected an array of integers");
+    const Origin element{o.where, o.key + "[" + std::to_string(widths.size()) + "]"};
+    IST_ASSIGN_OR_RETURN(const std::int64_t w, read_integer(e, element, 1, kIntMax));
+    widths.push_back(static_cast<int>(w));
+  }
+  if (widths.size() < 2) return o.error("needs at least an input and an output width, e.g. [784, 10]");
+  c.driver.training.widths = widths;
+  return Status::ok_status();
+}
+
 const std::map<std::string, Setter>& schema() {
+  using C = DriverConfig;
+  const NumberRange any_float{-kFloatMax, kFloatMax};
+  const NumberRange positive_float{0.0, kFloatMax, true};
+  const NumberRange non_negative_float{0.0, kFloatMax};
+  const NumberRange epochs{0.0, kEpochsMax};
   static const std::map<std::string, Setter> table = {
-      {"name", string_field([](DriverConfig& c) -> std::string& { return c.name; })},
-      {"seed", integer_field<std::uint64_t>([](DriverConfig& c) -> std::uint64_t& { return c.driver.training.seed; })},
-      {"model.widths",
-       [](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
-         const toml::array* a = n.as_array();
-         if (a == nullptr) return o.error("expected an array of integers, e.g. [784, 2048, 2048, 10]");
-         std::vector<int> widths;
-         for (const toml::node& e : *a) {
-           if (!e.is_integer()) return o.error("expected an array of integers");
-           widths.push_back(static_cast<int>(e.as_integer()->get()));
-         }
-         c.driver.training.widths = widths;
-         return Status::ok_status();
-       }},
-      {"data.path", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.path; })},
-      {"data.format", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.format; })},
-      {"data.test_path", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.test_path; })},
-      {"data.labels_path", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.labels_path; })},
-      {"data.test_labels_path", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.test_labels_path; })},
-      {"data.features_key", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.features_key; })},
-      {"data.labels_key", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.labels_key; })},
-      {"data.label_column", string_field([](DriverConfig& c) -> std::string& { return c.driver.data.label_column; })},
-      {"data.shards", enum_field(parse_shard_policy, [](DriverConfig& c) -> ShardPolicy& { return c.driver.training.shard_policy; })},
-      {"data.input_mean", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.input_mean; })},
-      {"data.input_std", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.input_std; })},
-      {"data.placement", string_field([](DriverConfig& c) -> std::string& { return c.driver.placement; })},
-      {"algorithm.name", enum_field(parse_algorithm, [](DriverConfig& c) -> Algorithm& { return c.driver.training.algorithm; })},
-      {"algorithm.local_steps", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.training.local_steps; })},
-      {"algorithm.batch_size", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.training.batch_size; })},
-      {"algorithm.learning_rate", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.sgd.learning_rate; })},
-      {"algorithm.momentum", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.sgd.momentum; })},
-      {"algorithm.weight_decay", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.sgd.weight_decay; })},
-      {"algorithm.lr_decay_factor", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.sgd.lr_decay_factor; })},
-      {"algorithm.lr_decay_every_epochs", number_field<double>([](DriverConfig& c) -> double& { return c.driver.training.sgd.lr_decay_every_epochs; })},
-      {"algorithm.cosine_epochs", number_field<double>([](DriverConfig& c) -> double& { return c.driver.training.sgd.cosine_epochs; })},
-      {"algorithm.warmup_epochs", number_field<double>([](DriverConfig& c) -> double& { return c.driver.training.sgd.warmup_epochs; })},
-      {"algorithm.subnet_lr_power", number_field<float>([](DriverConfig& c) -> float& { return c.driver.training.sgd.subnet_lr_power; })},
-      {"algorithm.subnet_lr_on_bias", bool_field([](DriverConfig& c) -> bool& { return c.driver.training.sgd.subnet_lr_on_bias; })},
-      {"algorithm.scaling", enum_field(parse_scaling, [](DriverConfig& c) -> SubnetScaling& { return c.driver.training.scaling; })},
-      {"algorithm.epochs", number_field<double>([](DriverConfig& c) -> double& { return c.driver.training.epochs; })},
-      {"algorithm.rounds", integer_field<std::int64_t>([](DriverConfig& c) -> std::int64_t& { return c.driver.training.rounds; })},
-      {"algorithm.eval_every", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.training.eval_every; })},
-      {"algorithm.target_accuracy", number_field<double>([](DriverConfig& c) -> double& { return c.driver.training.target_accuracy; })},
-      {"cluster.workers", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.training.workers; })},
-      {"cluster.min_workers", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.min_workers; })},
-      {"cluster.heartbeat_ms", integer_field<int>([](DriverConfig& c) -> int& { return c.heartbeat_ms; })},
-      {"cluster.death_deadline_ms", integer_field<int>([](DriverConfig& c) -> int& { return c.death_deadline_ms; })},
-      {"cluster.join_wait_s",
-       [](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
-         auto v = number_of(n, o);
-         if (!v.ok()) return v.status();
-         if (*v < 0) return o.error("must be >= 0");
-         c.driver.join_wait = std::chrono::milliseconds(static_cast<std::int64_t>(*v * 1000));
-         return Status::ok_status();
-       }},
-      {"cluster.round_deadline_s",
-       [](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
-         auto v = number_of(n, o);
-         if (!v.ok()) return v.status();
-         if (*v <= 0) return o.error("must be positive");
-         c.driver.round_deadline = std::chrono::milliseconds(static_cast<std::int64_t>(*v * 1000));
-         return Status::ok_status();
-       }},
-      {"checkpoint.every", integer_field<int>([](DriverConfig& c) -> int& { return c.driver.checkpoint_every; })},
+      {"name", string_field([](C& c) -> std::string& { return c.name; })},
+      {"seed", integer_field<std::uint64_t>([](C& c) -> std::uint64_t& { return c.driver.training.seed; }, 0)},
+      {"model.widths", read_widths},
+      {"data.path", string_field([](C& c) -> std::string& { return c.driver.data.path; })},
+      {"data.format", string_field([](C& c) -> std::string& { return c.driver.data.format; })},
+      {"data.test_path", string_field([](C& c) -> std::string& { return c.driver.data.test_path; })},
+      {"data.labels_path", string_field([](C& c) -> std::string& { return c.driver.data.labels_path; })},
+      {"data.test_labels_path", string_field([](C& c) -> std::string& { return c.driver.data.test_labels_path; })},
+      {"data.features_key", string_field([](C& c) -> std::string& { return c.driver.data.features_key; })},
+      {"data.labels_key", string_field([](C& c) -> std::string& { return c.driver.data.labels_key; })},
+      {"data.label_column", string_field([](C& c) -> std::string& { return c.driver.data.label_column; })},
+      {"data.shards", enum_field(parse_shard_policy, [](C& c) -> ShardPolicy& { return c.driver.training.shard_policy; })},
+      {"data.input_mean", number_field<float>([](C& c) -> float& { return c.driver.training.input_mean; }, any_float)},
+      {"data.input_std", number_field<float>([](C& c) -> float& { return c.driver.training.input_std; }, positive_float)},
+      {"data.placement", enum_field(parse_placement, [](C& c) -> std::string& { return c.driver.placement; })},
+      {"algorithm.name", enum_field(parse_algorithm, [](C& c) -> Algorithm& { return c.driver.training.algorithm; })},
+      {"algorithm.local_steps", integer_field<int>([](C& c) -> int& { return c.driver.training.local_steps; }, 1, kIntMax)},
+      {"algorithm.batch_size", integer_field<int>([](C& c) -> int& { return c.driver.training.batch_size; }, 1, kIntMax)},
+      {"algorithm.learning_rate", number_field<float>([](C& c) -> float& { return c.driver.training.sgd.learning_rate; }, positive_float)},
+      {"algorithm.momentum", number_field<float>([](C& c) -> float& { return c.driver.training.sgd.momentum; }, {0.0, 1.0, false, true})},
+      {"algorithm.weight_decay", number_field<float>([](C& c) -> float& { return c.driver.training.sgd.weight_decay; }, non_negative_float)},
+      {"algorithm.lr_decay_factor", number_field<float>([](C& c) -> float& { return c.driver.training.sgd.lr_decay_factor; }, {0.0, 1.0, true, false})},
+      {"algorithm.lr_decay_every_epochs", number_field<double>([](C& c) -> double& { return c.driver.training.sgd.lr_decay_every_epochs; }, epochs)},
+      {"algorithm.cosine_epochs", number_field<double>([](C& c) -> double& { return c.driver.training.sgd.cosine_epochs; }, epochs)},
+      {"algorithm.warmup_epochs", number_field<double>([](C& c) -> double& { return c.driver.training.sgd.warmup_epochs; }, epochs)},
+      {"algorithm.subnet_lr_power", number_field<float>([](C& c) -> float& { return c.driver.training.sgd.subnet_lr_power; }, {0.0, 2.0})},
+      {"algorithm.subnet_lr_on_bias", bool_field([](C& c) -> bool& { return c.driver.training.sgd.subnet_lr_on_bias; })},
+      {"algorithm.scaling", enum_field(parse_scaling, [](C& c) -> SubnetScaling& { return c.driver.training.scaling; })},
+      {"algorithm.epochs", number_field<double>([](C& c) -> double& { return c.driver.training.epochs; }, epochs)},
+      {"algorithm.rounds", integer_field<std::int64_t>([](C& c) -> std::int64_t& { return c.driver.training.rounds; }, 0)},
+      {"algorithm.eval_every", integer_field<int>([](C& c) -> int& { return c.driver.training.eval_every; }, 1, kIntMax)},
+      {"algorithm.target_accuracy", number_field<double>([](C& c) -> double& { return c.driver.training.target_accuracy; }, {0.0, 1.0})},
+      {"cluster.workers", integer_field<int>([](C& c) -> int& { return c.driver.training.workers; }, 1, kIntMax)},
+      {"cluster.min_workers", integer_field<int>([](C& c) -> int& { return c.driver.min_workers; }, 1, kIntMax)},
+      {"cluster.heartbeat_ms", integer_field<int>([](C& c) -> int& { return c.heartbeat_ms; }, 1, kIntMax)},
+      {"cluster.death_deadline_ms", integer_field<int>([](C& c) -> int& { return c.death_deadline_ms; }, 2, kIntMax)},
+      {"cluster.join_wait_s", seconds_field([](C& c) -> std::chrono::milliseconds& { return c.driver.join_wait; }, {0.0, kSecondsMax})},
+      {"cluster.round_deadline_s", seconds_field([](C& c) -> std::chrono::milliseconds& { return c.driver.round_deadline; }, {0.001, kSecondsMax})},
+      {"checkpoint.every", integer_field<int>([](C& c) -> int& { return c.driver.checkpoint_every; }, 0, kIntMax)},
   };
   return table;
 }
-
-std::string line_of(const toml::node& n, const std::string& origin);
 
 // [[events]] tables: round, action ("kill", "leave", "slow", "add", "kill_driver"), worker, count, delay_ms,
 // rounds.
@@ -182,22 +180,21 @@ Status parse_events(const toml::node& node, const std::string& origin, DriverCon
     if (t == nullptr) return where.error("expected [[events]] tables");
     actors::ScriptedEvent e;
     std::string action;
+    bool has_round = false;
     for (const auto& [key, value] : *t) {
       const Origin o{line_of(value, origin), "events." + std::string(key.str())};
       const std::string k(key.str());
       if (k == "action") {
-        auto a = string_of(value, o);
-        if (!a.ok()) return a.status();
-        action = *a;
-      } else if (k == "round" || k == "worker" || k == "count" || k == "delay_ms" || k == "rounds") {
-        auto v = integer_of<std::int64_t>(value, o);
-        if (!v.ok()) return v.status();
-        if (*v < 0) return o.error("must be >= 0");
-        if (k == "round") e.round = *v;
-        if (k == "worker") e.worker = static_cast<int>(*v);
-        if (k == "count") e.count = static_cast<int>(*v);
-        if (k == "delay_ms") e.delay_ms = static_cast<int>(*v);
-        if (k == "rounds") e.rounds = static_cast<int>(*v);
+        IST_ASSIGN_OR_RETURN(action, read_string(value, o));
+      } else if (k == "round") {
+        IST_ASSIGN_OR_RETURN(e.round, read_integer(value, o, 1));
+        has_round = true;
+      } else if (k == "worker" || k == "count" || k == "delay_ms" || k == "rounds") {
+        IST_ASSIGN_OR_RETURN(const std::int64_t v, read_integer(value, o, 0, kIntMax));
+        if (k == "worker") e.worker = static_cast<int>(v);
+        if (k == "count") e.count = static_cast<int>(v);
+        if (k == "delay_ms") e.delay_ms = static_cast<int>(v);
+        if (k == "rounds") e.rounds = static_cast<int>(v);
       } else {
         return o.error("unknown key");
       }
@@ -208,20 +205,15 @@ Status parse_events(const toml::node& node, const std::string& origin, DriverCon
     else if (action == "leave") e.kind = actors::ScriptedEvent::Kind::kLeaveWorker;
     else if (action == "kill_driver") e.kind = actors::ScriptedEvent::Kind::kKillDriver;
     else return Origin{where.where, "events.action"}.error("expected kill, leave, slow, add or kill_driver, got '" + action + "'");
-    if (e.round < 1) return Origin{where.where, "events.round"}.error("must be at least 1");
+    if (!has_round) return Origin{where.where, "events.round"}.error("missing: every event needs the round it happens in");
     config.driver.events.push_back(e);
   }
   return Status::ok_status();
 }
 
-std::string line_of(const toml::node& n, const std::string& origin) {
-  const auto& source = n.source();
-  if (source.begin.line == 0) return origin;
-  return origin + ":" + std::to_string(source.begin.line);
-}
-
 // Applies every leaf of `table` (keys prefixed by `prefix`) to config.
-Status apply_table(const toml::table& table, const std::string& prefix, const std::string& origin, DriverConfig& config) {
+Status apply_table(const toml::table& table, const std::string& prefix, const std::string& origin, DriverConfig& config,
+                   Origins& origins) {
   for (const auto& [key, node] : table) {
     const std::string path = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
     const Origin o{line_of(node, origin), path};
@@ -232,13 +224,14 @@ Status apply_table(const toml::table& table, const std::string& prefix, const st
     auto setter = schema().find(path);
     if (setter != schema().end()) {
       IST_RETURN_IF_ERROR(setter->second(node, o, config));
+      origins.record(o);
       continue;
     }
     if (const toml::table* sub = node.as_table()) {
       bool known_section = false;
       for (const auto& [name, unused] : schema()) known_section |= name.rfind(path + ".", 0) == 0;
       if (known_section) {
-        IST_RETURN_IF_ERROR(apply_table(*sub, path, origin, config));
+        IST_RETURN_IF_ERROR(apply_table(*sub, path, origin, config, origins));
         continue;
       }
     }
@@ -247,7 +240,7 @@ Status apply_table(const toml::table& table, const std::string& prefix, const st
   return Status::ok_status();
 }
 
-Status apply_override(const std::string& assignment, DriverConfig& config) {
+Status apply_override(const std::string& assignment, DriverConfig& config, Origins& origins) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
     return Status::invalid_argument("--set " + assignment + ": expected key=value, e.g. algorithm.learning_rate=0.05");
@@ -268,28 +261,51 @@ Status apply_override(const std::string& assignment, DriverConfig& config) {
       return o.error("cannot read value '" + value + "'");
     }
   }
-  return setter->second(*parsed.get("v"), o, config);
+  IST_RETURN_IF_ERROR(setter->second(*parsed.get("v"), o, config));
+  origins.record(o);
+  return Status::ok_status();
 }
 
-Status check_ranges(const DriverConfig& c, const std::string& origin) {
-  if (c.driver.data.path.empty()) return Status::invalid_argument(origin + ": key 'data.path': must not be empty");
-  if (Status s = check_data_source(c.driver.data); !s.ok()) return Status::invalid_argument(origin + ": " + s.message());
+// Checks that involve several keys; each error blames the key a user would change, where it was set.
+Status check_together(const DriverConfig& c, const Origins& origins) {
+  const TrainingConfig& t = c.driver.training;
+  if (c.driver.data.path.empty()) return origins.of("data.path").error("must not be empty");
+  if (Status s = check_data_source(c.driver.data); !s.ok()) {
+    // Its messages start with the key they are about ("data.test_path: ..."); blame that key's line.
+    const std::string& m = s.message();
+    const auto colon = m.find(": ");
+    if (m.rfind("data.", 0) == 0 && colon != std::string::npos) return origins.of(m.substr(0, colon)).error(m.substr(colon + 2));
+    return origins.of("data.format").error(m);
+  }
   if (per_worker_files(c.driver.data) && c.driver.placement != "private") {
-    return Status::invalid_argument(origin + ": key 'data.path': a per-worker path ({worker}) needs data.placement = \"private\"");
+    return origins.of("data.path").error("a per-worker path ({worker}) needs data.placement = \"private\"");
   }
-  if (c.driver.placement != "shared" && c.driver.placement != "private") {
-    return Status::invalid_argument(origin + ": key 'data.placement': expected shared or private, got '" + c.driver.placement + "'");
+  if (c.driver.min_workers > t.workers) {
+    return origins.of("cluster.min_workers")
+        .error("must be between 1 and cluster.workers (" + std::to_string(t.workers) + "), got " +
+               std::to_string(c.driver.min_workers));
   }
-  if (c.driver.min_workers < 1 || c.driver.min_workers > c.driver.training.workers) {
-    return Status::invalid_argument(origin + ": key 'cluster.min_workers': must be between 1 and cluster.workers (" +
-                                    std::to_string(c.driver.training.workers) + ")");
+  if (c.death_deadline_ms <= c.heartbeat_ms) {
+    return origins.of("cluster.death_deadline_ms")
+        .error("must be above cluster.heartbeat_ms (" + std::to_string(c.heartbeat_ms) + "), got " +
+               std::to_string(c.death_deadline_ms));
   }
-  if (c.heartbeat_ms < 1 || c.death_deadline_ms <= c.heartbeat_ms) {
-    return Status::invalid_argument(origin + ": keys 'cluster.heartbeat_ms' and 'cluster.death_deadline_ms': need 0 < heartbeat < deadline");
+  if (t.rounds <= 0 && !(t.epochs > 0.0)) {
+    return origins.of(origins.was_set("algorithm.rounds") ? "algorithm.rounds" : "algorithm.epochs")
+        .error("set algorithm.rounds or algorithm.epochs to a positive number");
   }
-  if (c.driver.checkpoint_every < 0) return Status::invalid_argument(origin + ": key 'checkpoint.every': must be >= 0");
-  Status training = validate(c.driver.training);
-  if (!training.ok()) return Status::invalid_argument(origin + ": " + training.message());
+  if (t.algorithm == Algorithm::kIst) {
+    if (t.widths.size() < 3) return origins.of("model.widths").error("IST needs at least one hidden layer");
+    for (std::size_t l = 1; l + 1 < t.widths.size(); ++l) {
+      if (t.widths[l] < t.workers) {
+        const bool blame_workers = origins.was_set("cluster.workers") && !origins.was_set("model.widths");
+        return origins.of(blame_workers ? "cluster.workers" : "model.widths")
+            .error("hidden layer " + std::to_string(l) + " has " + std::to_string(t.widths[l]) +
+                   " neurons, fewer than the " + std::to_string(t.workers) +
+                   " subnets of cluster.workers (S must not exceed H)");
+      }
+    }
+  }
   return Status::ok_status();
 }
 
@@ -305,9 +321,13 @@ Result<DriverConfig> parse_driver_config(const std::string& text, const std::str
     return Status::invalid_argument(origin + ":" + std::to_string(e.source().begin.line) + ": not valid TOML: " +
                                     std::string(e.description()));
   }
-  IST_RETURN_IF_ERROR(apply_table(parsed, "", origin, config));
-  for (const std::string& o : overrides) IST_RETURN_IF_ERROR(apply_override(o, config));
-  IST_RETURN_IF_ERROR(check_ranges(config, origin));
+  Origins origins(origin);
+  IST_RETURN_IF_ERROR(apply_table(parsed, "", origin, config, origins));
+  for (const std::string& o : overrides) IST_RETURN_IF_ERROR(apply_override(o, config, origins));
+  IST_RETURN_IF_ERROR(check_together(config, origins));
+  // Every single-key range is checked as it is read; this catches what no key names.
+  Status training = validate(config.driver.training);
+  if (!training.ok()) return Status::invalid_argument(origin + ": " + training.message());
   return config;
 }
 

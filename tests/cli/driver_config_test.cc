@@ -157,5 +157,97 @@ TEST(DriverConfig, MissingFileIsNotFound) {
   EXPECT_NE(c.status().message().find("/nonexistent/exp.toml"), std::string::npos);
 }
 
+
+TEST(DriverConfigRanges, WorkersAbove2To32IsAnErrorNotOneWorker) {
+  auto c = parse_driver_config("[cluster]\nworkers = 4294967297\n", "exp.toml");
+  ASSERT_FALSE(c.ok()) << "workers = 4294967297 was read as " << c->driver.training.workers;
+  EXPECT_EQ(c.status().message(),
+            "exp.toml:2: key 'cluster.workers': must be between 1 and 2147483647, got 4294967297");
+  c = parse_driver_config(kConfig, "exp.toml", {"cluster.workers=4294967297"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "--set: key 'cluster.workers': must be between 1 and 2147483647, got 4294967297");
+}
+
+TEST(DriverConfigRanges, AWidthAbove2To32IsAnErrorNamingTheElement) {
+  auto c = parse_driver_config("\n[model]\nwidths = [784, 4294967552, 10]\n", "exp.toml");
+  ASSERT_FALSE(c.ok()) << "a width of 4294967552 was read as " << c->driver.training.widths[1];
+  EXPECT_EQ(c.status().message(),
+            "exp.toml:3: key 'model.widths[1]': must be between 1 and 2147483647, got 4294967552");
+}
+
+TEST(DriverConfigRanges, NegativeWorkersIsAnErrorNamingWorkers) {
+  auto c = parse_driver_config("[cluster]\n\n\nworkers = -3\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "exp.toml:4: key 'cluster.workers': must be between 1 and 2147483647, got -3");
+}
+
+TEST(DriverConfigRanges, ZeroWorkersBlamesWorkersNotMinWorkers) {
+  auto c = parse_driver_config("[cluster]\nworkers = 0\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "exp.toml:2: key 'cluster.workers': must be between 1 and 2147483647, got 0");
+}
+
+TEST(DriverConfigRanges, InfiniteEpochsIsAnError) {
+  auto c = parse_driver_config("[algorithm]\nepochs = inf\n", "exp.toml");
+  ASSERT_FALSE(c.ok()) << "epochs = inf would run forever";
+  EXPECT_EQ(c.status().message(), "exp.toml:2: key 'algorithm.epochs': must be a finite number, got inf");
+}
+
+TEST(DriverConfigRanges, NanRoundDeadlineIsAnError) {
+  auto c = parse_driver_config("[cluster]\nround_deadline_s = nan\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "exp.toml:2: key 'cluster.round_deadline_s': must be a finite number, got nan");
+  c = parse_driver_config("[cluster]\nround_deadline_s = 1e300\n", "exp.toml");
+  ASSERT_FALSE(c.ok()) << "1e300 s does not fit in milliseconds";
+  EXPECT_NE(c.status().message().find("exp.toml:2: key 'cluster.round_deadline_s': must be in"), std::string::npos)
+      << c.status().to_string();
+}
+
+TEST(DriverConfigRanges, ANumberThatBecomesZeroOrInfiniteAsAFloatIsAnError) {
+  auto c = parse_driver_config("[algorithm]\nlearning_rate = 1e-50\n", "exp.toml");
+  ASSERT_FALSE(c.ok()) << "1e-50 is 0 as a float";
+  EXPECT_NE(c.status().message().find("exp.toml:2: key 'algorithm.learning_rate': must be above 0 as a 32-bit float"),
+            std::string::npos)
+      << c.status().to_string();
+  c = parse_driver_config("[data]\ninput_mean = 1e39\n", "exp.toml");
+  ASSERT_FALSE(c.ok()) << "1e39 is infinite as a float";
+  EXPECT_NE(c.status().message().find("exp.toml:2: key 'data.input_mean'"), std::string::npos) << c.status().to_string();
+}
+
+TEST(DriverConfigRanges, EveryIntegerKeyIsCheckedBeforeItIsNarrowed) {
+  for (const char* key : {"algorithm.local_steps", "algorithm.batch_size", "algorithm.eval_every", "cluster.min_workers",
+                          "cluster.heartbeat_ms", "cluster.death_deadline_ms", "checkpoint.every"}) {
+    auto c = parse_driver_config(kConfig, "exp.toml", {std::string(key) + "=4294967297"});
+    ASSERT_FALSE(c.ok()) << key << " = 4294967297 was accepted";
+    EXPECT_EQ(c.status().message().rfind("--set: key '" + std::string(key) + "': must be between", 0), 0u)
+        << c.status().to_string();
+  }
+  auto c = parse_driver_config(kConfig, "exp.toml", {"seed=-1"});
+  ASSERT_FALSE(c.ok()) << "seed = -1 was read as " << c->driver.training.seed;
+  EXPECT_EQ(c.status().message(), "--set: key 'seed': must be at least 0, got -1");
+  c = parse_driver_config(std::string(kConfig) + "\n[[events]]\nround = 3\naction = \"kill\"\nworker = 4294967297\n",
+                          "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "exp.toml:28: key 'events.worker': must be between 0 and 2147483647, got 4294967297");
+}
+
+TEST(DriverConfigRanges, ACrossKeyErrorNamesTheLineOfTheKeyItBlames) {
+  auto c = parse_driver_config("[cluster]\nworkers = 2\nmin_workers = 3\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "exp.toml:3: key 'cluster.min_workers': must be between 1 and cluster.workers (2), got 3");
+  c = parse_driver_config("[cluster]\nheartbeat_ms = 500\n\ndeath_deadline_ms = 400\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "exp.toml:4: key 'cluster.death_deadline_ms': must be above cluster.heartbeat_ms (500), got 400");
+  c = parse_driver_config("[algorithm]\nepochs = 0\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message().rfind("exp.toml:2: key 'algorithm.epochs': set algorithm.rounds or", 0), 0u)
+      << c.status().to_string();
+  c = parse_driver_config("[model]\nwidths = [784, 2, 10]\n[cluster]\nworkers = 3\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message().rfind("exp.toml:2: key 'model.widths': hidden layer 1 has 2 neurons", 0), 0u)
+      << c.status().to_string();
+}
+
 }  // namespace
 }  // namespace ist::cli
