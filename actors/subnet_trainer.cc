@@ -32,6 +32,9 @@ Result<Dataset> SubnetTrainer::load(const TrainerSpec& spec) {
   if (!(spec.input_std > 0.0f)) return Status::invalid_argument("input_std must be positive");
   auto shard = load_dataset(from_wire(spec.data), Split::kTrain, ShardSpec{spec.shard, spec.num_shards, policy, spec.shard_seed});
   if (!shard.ok()) return shard.status().with_context("trainer for shard " + std::to_string(spec.shard));
+  if (spec.classes > 0) {
+    IST_RETURN_IF_ERROR(check_labels(*shard, spec.classes).with_context("trainer for shard " + std::to_string(spec.shard)));
+  }
   TrainingConfig normalization;
   normalization.input_mean = spec.input_mean;
   normalization.input_std = spec.input_std;
@@ -64,6 +67,7 @@ Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, const rt::Payloa
   const auto decode_start = std::chrono::steady_clock::now();
   IST_ASSIGN_OR_RETURN(IstTrainRequest request, rt::unpack_one<IstTrainRequest>(args));
   IST_ASSIGN_OR_RETURN(Mlp subnet, read_layers(args, request.layer_shapes));
+  if (subnet.layers.empty()) return Status::decode_failure("train request carries no layers");
   if (request.input_scales.size() != subnet.layers.size()) {
     return Status::decode_failure("train request has " + std::to_string(request.input_scales.size()) +
                                   " input scales for " + std::to_string(subnet.layers.size()) + " layers");
@@ -74,6 +78,8 @@ Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, const rt::Payloa
                                     " inputs but this trainer's data has " + std::to_string(shard_.feature_count()) +
                                     " features");
   }
+  // A label at or above the subnet's outputs would write past its logits: refuse, whatever the spec said.
+  IST_RETURN_IF_ERROR(check_labels(shard_, static_cast<int>(subnet.layers.back().outputs())));
   const LocalTrainingOptions options = from_wire(request.options);
   if (options.batch_size < 1 || options.batch_size > shard_.size() || options.steps < 0) {
     return Status::invalid_argument("batch size " + std::to_string(options.batch_size) + " does not fit a shard of " +
@@ -109,10 +115,12 @@ Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, const rt::Payloa
 Result<rt::Payload> SubnetTrainer::setup_replica(rt::ActorContext&, const rt::Payload& args) {
   IST_ASSIGN_OR_RETURN(ReplicaSetup setup, rt::unpack_one<ReplicaSetup>(args));
   IST_ASSIGN_OR_RETURN(Mlp model, read_layers(args, setup.layer_shapes));
+  if (model.layers.empty()) return Status::decode_failure("replica setup carries no layers");
   if (setup.rank < 0 || setup.rank >= static_cast<int>(setup.ring.size())) {
     return Status::invalid_argument("rank " + std::to_string(setup.rank) + " outside a ring of " +
                                     std::to_string(setup.ring.size()));
   }
+  IST_RETURN_IF_ERROR(check_labels(shard_, static_cast<int>(model.layers.back().outputs())));
   replica_ = std::move(model);
   ring_ = std::move(setup.ring);
   rank_ = setup.rank;

@@ -21,7 +21,7 @@ PoolState TrainerPool::state() const { return state_; }
 
 TrainerSpec TrainerPool::spec_for(int shard, int num_shards) const {
   TrainerSpec spec{to_wire(options_.data), shard,  num_shards, shard_policy_name(training_.shard_policy),
-                   training_.seed,         training_.input_mean, training_.input_std};
+                   training_.seed,         training_.input_mean, training_.input_std, training_.widths.back()};
   if (per_worker_files(options_.data)) {
     // Worker w's own files, whole: data that was never pooled is never cut either.
     spec.data.path = file_of_worker(options_.data.path, shard);

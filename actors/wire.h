@@ -49,7 +49,8 @@ struct TrainerSpec {
   std::uint64_t shard_seed = 0;
   float input_mean = 0.0f;  // features become (x - input_mean) / input_std after loading
   float input_std = 1.0f;
-  MSGPACK_DEFINE(data, shard, num_shards, shard_policy, shard_seed, input_mean, input_std)
+  int classes = 0;  // the model's output width: every label must be below it (0: not checked at load)
+  MSGPACK_DEFINE(data, shard, num_shards, shard_policy, shard_seed, input_mean, input_std, classes)
 };
 
 struct WireCursor {

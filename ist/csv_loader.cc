@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "ist/data.h"
+#include "ist/regular_file.h"
 
 namespace ist {
 namespace {
@@ -54,8 +55,7 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
     return Status::invalid_argument(path + ": label column " + std::to_string(options.label_column) +
                                     " is negative");
   }
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return Status::not_found(path + ": no such file");
+  IST_RETURN_IF_ERROR(check_regular_file(path));
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::io_error(path + ": cannot open");
 
@@ -123,6 +123,8 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
   }
   Dataset data;
   data.num_classes = max_label + 1;  // of the whole file, so every shard agrees on the class count
+  data.origin = path;
+  if (shard.has_value()) data.origin_rows = rows;
   data.features.resize(static_cast<Index>(rows.size()), features);
   data.labels.reserve(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {

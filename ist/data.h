@@ -17,9 +17,22 @@ struct Dataset {
   Matrix features;                   // (examples x features), float32
   std::vector<std::int32_t> labels;  // one class index per example, in [0, num_classes)
   int num_classes = 0;
+  // Where the examples came from, for error messages: the labels file (IDX) or the CSV file, and for a
+  // shard each row's example index in that file (empty: row i is example i). Empty origin: made in memory.
+  std::string origin;
+  std::vector<std::int64_t> origin_rows;
   Index size() const { return features.rows(); }
   Index feature_count() const { return features.cols(); }
+  // The example index in the origin file of row `row`.
+  std::int64_t example_index(Index row) const {
+    return origin_rows.empty() ? static_cast<std::int64_t>(row) : origin_rows[static_cast<std::size_t>(row)];
+  }
 };
+
+// ok when every label is in [0, classes), the model's output width. Errors: invalid_argument naming the
+// origin file and the example index of the first label outside, e.g. "d/train-labels-idx1-ubyte: example
+// 1234 has label 200, but the model has 10 outputs (labels 0 to 9)". Reads every label once.
+Status check_labels(const Dataset& data, int classes);
 
 enum class ShardPolicy {
   kIid,        // a seeded random permutation cut into W near-equal parts
@@ -44,8 +57,9 @@ enum class Split { kTrain, kTest };
 // train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz].
 // Pixels are scaled to [0, 1]. With a shard spec only that shard's rows are kept (labels are read
 // whole, images are streamed); num_classes is still that of the whole file, so all shards agree.
-// Errors name the file and the problem: not_found (missing file), corrupt_data (wrong magic number,
-// truncated data, image and label counts that disagree, label out of range).
+// Errors name the file and the problem: not_found (missing file), invalid_argument (not a regular file:
+// a FIFO would block forever), corrupt_data (wrong magic number, truncated data, image and label counts
+// that disagree). Labels are bytes, so any value 0..255; check_labels tells whether they fit a model.
 Result<Dataset> load_idx_dataset(const std::string& directory, Split split,
                                  const std::optional<ShardSpec>& shard = std::nullopt);
 
@@ -61,8 +75,8 @@ struct CsvOptions {
 
 // Loads a CSV file of numbers, one example per line; blank lines are skipped. num_classes = max label + 1
 // over the whole file. For small data sets: the whole file is parsed before a shard's rows are picked.
-// Errors name the file, the line and the column: not_found, corrupt_data (a non-number, a row of another
-// width, a negative or non-integer label, an empty file).
+// Errors name the file, the line and the column: not_found, invalid_argument (not a regular file),
+// corrupt_data (a non-number, a row of another width, a negative or non-integer label, an empty file).
 Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& options = {},
                                  const std::optional<ShardSpec>& shard = std::nullopt);
 

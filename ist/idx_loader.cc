@@ -13,6 +13,7 @@
 #include <string>
 
 #include "ist/data.h"
+#include "ist/regular_file.h"
 
 namespace ist {
 namespace {
@@ -34,8 +35,7 @@ std::string hex32(std::uint32_t value) {
 }
 
 Result<GzHandle> open_gz(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return Status::not_found(path + ": no such file");
+  IST_RETURN_IF_ERROR(check_regular_file(path));
   errno = 0;
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) {
@@ -205,9 +205,11 @@ Result<Dataset> load_idx_files(const std::string& images_path, const std::string
   Dataset data;
   data.features = std::move(features);
   data.num_classes = labels.num_classes;  // of the whole file, so every shard agrees on the class count
+  data.origin = labels_path;
   if (shard.has_value()) {
     data.labels.reserve(rows.size());
     for (std::int64_t r : rows) data.labels.push_back(labels.values[static_cast<std::size_t>(r)]);
+    data.origin_rows = std::move(rows);
   } else {
     data.labels = std::move(labels.values);
   }

@@ -17,6 +17,7 @@ Status check_data_fits(const std::vector<int>& widths, const Dataset& data, cons
     return Status::invalid_argument(std::string(what) + " has " + std::to_string(data.feature_count()) +
                                     " features but the model's input width is " + std::to_string(widths.front()));
   }
+  IST_RETURN_IF_ERROR(check_labels(data, widths.back()).with_context(what));
   if (data.num_classes > widths.back()) {
     return Status::invalid_argument(std::string(what) + " has " + std::to_string(data.num_classes) +
                                     " classes but the model's output width is " + std::to_string(widths.back()));
@@ -154,6 +155,10 @@ Result<RunResult> run_reference(const TrainingConfig& config, const std::vector<
   if (static_cast<int>(shards.size()) != config.workers) {
     return Status::invalid_argument("got " + std::to_string(shards.size()) + " shards for " +
                                     std::to_string(config.workers) + " workers");
+  }
+  // Every shard's labels before any class count, so the error names the bad example wherever it is.
+  for (const Dataset& shard : shards) {
+    IST_RETURN_IF_ERROR(check_labels(shard, config.widths.back()).with_context("the training data"));
   }
   std::int64_t train_size = 0;
   for (const Dataset& shard : shards) {

@@ -23,7 +23,8 @@ namespace ist {
 Result<RunResult> run_reference(const TrainingConfig& config, const std::vector<Dataset>& shards,
                                 const Dataset& test, const RoundCallback& on_round = {});
 
-// Checks that data fits widths: inputs == feature count, classes >= the data's class count.
+// Checks that data fits widths: inputs == feature count, every label < the output width (check_labels,
+// naming the file and example), classes >= the data's class count.
 Status check_data_fits(const std::vector<int>& widths, const Dataset& data, const char* what);
 
 }  // namespace ist

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -330,6 +331,71 @@ TEST_F(IstCommand, ADivergedRunFailsNamingTheRoundAndKeepsTheLastGoodCheckpoint)
   int lines = 0;
   for (std::string line; std::getline(metrics, line);) ++lines;
   EXPECT_EQ(lines, 2);
+}
+
+}  // namespace
+}  // namespace ist::cli
+
+namespace ist::cli {
+namespace {
+
+std::string u32_be(std::uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+}
+
+// An IDX pair (2x2 pixel images) named like Fashion-MNIST's `prefix` files in dir, with these labels.
+void write_idx(const std::string& dir, const std::string& prefix, const std::string& labels) {
+  const auto n = static_cast<std::uint32_t>(labels.size());
+  std::string pixels;
+  for (std::uint32_t i = 0; i < 4 * n; ++i) pixels.push_back(static_cast<char>(i * 37 % 256));
+  std::ofstream(dir + "/" + prefix + "-images-idx3-ubyte", std::ios::binary)
+      << u32_be(0x803) + u32_be(n) + u32_be(2) + u32_be(2) + pixels;
+  std::ofstream(dir + "/" + prefix + "-labels-idx1-ubyte", std::ios::binary) << u32_be(0x801) + u32_be(n) + labels;
+}
+
+std::string labels_mod_3(int count) {
+  std::string labels;
+  for (int i = 0; i < count; ++i) labels.push_back(static_cast<char>(i % 3));
+  return labels;
+}
+
+std::string tiny_data_config(const std::string& data_dir) {
+  return "name = \"tiny-data\"\n[model]\nwidths = [4, 8, 8, 3]\n[data]\npath = \"" + data_dir +
+         "\"\ninput_mean = 0\ninput_std = 1\n[algorithm]\nlocal_steps = 2\nbatch_size = 4\nrounds = 2\n"
+         "[cluster]\nworkers = 2\n";
+}
+
+TEST_F(IstCommand, ATrainingLabelOutsideTheModelsOutputsFailsTheRunNamingFileAndExample) {
+  const std::string data = path("data");
+  fs::create_directories(data);
+  std::string train = labels_mod_3(48);
+  train[13] = 7;
+  write_idx(data, "train", train);
+  write_idx(data, "t10k", labels_mod_3(12));
+  std::ofstream(path("bad_label.toml")) << tiny_data_config(data);
+  const Outcome o = run_ist({"run", path("bad_label.toml"), "--out", path("run"), "--quiet"}, {},
+                            std::chrono::seconds(60));
+  EXPECT_NE(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find(data + "/train-labels-idx1-ubyte: example 13 has label 7, but the model has 3 outputs"),
+            std::string::npos)
+      << o.output;
+  const Outcome simulated = run_ist({"simulate", path("bad_label.toml"), "--out", path("sim"), "--quiet"});
+  EXPECT_NE(simulated.exit_code, 0) << simulated.output;
+  EXPECT_NE(simulated.output.find("example 13 has label 7"), std::string::npos) << simulated.output;
+}
+
+TEST_F(IstCommand, AFifoAsADataFileFailsTheRunAtOnceNamingIt) {
+  const std::string data = path("data");
+  fs::create_directories(data);
+  write_idx(data, "train", labels_mod_3(48));
+  write_idx(data, "t10k", labels_mod_3(12));
+  const std::string fifo = data + "/t10k-labels-idx1-ubyte";
+  fs::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::ofstream(path("fifo.toml")) << tiny_data_config(data);
+  const Outcome o = run_ist({"run", path("fifo.toml"), "--out", path("run"), "--quiet"}, {}, std::chrono::seconds(30));
+  EXPECT_NE(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find(fifo + ": is a FIFO (named pipe), not a regular file"), std::string::npos) << o.output;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // CSV loading: values come back exactly, and malformed files are reported by file, line and column.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <string>
 
@@ -110,6 +111,26 @@ TEST(CsvLoader, ReportsAMissingFileAsNotFound) {
   ASSERT_FALSE(data.ok());
   EXPECT_EQ(data.status().code(), ErrorCode::kNotFound);
   EXPECT_NE(data.status().message().find("/nonexistent/ist/data.csv"), std::string::npos);
+}
+
+TEST(CsvLoader, AFifoAsTheFileFailsAtOnceNamingIt) {
+  TempDir dir;
+  const std::string path = dir.file("data.csv");
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto data = load_csv_dataset(path);
+  ASSERT_FALSE(data.ok());
+  EXPECT_EQ(data.status().code(), ErrorCode::kInvalidArgument) << data.status().to_string();
+  EXPECT_NE(data.status().message().find(path + ": is a FIFO"), std::string::npos) << data.status().to_string();
+}
+
+TEST(CsvLoader, ALabelOutsideTheModelsOutputsIsNamedWithItsExampleIndex) {
+  TempDir dir;
+  const std::string path = dir.file("data.csv");
+  write_bytes(path, "0,1\n1,2\n\n5,3\n2,4\n");
+  auto data = load_csv_dataset(path);
+  ASSERT_TRUE(data.ok()) << data.status().to_string();
+  const Status s = check_labels(*data, 3);
+  EXPECT_EQ(s.message(), path + ": example 2 has label 5, but the model has 3 outputs (labels 0 to 2)");
 }
 
 TEST_F(MalformedCsv, NamesFileLineAndColumnOfANonNumber) {

@@ -1,6 +1,7 @@
 // IDX loading: the real Fashion-MNIST files (installed by scripts/setup.sh), shards of them, and every
 // way a file can be wrong.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <string>
@@ -214,6 +215,65 @@ TEST(IdxLoader, RejectsAShardSpecThatCannotWork) {
   auto data = load_idx_dataset(fashion_dir(), Split::kTest, ShardSpec{4, 4, ShardPolicy::kIid, 1});
   ASSERT_FALSE(data.ok());
   EXPECT_EQ(data.status().code(), ErrorCode::kInvalidArgument);
+}
+
+
+TEST(IdxLoader, ALabelOutsideTheModelsOutputsIsNamedWithItsFileAndExampleIndex) {
+  TempDir dir;
+  const std::string images = dir.file("images-idx3-ubyte");
+  const std::string labels = dir.file("labels-idx1-ubyte");
+  std::string label_bytes;
+  for (int i = 0; i < 12; ++i) label_bytes.push_back(static_cast<char>(i % 3));
+  label_bytes[9] = static_cast<char>(200);  // 1 of 12 labels is bad, as from a damaged file
+  write_bytes(images, idx_images(12, 1, 2, std::string(24, '\x10')));
+  write_bytes(labels, idx_labels(label_bytes));
+
+  auto all = load_idx_files(images, labels);
+  ASSERT_TRUE(all.ok()) << all.status().to_string();
+  EXPECT_TRUE(check_labels(*all, 201).ok());
+  const Status s = check_labels(*all, 3);
+  ASSERT_FALSE(s.ok()) << "label 200 passed for a model with 3 outputs";
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), labels + ": example 9 has label 200, but the model has 3 outputs (labels 0 to 2)");
+
+  // In a shard the example is still named by its index in the file, not its row in the shard.
+  for (int shard = 0; shard < 3; ++shard) {
+    auto part = load_idx_files(images, labels, ShardSpec{shard, 3, ShardPolicy::kIid, 5});
+    ASSERT_TRUE(part.ok()) << part.status().to_string();
+    bool holds_it = false;
+    for (std::int32_t label : part->labels) holds_it |= label == 200;
+    const Status in_shard = check_labels(*part, 3);
+    EXPECT_EQ(in_shard.ok(), !holds_it) << in_shard.to_string();
+    if (holds_it) {
+      EXPECT_NE(in_shard.message().find(": example 9 has label 200"), std::string::npos) << in_shard.to_string();
+    }
+  }
+}
+
+TEST(IdxLoader, AFifoAsADataFileFailsAtOnceNamingIt) {
+  TempDir dir;
+  const std::string images = dir.file("images-idx3-ubyte");
+  const std::string labels = dir.file("labels-idx1-ubyte");
+  write_bytes(images, idx_images(2, 1, 1, "\x01\x02"));
+  ASSERT_EQ(::mkfifo(labels.c_str(), 0600), 0);  // opened for reading, it would block until a writer comes
+  auto data = load_idx_files(images, labels);
+  ASSERT_FALSE(data.ok());
+  EXPECT_EQ(data.status().code(), ErrorCode::kInvalidArgument) << data.status().to_string();
+  EXPECT_EQ(data.status().message(), labels + ": is a FIFO (named pipe), not a regular file; data must be read from a file");
+  auto dataset = load_idx_dataset(dir.path().string(), Split::kTrain);  // train-* do not exist
+  EXPECT_EQ(dataset.status().code(), ErrorCode::kNotFound) << dataset.status().to_string();
+}
+
+TEST(IdxLoader, ADirectoryOrADeviceAsADataFileIsRefused) {
+  TempDir dir;
+  const std::string images = dir.file("images-idx3-ubyte");
+  write_bytes(images, idx_images(2, 1, 1, "\x01\x02"));
+  auto from_directory = load_idx_files(images, dir.path().string());
+  EXPECT_EQ(from_directory.status().code(), ErrorCode::kInvalidArgument) << from_directory.status().to_string();
+  EXPECT_NE(from_directory.status().message().find("is a directory"), std::string::npos);
+  auto from_device = load_idx_files(images, "/dev/zero");
+  EXPECT_EQ(from_device.status().code(), ErrorCode::kInvalidArgument) << from_device.status().to_string();
+  EXPECT_NE(from_device.status().message().find("/dev/zero: is a character device"), std::string::npos);
 }
 
 }  // namespace
