@@ -10,8 +10,8 @@ Status check_labels(const Dataset& data, int classes) {
   for (std::size_t i = 0; i < data.labels.size(); ++i) {
     const std::int32_t label = data.labels[i];
     if (label >= 0 && label < classes) continue;
-    const std::string where = data.origin.empty() ? std::string("the data") : data.origin;
-    return Status::invalid_argument(where + ": example " + std::to_string(data.example_index(static_cast<Index>(i))) +
+    const std::string where = data.origin.empty() ? std::string() : data.origin + ": ";
+    return Status::invalid_argument(where + "example " + std::to_string(data.example_index(static_cast<Index>(i))) +
                                     " has label " + std::to_string(label) + ", but the model has " +
                                     std::to_string(classes) + " outputs (labels 0 to " + std::to_string(classes - 1) +
                                     ")");

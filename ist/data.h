@@ -30,7 +30,7 @@ struct Dataset {
 };
 
 // ok when every label is in [0, classes), the model's output width. Errors: invalid_argument naming the
-// origin file and the example index of the first label outside, e.g. "d/train-labels-idx1-ubyte: example
+// origin file (when known) and the example index of the first label outside, e.g. "d/train-labels-idx1-ubyte: example
 // 1234 has label 200, but the model has 10 outputs (labels 0 to 9)". Reads every label once.
 Status check_labels(const Dataset& data, int classes);
 
