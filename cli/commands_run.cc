@@ -56,8 +56,9 @@ Result<Prepared> prepare_resume(const RunArgs& args, actors::DriverCheckpoint* c
   auto loaded = actors::load_checkpoint(args.resume + "/checkpoint.safetensors");
   if (!loaded.ok()) return loaded.status().with_context("cannot resume " + args.resume);
   *checkpoint = std::move(loaded).value();
-  IST_ASSIGN_OR_RETURN(Dataset test, load_dataset(config.driver.data, Split::kTest));
+  // Locked before anything is written; a driver still running there makes this fail at once.
   IST_ASSIGN_OR_RETURN(RunDirectory dir, RunDirectory::reopen(args.resume, checkpoint->next_round));
+  IST_ASSIGN_OR_RETURN(Dataset test, load_dataset(config.driver.data, Split::kTest));
   config.driver.checkpoint_path = dir.file("checkpoint.safetensors");
   config.driver.checkpoint_tag = hex_tag(config_hash(config));
   return Prepared{std::move(config), std::make_unique<RunDirectory>(std::move(dir)), std::move(test)};
@@ -146,6 +147,11 @@ int command_simulate(const RunArgs& args) {
 }
 
 int command_run(const RunArgs& args) {
+  if (!args.resume.empty() && RunDirectory::is_finished(args.resume)) {
+    // Nothing to do, and nothing is touched: its summary, metrics and model stay as the run left them.
+    std::printf("%s holds a finished run (its summary.json is written); nothing to resume\n", args.resume.c_str());
+    return 0;
+  }
   actors::DriverCheckpoint checkpoint;
   auto prepared = args.resume.empty() ? prepare(args) : prepare_resume(args, &checkpoint);
   if (!prepared.ok()) return fail(prepared.status().to_string());

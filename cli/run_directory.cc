@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/append_line.h"
 #include "ist/model_io.h"
 #include "ist/safetensors.h"
 
@@ -21,14 +22,6 @@ std::string timestamp(const char* format) {
   return text;
 }
 
-Status append_line(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  if (!out) return Status::io_error("cannot open " + path + " for appending");
-  out << line << '\n';
-  out.flush();
-  if (!out) return Status::io_error("cannot write " + path);
-  return Status::ok_status();
-}
 }  // namespace
 
 Status check_run_name(const std::string& name) {
@@ -52,12 +45,14 @@ Result<RunDirectory> RunDirectory::create(const std::string& out, const std::str
   }
   fs::create_directories(path, ec);
   if (ec) return Status::io_error("cannot create run directory " + path + ": " + ec.message());
-  return RunDirectory(path);
+  IST_ASSIGN_OR_RETURN(RunLock lock, RunLock::acquire(path));
+  return RunDirectory(path, std::move(lock));
 }
 
 Result<RunDirectory> RunDirectory::reopen(const std::string& path, std::int64_t rounds_kept) {
   if (!fs::is_directory(path)) return Status::not_found("run directory " + path + " does not exist");
-  RunDirectory dir(path);
+  IST_ASSIGN_OR_RETURN(RunLock lock, RunLock::acquire(path));
+  RunDirectory dir(path, std::move(lock));
   std::ifstream in(dir.file("metrics.jsonl"));
   std::string kept;
   std::int64_t rounds = 0;
@@ -65,6 +60,7 @@ Result<RunDirectory> RunDirectory::reopen(const std::string& path, std::int64_t 
     try {
       const nlohmann::json j = nlohmann::json::parse(line);
       dir.bytes_total_ = j.at("bytes_total").get<double>();
+      dir.epochs_ = j.at("epochs").get<double>();
     } catch (const std::exception& e) {
       return Status::corrupt_data(dir.file("metrics.jsonl") + ":" + std::to_string(rounds + 1) + ": " + e.what());
     }
@@ -75,6 +71,7 @@ Result<RunDirectory> RunDirectory::reopen(const std::string& path, std::int64_t 
                                 " rounds but the checkpoint covers " + std::to_string(rounds_kept));
   }
   IST_RETURN_IF_ERROR(write_file_atomically(dir.file("metrics.jsonl"), kept));
+  dir.rounds_ = rounds;
   return dir;
 }
 
@@ -106,8 +103,18 @@ std::string metrics_json_line(const RoundRecord& r, double cumulative_bytes_tota
 }
 
 Status RunDirectory::append_metrics(const RoundRecord& record) {
-  bytes_total_ += (record.bytes_sent_per_worker + record.bytes_received_per_worker) * record.live_workers;
-  return append_line(file("metrics.jsonl"), metrics_json_line(record, bytes_total_));
+  const double total =
+      bytes_total_ + (record.bytes_sent_per_worker + record.bytes_received_per_worker) * record.live_workers;
+  IST_RETURN_IF_ERROR(append_whole_line(file("metrics.jsonl"), metrics_json_line(record, total)));
+  bytes_total_ = total;
+  rounds_ += 1;
+  epochs_ = record.epochs;
+  return Status::ok_status();
+}
+
+bool RunDirectory::is_finished(const std::string& path) {
+  std::error_code ec;
+  return fs::exists(path + "/summary.json", ec);
 }
 
 Status RunDirectory::write_summary(const std::string& name, const std::string& algorithm, const RunResult& result,
@@ -118,9 +125,9 @@ Status RunDirectory::write_summary(const std::string& name, const std::string& a
   j["final_test_accuracy"] =
       result.final_test_accuracy ? nlohmann::json(*result.final_test_accuracy) : nlohmann::json(nullptr);
   j["wall_seconds"] = wall_seconds;
-  j["rounds"] = result.records.size();
+  j["rounds"] = rounds_;  // of the whole run, also when it was resumed (result holds this session's)
   j["bytes_total"] = bytes_total_;
-  j["epochs"] = result.records.empty() ? 0.0 : result.records.back().epochs;
+  j["epochs"] = epochs_;
   j["parameters"] = result.model.parameter_count();
   return write_file_atomically(file("summary.json"), j.dump(2) + "\n");
 }
@@ -130,7 +137,8 @@ Status RunDirectory::save_model(const Mlp& model, std::map<std::string, std::str
 }
 
 void RunDirectory::log(const std::string& line) {
-  (void)append_line(file("log.txt"), timestamp("%Y-%m-%d %H:%M:%S ") + line);
+  // The log is for people; a line that cannot be written is not worth stopping a run for.
+  (void)append_whole_line(file("log.txt"), timestamp("%Y-%m-%d %H:%M:%S ") + line);
 }
 
 }  // namespace ist::cli

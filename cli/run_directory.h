@@ -4,7 +4,9 @@
 //   summary.json       final test accuracy, time, bytes
 //   model.safetensors  the final model
 //   log.txt            the run's log lines
-// Created as runs/NAME-YYYYmmdd-HHMMSS (or the --out path). Not thread-safe: one run, one thread.
+//   run.lock           held by the driver writing here (run_lock.h)
+// Created as runs/NAME-YYYYmmdd-HHMMSS (or the --out path). A RunDirectory holds the directory's lock for
+// its lifetime: one writer per directory. Not thread-safe: one run, one thread.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "cli/run_lock.h"
 #include "ist/mlp.h"
 #include "ist/reference.h"
 
@@ -20,20 +23,28 @@ namespace ist::cli {
 
 class RunDirectory {
  public:
-  // Creates `out` if given, else runs/NAME-TIMESTAMP under the current directory. Refuses an existing
-  // non-empty directory (invalid_argument naming it) so no earlier results are overwritten.
+  // Creates `out` if given, else runs/NAME-TIMESTAMP under the current directory, and locks it. Refuses
+  // an existing non-empty directory (invalid_argument naming it) so no earlier results are overwritten.
   static Result<RunDirectory> create(const std::string& out, const std::string& name);
 
-  // An existing run directory, to continue it (ist run --resume): keeps the metrics of the first
+  // An existing run directory, to continue it (ist run --resume): locks it first (invalid_argument naming
+  // the holder's pid while another driver writes there), then keeps the metrics of the first
   // `rounds_kept` rounds (those the checkpoint covers) and drops later ones, which the run will redo.
   static Result<RunDirectory> reopen(const std::string& path, std::int64_t rounds_kept);
+
+  // True when the run in `path` finished: its summary.json is written (the last thing a run writes,
+  // after model.safetensors). Reads nothing else and changes nothing.
+  static bool is_finished(const std::string& path);
 
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
 
   Status write_config(const std::string& toml_text);
-  // Appends one line and flushes, so a killed run keeps every finished round.
+  // Appends the round's line whole (append_line.h), so a killed run keeps every finished round and a
+  // failed write leaves no half line. Errors: io_error naming metrics.jsonl.
   Status append_metrics(const RoundRecord& record);
+  // summary.json, atomically; rounds, epochs and bytes are the whole run's (metrics.jsonl's), so a resumed
+  // run's summary counts the rounds before the resume too.
   Status write_summary(const std::string& name, const std::string& algorithm, const RunResult& result,
                        double wall_seconds);
   // Writes model.safetensors (atomically) with the given metadata.
@@ -42,9 +53,13 @@ class RunDirectory {
   void log(const std::string& line);
 
  private:
-  explicit RunDirectory(std::string path) : path_(std::move(path)) {}
+  RunDirectory(std::string path, RunLock lock) : path_(std::move(path)), lock_(std::move(lock)) {}
   std::string path_;
+  RunLock lock_;
+  // Of the whole run so far, as metrics.jsonl holds it (kept lines of a resumed run included).
   double bytes_total_ = 0.0;
+  std::int64_t rounds_ = 0;
+  double epochs_ = 0.0;
 };
 
 // One metrics record as a JSON line (no newline). bytes_total is cumulative over the run.

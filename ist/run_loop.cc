@@ -79,10 +79,11 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     runner.round_published(record);
     if (config.target_accuracy > 0.0 && record.test_accuracy && *record.test_accuracy >= config.target_accuracy) break;
   }
-  if (!result.records.empty() && !result.records.back().test_accuracy) {
-    // The last round came out shorter than planned (a slice lost): evaluate the final model anyway.
-    const RoundRecord& last = result.records.back();
-    IST_RETURN_IF_ERROR(check_model(last.round - 1, runner.model(), last.learning_rate));
+  if (result.records.empty() || !result.records.back().test_accuracy) {
+    // The last round came out shorter than planned (a slice lost), or a resumed run had no round left:
+    // evaluate the final model anyway.
+    const std::int64_t last_round = result.records.empty() ? progress.next_round - 1 : result.records.back().round - 1;
+    IST_RETURN_IF_ERROR(check_model(last_round, runner.model(), local_options_at(config, progress.epochs_done).learning_rate));
     result.final_test_accuracy = accuracy(runner.model(), test.features, test.labels);
   }
   result.model = runner.model();

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -294,14 +295,92 @@ TEST_F(IstCommand, KilledDriverResumesFromItsCheckpointToTheSameModelAsAnUninter
   int lines = 0;
   for (std::string line; std::getline(metrics, line);) ++lines;
   EXPECT_EQ(lines, 8) << "rounds 5 (redone after the checkpoint of round 4) must not be recorded twice";
+  const auto summary = nlohmann::json::parse(std::ifstream(path("b/summary.json")));
+  EXPECT_EQ(summary.at("rounds").get<int>(), 8) << "the summary counts the rounds before the resume too";
+  EXPECT_EQ(summary.at("bytes_total"), nlohmann::json::parse(std::ifstream(path("a/summary.json"))).at("bytes_total"));
 }
 
 TEST_F(IstCommand, ResumeRefusesADirectoryWithoutACheckpoint) {
+  // The driver dies after round 2 and never wrote a checkpoint: nothing to continue from.
+  std::ofstream(config_, std::ios::app) << "[[events]]\nround = 2\naction = \"kill_driver\"\n";
   const Outcome o = run_ist({"run", config_, "--out", path("run"), "--quiet"});
-  ASSERT_EQ(o.exit_code, 0) << o.output;
+  ASSERT_NE(o.exit_code, 0) << o.output;
   const Outcome resumed = run_ist({"run", "--resume", path("run")});
   EXPECT_NE(resumed.exit_code, 0);
   EXPECT_NE(resumed.output.find("checkpoint.safetensors"), std::string::npos) << resumed.output;
+}
+
+std::string file_text(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST_F(IstCommand, ResumingAFinishedRunSaysSoAndChangesNothing) {
+  const Outcome o = run_ist({"run", config_, "--out", path("run"), "--quiet", "--set", "checkpoint.every=2"});
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  std::map<std::string, std::string> before;
+  for (const auto& entry : fs::directory_iterator(path("run"))) before[entry.path().string()] = file_text(entry.path());
+  const Outcome resumed = run_ist({"run", "--resume", path("run")});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(resumed.output, path("run") + " holds a finished run (its summary.json is written); nothing to resume\n");
+  std::map<std::string, std::string> after;
+  for (const auto& entry : fs::directory_iterator(path("run"))) after[entry.path().string()] = file_text(entry.path());
+  EXPECT_TRUE(before == after) << "resuming a finished run changed its directory";
+}
+
+// Starts IST_BINARY with args in the background, its output to `log`; returns its pid.
+pid_t spawn_ist(const std::vector<std::string>& args, const std::string& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> argv{const_cast<char*>(IST_BINARY)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(IST_BINARY, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+TEST_F(IstCommand, ASecondDriverOnARunDirectoryInUseFailsAtOnceNamingTheHolder) {
+  // A run far too long to end by itself during the test, killed after its first checkpointed round.
+  const std::string config = path("long.toml");
+  std::ofstream(config) << "name = \"long\"\n[model]\nwidths = [784, 16, 16, 10]\n[algorithm]\nlocal_steps = 1\n"
+                           "batch_size = 8\nrounds = 1000000\neval_every = 1000000\n[cluster]\nworkers = 2\n"
+                           "[checkpoint]\nevery = 1\n[[events]]\nround = 1\naction = \"kill_driver\"\n";
+  const Outcome killed = run_ist({"run", config, "--out", path("run"), "--quiet"});
+  ASSERT_NE(killed.exit_code, 0) << killed.output;
+  ASSERT_TRUE(fs::exists(path("run/checkpoint.safetensors")));
+
+  const pid_t holder = spawn_ist({"run", "--resume", path("run"), "--quiet"}, path("holder.log"));
+  ASSERT_GT(holder, 0);
+  // Wait (bounded) until the holder has locked the directory: the lock file then names it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (file_text(path("run/run.lock")) != std::to_string(holder) + "\n" &&
+         std::chrono::steady_clock::now() < deadline) {
+    pollfd none{};
+    poll(&none, 0, 5);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const Outcome second = run_ist({"run", "--resume", path("run"), "--quiet"}, {}, std::chrono::seconds(30));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  kill(holder, SIGKILL);
+  waitpid(holder, nullptr, 0);
+
+  EXPECT_NE(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("run directory " + path("run") + " is in use by another ist process (pid " +
+                               std::to_string(holder) + ")"),
+            std::string::npos)
+      << second.output << "\nholder: " << file_text(path("holder.log"));
+  EXPECT_LT(seconds, 5.0) << "the second driver should fail at once, not after starting a cluster";
+  // Only the holder wrote metrics: one line per round, in order, none twice.
+  std::ifstream metrics(path("run/metrics.jsonl"));
+  std::int64_t expected = 1;
+  for (std::string line; std::getline(metrics, line); ++expected) {
+    EXPECT_EQ(nlohmann::json::parse(line).at("round").get<std::int64_t>(), expected);
+  }
 }
 
 }  // namespace
