@@ -1,6 +1,8 @@
 // safetensors: bit-for-bit round trips, the exact byte layout a standard reader expects, and a
 // corrupt_data error naming the path for every malformed file.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include <bit>
 #include <cmath>
@@ -240,6 +242,30 @@ TEST(WriteFileAtomically, ReportsAnIoErrorNamingThePathWhenTheDirectoryIsMissing
   const Status status = write_file_atomically(path, "bytes");
   EXPECT_EQ(status.code(), ErrorCode::kIoError);
   EXPECT_NE(status.message().find(path), std::string::npos) << status.message();
+}
+
+TEST(WriteFileAtomically, AWriteThatFailsMidwayKeepsTheEarlierFileWholeAndLeavesNoTemporary) {
+  TempDir dir;
+  const std::string path = dir.file("summary.json");
+  ASSERT_TRUE(write_file_atomically(path, "{\"rounds\": 8}\n").ok());
+  // A file size limit of 16 bytes: the new contents (64 bytes) cannot be written, as on a full disk.
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const auto previous_handler = signal(SIGXFSZ, SIG_IGN);
+  rlimit tight = saved;
+  tight.rlim_cur = 16;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &tight), 0);
+  const Status status = write_file_atomically(path, std::string(64, 'x'));
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
+  signal(SIGXFSZ, previous_handler);
+  EXPECT_EQ(status.code(), ErrorCode::kIoError) << status.to_string();
+  EXPECT_EQ(read_bytes(path), "{\"rounds\": 8}\n") << "the earlier file was damaged";
+  int entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    ++entries;
+    EXPECT_EQ(entry.path().filename(), "summary.json");
+  }
+  EXPECT_EQ(entries, 1);
 }
 
 }  // namespace
