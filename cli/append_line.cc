@@ -37,7 +37,8 @@ Status append_whole_line(const std::string& path, const std::string& line) {
   if (::close(fd) != 0 && error == 0) error = errno;
   if (error != 0) {
     return Status::io_error(path + ": cannot append a line (" + std::to_string(done) + " of " +
-                            std::to_string(bytes.size()) + " bytes written, then taken back): " + std::strerror(error));
+                            std::to_string(bytes.size()) +
+                            " bytes written, then taken back): " + std::strerror(error));
   }
   return Status::ok_status();
 }

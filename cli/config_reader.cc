@@ -38,7 +38,8 @@ std::string line_of(const toml::node& node, const std::string& origin) {
   return origin + ":" + std::to_string(source.begin.line);
 }
 
-Result<std::int64_t> read_integer(const toml::node& node, const Origin& origin, std::int64_t lo, std::int64_t hi) {
+Result<std::int64_t> read_integer(const toml::node& node, const Origin& origin, std::int64_t lo,
+                                  std::int64_t hi) {
   if (!node.is_integer()) return origin.error("expected an integer");
   const std::int64_t v = node.as_integer()->get();
   if (v >= lo && v <= hi) return v;
@@ -49,7 +50,8 @@ Result<std::int64_t> read_integer(const toml::node& node, const Origin& origin, 
                       std::to_string(v));
 }
 
-Result<double> read_number(const toml::node& node, const Origin& origin, const NumberRange& range, bool as_float) {
+Result<double> read_number(const toml::node& node, const Origin& origin, const NumberRange& range,
+                           bool as_float) {
   double v = 0.0;
   if (node.is_floating_point()) {
     v = node.as_floating_point()->get();

@@ -5,11 +5,11 @@
 // "--set: key ...").
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <limits>
 #include <string>
-
-#include <toml++/toml.h>
 
 #include "base/status.h"
 

@@ -42,7 +42,8 @@ Result<RunLock> RunLock::acquire(const std::string& directory) {
                                     "; wait for it to end, or stop it first");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     const int saved = errno;
     ::close(fd);
     return Status::io_error(path + ": cannot write: " + std::strerror(saved));

@@ -11,10 +11,10 @@ Status check_labels(const Dataset& data, int classes) {
     const std::int32_t label = data.labels[i];
     if (label >= 0 && label < classes) continue;
     const std::string where = data.origin.empty() ? std::string() : data.origin + ": ";
-    return Status::invalid_argument(where + "example " + std::to_string(data.example_index(static_cast<Index>(i))) +
-                                    " has label " + std::to_string(label) + ", but the model has " +
-                                    std::to_string(classes) + " outputs (labels 0 to " + std::to_string(classes - 1) +
-                                    ")");
+    return Status::invalid_argument(
+        where + "example " + std::to_string(data.example_index(static_cast<Index>(i))) + " has label " +
+        std::to_string(label) + ", but the model has " + std::to_string(classes) + " outputs (labels 0 to " +
+        std::to_string(classes - 1) + ")");
   }
   return Status::ok_status();
 }

@@ -38,7 +38,8 @@ class Crc {
       for (float v : values) {
         const auto u = std::bit_cast<std::uint32_t>(v);
         const unsigned char le[4] = {static_cast<unsigned char>(u), static_cast<unsigned char>(u >> 8),
-                                     static_cast<unsigned char>(u >> 16), static_cast<unsigned char>(u >> 24)};
+                                     static_cast<unsigned char>(u >> 16),
+                                     static_cast<unsigned char>(u >> 24)};
         bytes(le, sizeof(le));
       }
     }

@@ -25,7 +25,8 @@ Status check_regular_file(const std::string& path) {
     return Status::io_error(path + ": cannot examine: " + std::strerror(errno));
   }
   if (S_ISREG(info.st_mode)) return Status::ok_status();
-  return Status::invalid_argument(path + ": is " + kind_of(info.st_mode) + ", not a regular file; data must be read from a file");
+  return Status::invalid_argument(path + ": is " + kind_of(info.st_mode) +
+                                  ", not a regular file; data must be read from a file");
 }
 
 }  // namespace ist

@@ -1,5 +1,7 @@
 // The run directory keeps what a user has whole: metrics lines are whole or absent whatever the disk does,
 // and only one driver at a time writes a directory.
+#include "cli/run_directory.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -11,7 +13,6 @@
 #include <string>
 
 #include "cli/append_line.h"
-#include "cli/run_directory.h"
 #include "cli/run_lock.h"
 
 namespace ist::cli {
@@ -90,8 +91,9 @@ TEST_F(RunDirectoryFiles, ASecondLockOfTheSameDirectoryFailsNamingTheHoldersPid)
   ASSERT_TRUE(first.ok()) << first.status().to_string();
   auto second = RunLock::acquire(dir_.string());
   ASSERT_FALSE(second.ok()) << "two holders of one run directory";
-  EXPECT_EQ(second.status().message(), "run directory " + dir_.string() + " is in use by another ist process (pid " +
-                                           std::to_string(getpid()) + "); wait for it to end, or stop it first");
+  EXPECT_EQ(second.status().message(),
+            "run directory " + dir_.string() + " is in use by another ist process (pid " +
+                std::to_string(getpid()) + "); wait for it to end, or stop it first");
   *first = RunLock();  // released
   EXPECT_TRUE(RunLock::acquire(dir_.string()).ok());
 }
@@ -104,8 +106,9 @@ TEST_F(RunDirectoryFiles, ADirectoryInUseCannotBeReopenedAndItsMetricsAreNotTouc
   const std::string metrics = read(path("run/metrics.jsonl"));
   auto resumed = RunDirectory::reopen(path("run"), 1);
   ASSERT_FALSE(resumed.ok()) << "a run directory was reopened while its driver runs";
-  EXPECT_NE(resumed.status().message().find("is in use by another ist process (pid " + std::to_string(getpid())),
-            std::string::npos)
+  EXPECT_NE(
+      resumed.status().message().find("is in use by another ist process (pid " + std::to_string(getpid())),
+      std::string::npos)
       << resumed.status().to_string();
   EXPECT_EQ(read(path("run/metrics.jsonl")), metrics) << "the refused resume cut the metrics";
 }

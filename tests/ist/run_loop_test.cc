@@ -2,6 +2,8 @@
 // `diverged` error naming the round, before that round is checkpointed or published; a round callback's
 // error (e.g. metrics that could not be written) ends the run too. The reference trainer diverges the
 // same way when its learning rate is absurd.
+#include "ist/run_loop.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "ist/reference.h"
-#include "ist/run_loop.h"
 #include "test_data.h"
 
 namespace ist {
@@ -161,7 +162,8 @@ TEST(RunLoop, TheReferenceWithAnAbsurdLearningRateStopsAsDiverged) {
   auto result = run_reference(c, shards, data);
   ASSERT_FALSE(result.ok()) << "a learning rate of 1e6 trained to the end";
   EXPECT_EQ(result.status().code(), ErrorCode::kDiverged) << result.status().to_string();
-  EXPECT_NE(result.status().message().find("learning rate 1e+06"), std::string::npos) << result.status().to_string();
+  EXPECT_NE(result.status().message().find("learning rate 1e+06"), std::string::npos)
+      << result.status().to_string();
 }
 
 }  // namespace
