@@ -37,11 +37,25 @@ Status validate_widths(const std::vector<int>& widths) {
   return Status::ok_status();
 }
 
+namespace {
+// A float is NaN or infinite exactly when its exponent bits are all ones. Branch-free so it vectorizes:
+// the check reads the model at memory speed (a few ms for 6M parameters).
+bool all_finite(const float* values, Index count) {
+  std::uint32_t bad = 0;
+  for (Index i = 0; i < count; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, values + i, sizeof(bits));
+    bad |= static_cast<std::uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
+  }
+  return bad == 0;
+}
+}  // namespace
+
 std::optional<std::string> first_non_finite(const Mlp& model) {
   for (std::size_t l = 0; l < model.layers.size(); ++l) {
     const Linear& layer = model.layers[l];
     const std::string name = "layers." + std::to_string(l);
-    if (!layer.weight.allFinite()) {
+    if (!all_finite(layer.weight.data(), layer.weight.size())) {
       for (Index r = 0; r < layer.weight.rows(); ++r) {
         for (Index c = 0; c < layer.weight.cols(); ++c) {
           if (!std::isfinite(layer.weight(r, c))) {
@@ -50,7 +64,7 @@ std::optional<std::string> first_non_finite(const Mlp& model) {
         }
       }
     }
-    if (!layer.bias.allFinite()) {
+    if (!all_finite(layer.bias.data(), layer.bias.size())) {
       for (Index i = 0; i < layer.bias.size(); ++i) {
         if (!std::isfinite(layer.bias(i))) return name + ".bias (entry " + std::to_string(i) + ")";
       }
