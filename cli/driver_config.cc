@@ -99,6 +99,17 @@ Setter enum_field(Parse parse, F field) {
   };
 }
 
+// The run directory is runs/NAME-TIMESTAMP: a name that is a path ("../x", "/tmp/x") would put it
+// elsewhere, so the name must be one plain path component.
+Result<std::string> parse_run_name(const std::string& s) {
+  if (s.empty()) return Status::invalid_argument("must not be empty");
+  if (s.front() == '.' || s.find('/') != std::string::npos || s.find('\0') != std::string::npos) {
+    return Status::invalid_argument("must be a plain name (no '/', not starting with '.'), got '" + s +
+                                    "': it names the run directory runs/NAME-TIMESTAMP");
+  }
+  return s;
+}
+
 Result<std::string> parse_placement(const std::string& s) {
   if (s == "shared" || s == "private") return s;
   return Status::invalid_argument("expected shared or private, got '" + s + "'");
@@ -126,7 +137,7 @@ const std::map<std::string, Setter>& schema() {
   const NumberRange non_negative_float{0.0, kFloatMax};
   const NumberRange epochs{0.0, kEpochsMax};
   static const std::map<std::string, Setter> table = {
-      {"name", string_field([](C& c) -> std::string& { return c.name; })},
+      {"name", enum_field(parse_run_name, [](C& c) -> std::string& { return c.name; })},
       {"seed", integer_field<std::uint64_t>([](C& c) -> std::uint64_t& { return c.driver.training.seed; }, 0)},
       {"model.widths", read_widths},
       {"data.path", string_field([](C& c) -> std::string& { return c.driver.data.path; })},

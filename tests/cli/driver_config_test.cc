@@ -231,6 +231,15 @@ TEST(DriverConfigRanges, EveryIntegerKeyIsCheckedBeforeItIsNarrowed) {
   EXPECT_EQ(c.status().message(), "exp.toml:28: key 'events.worker': must be between 0 and 2147483647, got 4294967297");
 }
 
+TEST(DriverConfigRanges, ANameThatIsAPathIsAnErrorSoRunsStayUnderRuns) {
+  for (const char* name : {"../escaped", "/tmp/elsewhere", "a/b", ".hidden", ""}) {
+    auto c = parse_driver_config("name = \"" + std::string(name) + "\"\n", "exp.toml");
+    ASSERT_FALSE(c.ok()) << "name '" << name << "' was accepted";
+    EXPECT_EQ(c.status().message().rfind("exp.toml:1: key 'name': must ", 0), 0u) << c.status().to_string();
+  }
+  EXPECT_TRUE(parse_driver_config("name = \"fashion-mnist_ist.v2\"\n", "exp.toml").ok());
+}
+
 TEST(DriverConfigRanges, ACrossKeyErrorNamesTheLineOfTheKeyItBlames) {
   auto c = parse_driver_config("[cluster]\nworkers = 2\nmin_workers = 3\n", "exp.toml");
   ASSERT_FALSE(c.ok());
