@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ist/npy_data.h"
+#include "ist/regular_file.h"
 
 namespace ist {
 namespace {
@@ -22,6 +23,7 @@ std::string trim(std::string s) {
 
 // The CSV options for a file whose first row names the columns: the label column by name, or the last.
 Result<CsvOptions> csv_options(const std::string& path, const std::string& label_column) {
+  IST_RETURN_IF_ERROR(check_regular_file(path));  // a FIFO would block the read below forever
   std::ifstream in(path);
   std::string header;
   if (!in || !std::getline(in, header)) return Status::not_found(path + ": no such file, or it is empty");

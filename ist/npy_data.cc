@@ -201,6 +201,8 @@ Result<Dataset> dataset_from(const NpyArray& features, const NpyArray& labels, c
     }
   }
   data.labels = std::move(kept_labels);
+  data.origin = labels.where;  // check_labels names this file (and the example's index in it)
+  if (shard) data.origin_rows = std::move(keep);
   return data;
 }
 

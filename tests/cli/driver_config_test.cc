@@ -240,6 +240,15 @@ TEST(DriverConfigRanges, ANameThatIsAPathIsAnErrorSoRunsStayUnderRuns) {
   EXPECT_TRUE(parse_driver_config("name = \"fashion-mnist_ist.v2\"\n", "exp.toml").ok());
 }
 
+TEST(DriverConfigRanges, ADataSourceErrorNamesTheKeyAndItsLine) {
+  auto c = parse_driver_config("[data]\npath = \"train.csv\"\n\nformat = \"parquet\"\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "exp.toml:4: key 'data.format': expected idx, csv, npy or npz, got 'parquet'");
+  c = parse_driver_config("[data]\npath = \"train.csv\"\n", "exp.toml", {"data.test_path=\"\""});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "--set: key 'data.test_path': a csv data set needs its test file");
+}
+
 TEST(DriverConfigRanges, ACrossKeyErrorNamesTheLineOfTheKeyItBlames) {
   auto c = parse_driver_config("[cluster]\nworkers = 2\nmin_workers = 3\n", "exp.toml");
   ASSERT_FALSE(c.ok());

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ist/data.h"
+#include "ist/data_source.h"
 #include "tests/ist/data_test_support.h"
 
 namespace ist {
@@ -118,6 +119,19 @@ TEST(CsvLoader, AFifoAsTheFileFailsAtOnceNamingIt) {
   const std::string path = dir.file("data.csv");
   ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
   auto data = load_csv_dataset(path);
+  ASSERT_FALSE(data.ok());
+  EXPECT_EQ(data.status().code(), ErrorCode::kInvalidArgument) << data.status().to_string();
+  EXPECT_NE(data.status().message().find(path + ": is a FIFO"), std::string::npos) << data.status().to_string();
+}
+
+TEST(CsvLoader, AFifoNamedAsACsvDataSetFailsAtOnceBeforeItsHeaderIsRead) {
+  TempDir dir;
+  const std::string path = dir.file("train.csv");
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  DataSource source;
+  source.path = path;
+  source.test_path = dir.file("test.csv");
+  auto data = load_dataset(source, Split::kTrain);
   ASSERT_FALSE(data.ok());
   EXPECT_EQ(data.status().code(), ErrorCode::kInvalidArgument) << data.status().to_string();
   EXPECT_NE(data.status().message().find(path + ": is a FIFO"), std::string::npos) << data.status().to_string();

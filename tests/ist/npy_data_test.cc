@@ -123,5 +123,25 @@ TEST(NpyData, MissingFilesFifosAndMissingArchiveMembersAreNamed) {
   expect_corrupt_naming(load_npz_dataset(dir.file("notzip.npz")).status(), "not a .npz");
 }
 
+TEST(NpyData, ALabelOutsideTheModelsOutputsIsNamedWithItsFileAndExampleIndex) {
+  TempDir dir;
+  ASSERT_TRUE(python(dir, std::string(kArrays) + "y[4] = 9\nnp.save('x.npy', x); np.save('y.npy', y)"));
+  auto all = load_npy_dataset(dir.file("x.npy"), dir.file("y.npy"));
+  ASSERT_TRUE(all.ok()) << all.status().to_string();
+  EXPECT_EQ(check_labels(*all, 3).message(),
+            dir.file("y.npy") + ": example 4 has label 9, but the model has 3 outputs (labels 0 to 2)");
+  int shards_holding_it = 0;
+  for (int shard = 0; shard < 2; ++shard) {
+    auto part = load_npy_dataset(dir.file("x.npy"), dir.file("y.npy"), ShardSpec{shard, 2, ShardPolicy::kIid, 1});
+    ASSERT_TRUE(part.ok()) << part.status().to_string();
+    const Status s = check_labels(*part, 3);
+    if (s.ok()) continue;
+    ++shards_holding_it;
+    EXPECT_NE(s.message().find(": example 4 has label 9"), std::string::npos) << "index in the file, not the shard: "
+                                                                              << s.to_string();
+  }
+  EXPECT_EQ(shards_holding_it, 1);
+}
+
 }  // namespace
 }  // namespace ist
