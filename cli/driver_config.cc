@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "cli/config_reader.h"
+#include "cli/run_directory.h"
 #include "ist/random.h"
 
 namespace ist::cli {
@@ -99,14 +100,10 @@ Setter enum_field(Parse parse, F field) {
   };
 }
 
-// The run directory is runs/NAME-TIMESTAMP: a name that is a path ("../x", "/tmp/x") would put it
-// elsewhere, so the name must be one plain path component.
+// The name prefixes the run directory inside runs/; the rule is the run directory's own (check_run_name),
+// read here so the error names the line.
 Result<std::string> parse_run_name(const std::string& s) {
-  if (s.empty()) return Status::invalid_argument("must not be empty");
-  if (s.front() == '.' || s.find('/') != std::string::npos || s.find('\0') != std::string::npos) {
-    return Status::invalid_argument("must be a plain name (no '/', not starting with '.'), got '" + s +
-                                    "': it names the run directory runs/NAME-TIMESTAMP");
-  }
+  IST_RETURN_IF_ERROR(check_run_name(s));
   return s;
 }
 
