@@ -40,6 +40,20 @@ int command_status(const std::string& address);
 int command_node(int argc, char** argv);
 
 int command_export(const std::string& run_dir, const std::string& output);
+
+// `ist eval MODEL --data PATH`: accuracy, mean loss, per-class accuracy and the confusion matrix of a model
+// file (raw features in, as runs write them) on a labelled data set in any format runs read.
+struct EvalArgs {
+  std::string model;
+  std::string data;
+  std::string format;        // as data.format: empty = from the path's ending, else idx
+  std::string split = "test";  // idx directories hold both splits
+  std::string labels;        // npy: the labels file
+  std::string features_key = "x";
+  std::string labels_key = "y";
+  std::string label_column;
+};
+int command_eval(const EvalArgs& args);
 int command_report(const std::vector<std::string>& run_dirs, const std::string& output);
 
 }  // namespace ist::cli

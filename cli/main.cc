@@ -87,6 +87,20 @@ int main(int argc, char** argv) {
   export_cmd->add_option("run", export_dir, "run directory")->required();
   export_cmd->add_option("-o,--output", export_out, "output file")->required();
 
+  EvalArgs eval_args;
+  CLI::App* eval = app.add_subcommand("eval", "a model's accuracy, loss and confusion matrix on a labelled data set");
+  eval->add_option("model", eval_args.model, "model file (.safetensors, as runs and ist export write them)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  eval->add_option("--data", eval_args.data, "data: an IDX directory, or a .npz, .npy or .csv file")->required();
+  eval->add_option("--format", eval_args.format, "idx, csv, npy or npz (default: from the path)")
+      ->check(CLI::IsMember({"", "idx", "csv", "npy", "npz"}));
+  eval->add_option("--split", eval_args.split, "IDX only: test or train")->capture_default_str()->check(CLI::IsMember({"test", "train"}));
+  eval->add_option("--labels", eval_args.labels, ".npy only: the labels file");
+  eval->add_option("--features-key", eval_args.features_key, ".npz only: the features array")->capture_default_str();
+  eval->add_option("--labels-key", eval_args.labels_key, ".npz only: the labels array")->capture_default_str();
+  eval->add_option("--label-column", eval_args.label_column, "CSV only: the label column's header name (default: the last)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -106,5 +120,6 @@ int main(int argc, char** argv) {
   if (status->parsed()) return command_status(status_address);
   if (report->parsed()) return command_report(report_dirs, report_out);
   if (export_cmd->parsed()) return command_export(export_dir, export_out);
+  if (eval->parsed()) return command_eval(eval_args);
   return fail("unknown command", kExitUsage);
 }

@@ -44,7 +44,9 @@ Result<CsvOptions> csv_options(const std::string& path, const std::string& label
       if (names[i] == label_column) options.label_column = static_cast<int>(i);
     }
     if (options.label_column < 0) {
-      return Status::invalid_argument(path + ":1: no column named '" + label_column + "' in the header (" + header + ")");
+      const std::string shown = header.size() > 80 ? header.substr(0, 77) + "..." : header;
+      return Status::invalid_argument(path + ":1: no column named '" + label_column + "' among the header's " +
+                                      std::to_string(names.size()) + " columns (" + shown + ")");
     }
   }
   return options;

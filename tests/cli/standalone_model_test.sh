@@ -43,6 +43,11 @@ assert "folded" in meta["input"] and "relu" in meta["activation"], meta
 assert abs(float(meta["final_test_accuracy"]) - reported) < 1e-9, meta
 PY
 
+# ist eval on the same files reports the same accuracy, with a confusion matrix.
+"$IST" eval "$work/run/model.safetensors" --data /usr/share/datasets/fashion-mnist >"$work/eval.txt" || fail "ist eval failed"
+grep -q "10000 examples, accuracy $(printf '%.4f' "$reported")" "$work/eval.txt" || fail "ist eval disagrees: $(head -1 "$work/eval.txt")"
+[ "$(grep -cE '^ +[0-9]+ +1000 ' "$work/eval.txt")" -eq 10 ] || fail "no per-class rows: $(cat "$work/eval.txt")"
+
 "$IST" export "$work/run" -o "$work/exported.safetensors" >/dev/null || fail "export failed"
 "$PYTHON" "$SRC/examples/python/evaluate_model.py" "$work/exported.safetensors" | grep -q '"exported_from"' \
   || fail "the exported file lost its metadata"

@@ -1,0 +1,83 @@
+#include "ist/evaluation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace ist {
+namespace {
+
+constexpr Index kBatch = 1024;
+
+Status check_width(const Mlp& model, Index features) {
+  if (features != model.layers.front().inputs()) {
+    return Status::invalid_argument("the data has " + std::to_string(features) + " features but the model takes " +
+                                    std::to_string(model.layers.front().inputs()));
+  }
+  return Status::ok_status();
+}
+
+// Calls on_row(global row, logits row) for every example, a batch at a time.
+template <typename OnRow>
+void for_each_logits(const Mlp& model, const Matrix& features, OnRow on_row) {
+  Workspace ws;
+  for (Index start = 0; start < features.rows(); start += kBatch) {
+    const Index n = std::min(kBatch, features.rows() - start);
+    const Matrix batch = features.middleRows(start, n);
+    const Matrix& logits = forward(model, batch, ws);
+    for (Index r = 0; r < n; ++r) on_row(start + r, logits.row(r));
+  }
+}
+
+}  // namespace
+
+Result<Evaluation> evaluate(const Mlp& model, const Dataset& data) {
+  IST_RETURN_IF_ERROR(check_width(model, data.feature_count()));
+  const int classes = model.layers.back().outputs();
+  for (std::size_t i = 0; i < data.labels.size(); ++i) {
+    if (data.labels[i] < 0 || data.labels[i] >= classes) {
+      return Status::invalid_argument("example " + std::to_string(i) + " has label " + std::to_string(data.labels[i]) +
+                                      " but the model has " + std::to_string(classes) + " classes");
+    }
+  }
+  Evaluation e;
+  e.examples = data.size();
+  e.confusion.assign(static_cast<std::size_t>(classes), std::vector<std::int64_t>(static_cast<std::size_t>(classes), 0));
+  double loss = 0.0;
+  std::int64_t correct = 0;
+  for_each_logits(model, data.features, [&](Index row, const auto& logits) {
+    Index best = 0;
+    const float top = logits.maxCoeff(&best);
+    double sum = 0.0;
+    for (Index c = 0; c < logits.size(); ++c) sum += std::exp(static_cast<double>(logits(c) - top));
+    const int label = data.labels[static_cast<std::size_t>(row)];
+    loss += std::log(sum) - static_cast<double>(logits(label) - top);
+    correct += best == label ? 1 : 0;
+    ++e.confusion[static_cast<std::size_t>(label)][static_cast<std::size_t>(best)];
+  });
+  e.accuracy = e.examples > 0 ? static_cast<double>(correct) / static_cast<double>(e.examples) : 0.0;
+  e.mean_loss = e.examples > 0 ? loss / static_cast<double>(e.examples) : 0.0;
+  for (int c = 0; c < classes; ++c) {
+    const auto& row = e.confusion[static_cast<std::size_t>(c)];
+    std::int64_t total = 0;
+    for (std::int64_t v : row) total += v;
+    e.class_examples.push_back(total);
+    e.class_accuracy.push_back(total > 0 ? static_cast<double>(row[static_cast<std::size_t>(c)]) / static_cast<double>(total) : 0.0);
+  }
+  return e;
+}
+
+Result<std::vector<Prediction>> predict(const Mlp& model, const Matrix& features) {
+  IST_RETURN_IF_ERROR(check_width(model, features.cols()));
+  std::vector<Prediction> predictions(static_cast<std::size_t>(features.rows()));
+  for_each_logits(model, features, [&](Index row, const auto& logits) {
+    Index best = 0;
+    const float top = logits.maxCoeff(&best);
+    double sum = 0.0;
+    for (Index c = 0; c < logits.size(); ++c) sum += std::exp(static_cast<double>(logits(c) - top));
+    predictions[static_cast<std::size_t>(row)] = Prediction{static_cast<std::int32_t>(best), static_cast<float>(1.0 / sum)};
+  });
+  return predictions;
+}
+
+}  // namespace ist

@@ -1,0 +1,36 @@
+// What a trained model does on a labelled data set: accuracy, mean cross-entropy, the confusion matrix
+// and each class's accuracy; and its predictions on any data set. For `ist eval` and `ist predict`.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/status.h"
+#include "ist/data.h"
+#include "ist/mlp.h"
+
+namespace ist {
+
+struct Evaluation {
+  std::int64_t examples = 0;
+  double accuracy = 0.0;
+  double mean_loss = 0.0;  // softmax cross-entropy, natural log
+  // confusion[true][predicted]: how many examples of class `true` the model called `predicted`.
+  std::vector<std::vector<std::int64_t>> confusion;
+  // Each class's accuracy (recall); NaN-free: a class without examples has 0 and no examples counted.
+  std::vector<double> class_accuracy;
+  std::vector<std::int64_t> class_examples;
+};
+
+struct Prediction {
+  std::int32_t predicted = 0;
+  float confidence = 0.0f;  // the softmax probability of the predicted class
+};
+
+// Errors: invalid_argument when the data's feature count is not the model's input width, or a label is
+// not one of the model's classes (naming the example).
+Result<Evaluation> evaluate(const Mlp& model, const Dataset& data);
+// Errors: invalid_argument when the feature count is not the model's input width.
+Result<std::vector<Prediction>> predict(const Mlp& model, const Matrix& features);
+
+}  // namespace ist
