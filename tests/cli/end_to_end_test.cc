@@ -18,6 +18,7 @@
 
 #include "actors/checkpoint.h"
 #include "cli/cluster_state.h"
+#include "tests/cli/ist_process.h"
 #include "ist/mlp.h"
 #include "ist/model_io.h"
 #include "runtime/node.h"
@@ -27,52 +28,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs IST_BINARY with args (and extra environment), bounded by `timeout`; kills it if it runs over.
-Outcome run_ist(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
-                std::chrono::seconds timeout = std::chrono::seconds(120)) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return {};
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipe_fds[1], 1);
-    dup2(pipe_fds[1], 2);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> argv{const_cast<char*>(IST_BINARY)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(IST_BINARY, argv.data());
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  Outcome outcome;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buffer[4096];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      kill(pid, SIGKILL);
-      outcome.output += "\n[killed: ran over " + std::to_string(timeout.count()) + " s]";
-      break;
-    }
-    pollfd p{pipe_fds[0], POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    const ssize_t n = read(pipe_fds[0], buffer, sizeof(buffer));
-    if (n <= 0) break;
-    outcome.output.append(buffer, static_cast<std::size_t>(n));
-  }
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
-}
+using ist_process::Outcome;
+using ist_process::run_ist;
 
 // A port the OS chose (bound to port 0, read back, released).
 int free_port() {

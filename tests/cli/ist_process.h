@@ -1,5 +1,5 @@
-// Running the `ist` binary (IST_BINARY) from a test, bounded in time, and a TCP port held busy. The same
-// as end_to_end_test.cc's helpers, plus a working directory; kept apart so new tests need not grow that file.
+// Running the `ist` binary (IST_BINARY) from a test, bounded in time, and a TCP port held busy: the
+// helpers every process-level cli test shares.
 #pragma once
 
 #include <netinet/in.h>
@@ -23,7 +23,7 @@ struct Outcome {
 // Runs IST_BINARY with args, extra environment ("KEY=value") and working directory `cwd` (empty: this
 // one), bounded by `timeout`: kills it if it runs over.
 inline Outcome run_ist(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
-                       std::chrono::seconds timeout = std::chrono::seconds(60), const std::string& cwd = "") {
+                       std::chrono::seconds timeout = std::chrono::seconds(120), const std::string& cwd = "") {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return {};
   const pid_t pid = fork();
