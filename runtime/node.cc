@@ -198,10 +198,9 @@ void NodeCore::post(Kind kind, const std::string& to_endpoint, NodeId dst_node, 
   enqueue(outbound(kind, to_endpoint, dst_node, dst_actor, std::move(method), tag, std::move(payload), src_actor));
 }
 
-void NodeCore::reply_to(const Header& req, Result<Payload> result) {
-  if (req.request_id == 0 || req.src_endpoint.empty()) return;  // nobody waits for an answer
-  Outbound out{req.src_endpoint, Envelope{}};
-  Header& h = out.env.header;
+Envelope NodeCore::reply_envelope(const Header& req, Result<Payload> result) const {
+  Envelope reply;
+  Header& h = reply.header;
   h.kind = Kind::kReply;
   h.src_node = id;
   h.src_endpoint = endpoint;
@@ -209,12 +208,17 @@ void NodeCore::reply_to(const Header& req, Result<Payload> result) {
   h.dst_actor = req.src_actor;
   h.request_id = req.request_id;
   if (result.ok()) {
-    out.env.payload = std::move(result).value();
+    reply.payload = std::move(result).value();
   } else {
     h.error = result.status().code();
     h.error_message = result.status().message();
   }
-  enqueue(std::move(out));
+  return reply;
+}
+
+void NodeCore::reply_to(const Header& req, Result<Payload> result) {
+  if (req.request_id == 0 || req.src_endpoint.empty()) return;  // nobody waits for an answer
+  enqueue(Outbound{req.src_endpoint, reply_envelope(req, std::move(result))});
 }
 
 std::optional<Member> NodeCore::member(NodeId node) const {

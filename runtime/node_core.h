@@ -59,6 +59,8 @@ class NodeCore {
   Outbound outbound(Kind kind, const std::string& to_endpoint, NodeId dst_node, ActorId dst_actor, std::string method,
                     std::uint64_t tag, Payload payload, ActorId src_actor) const;
   void reply_to(const Header& req, Result<Payload> result);
+  // The reply to `req` carrying `result` (its value, or its error code and message), from this node.
+  Envelope reply_envelope(const Header& req, Result<Payload> result) const;
   std::optional<Member> member(NodeId id) const;
   const std::string& head_endpoint() const { return head_endpoint_; }
   // How often a node that lost its head tries to join it again (and how long each try waits).

@@ -193,20 +193,7 @@ void NodeCore::on_frames(const zmq::message_t& from, std::vector<zmq::message_t>
 
 void NodeCore::answer_on_connection_io(const zmq::message_t& from, const Header& req,
                                        Result<Payload> result) {
-  Envelope reply;
-  Header& h = reply.header;
-  h.kind = Kind::kReply;
-  h.src_node = id;
-  h.src_endpoint = endpoint;
-  h.dst_node = req.src_node;
-  h.dst_actor = req.src_actor;
-  h.request_id = req.request_id;
-  if (result.ok()) {
-    reply.payload = std::move(result).value();
-  } else {
-    h.error = result.status().code();
-    h.error_message = result.status().message();
-  }
+  const Envelope reply = reply_envelope(req, std::move(result));
   try {
     std::vector<zmq::message_t> frames = encode_envelope(reply);
     frames.insert(frames.begin(), zmq::message_t(from.data(), from.size()));
