@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "actors/driver.h"
+#include "tests/actors/run_history.h"
 #include "tests/actors/cluster_fixture.h"
 
 namespace ist::actors {
@@ -24,24 +25,8 @@ int count_events(const RunResult& r, const std::string& needle) {
   return n;
 }
 
-// "3 [event] 2 2 ...": live trainers and events of every round, for failure messages.
-std::string history_of(const RunResult& r) {
-  std::string history;
-  for (const RoundRecord& record : r.records) {
-    history += std::to_string(record.live_workers);
-    for (const RoundEvent& e : record.events) history += " [" + describe(e) + "]";
-    history += " ";
-  }
-  return history;
-}
-
-ScriptedEvent scripted(ScriptedEvent::Kind kind, std::int64_t round, int worker) {
-  ScriptedEvent e;
-  e.kind = kind;
-  e.round = round;
-  e.worker = worker;
-  return e;
-}
+using testing::history_of;
+using testing::scripted;
 
 class Elastic : public testing::TrainerCluster {
  protected:

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "actors/driver.h"
+#include "tests/actors/run_history.h"
 #include "ist/partition.h"
 #include "ist/reference.h"
 #include "tests/actors/scripted_trainer_backend.h"
@@ -36,24 +37,8 @@ DriverOptions options(int workers, std::int64_t rounds) {
   return o;
 }
 
-// "3 [trainer_lost] 2 ...": live trainers and event kinds of every round, for failure messages.
-std::string history_of(const RunResult& r) {
-  std::string history;
-  for (const RoundRecord& record : r.records) {
-    history += std::to_string(record.live_workers);
-    for (const RoundEvent& e : record.events) history += std::string(" [") + event_kind_name(e.kind) + "]";
-    history += " ";
-  }
-  return history;
-}
-
-ScriptedEvent scripted(ScriptedEvent::Kind kind, std::int64_t round, int worker) {
-  ScriptedEvent e;
-  e.kind = kind;
-  e.round = round;
-  e.worker = worker;
-  return e;
-}
+using testing::history_of;
+using testing::scripted;
 
 // A driver over a scripted backend; the test keeps a pointer to the backend to script it.
 struct ScriptedRun {

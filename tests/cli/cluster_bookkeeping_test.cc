@@ -58,17 +58,7 @@ class Bystander {
   bool reaped_ = false;
 };
 
-// Node processes whose command line mentions `needle` (e.g. a port).
-int node_processes_mentioning(const std::string& needle) {
-  int count = 0;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    std::ifstream in(entry.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (char& c : cmdline) c = c == '\0' ? ' ' : c;
-    if (cmdline.find(" node ") != std::string::npos && cmdline.find(needle) != std::string::npos) ++count;
-  }
-  return count;
-}
+using ist_process::node_processes_mentioning;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -52,17 +52,7 @@ bool process_running(pid_t pid) {
   return close_paren != std::string::npos && close_paren + 2 < text.size() && text[close_paren + 2] != 'Z';
 }
 
-// Node processes whose command line mentions `needle` (e.g. a head endpoint).
-int node_processes_mentioning(const std::string& needle) {
-  int count = 0;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    std::ifstream in(entry.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (char& c : cmdline) c = c == '\0' ? ' ' : c;
-    if (cmdline.find(" node ") != std::string::npos && cmdline.find(needle) != std::string::npos) ++count;
-  }
-  return count;
-}
+using ist_process::node_processes_mentioning;
 
 class IstCommand : public ::testing::Test {
  protected:

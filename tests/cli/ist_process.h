@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -63,6 +66,18 @@ inline Outcome run_ist(const std::vector<std::string>& args, const std::vector<s
   waitpid(pid, &status, 0);
   outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return outcome;
+}
+
+// Node processes (`ist node ...`) whose command line mentions `needle` (e.g. a port or a head endpoint).
+inline int node_processes_mentioning(const std::string& needle) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (char& c : cmdline) c = c == '\0' ? ' ' : c;
+    if (cmdline.find(" node ") != std::string::npos && cmdline.find(needle) != std::string::npos) ++count;
+  }
+  return count;
 }
 
 // A loopback TCP port the OS chose, held listening for the object's life: anything else that binds it fails.
