@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/program.h"  // fail(): how a command returns its exit code
+#include "cli/program.h"
+#include "ist/data_source.h"  // fail(): how a command returns its exit code
 
 namespace ist::cli {
 
@@ -45,13 +46,8 @@ int command_export(const std::string& run_dir, const std::string& output);
 // file (raw features in, as runs write them) on a labelled data set in any format runs read.
 struct EvalArgs {
   std::string model;
-  std::string data;
-  std::string format;        // as data.format: empty = from the path's ending, else idx
+  DataSource data;             // the file (or IDX directory) and how to read it, as a config's [data]
   std::string split = "test";  // idx directories hold both splits
-  std::string labels;        // npy: the labels file
-  std::string features_key = "x";
-  std::string labels_key = "y";
-  std::string label_column;
 };
 int command_eval(const EvalArgs& args);
 int command_report(const std::vector<std::string>& run_dirs, const std::string& output);

@@ -12,21 +12,16 @@ namespace ist::cli {
 int command_eval(const EvalArgs& args) {
   auto model = load_model(args.model);
   if (!model.ok()) return fail("cannot evaluate: " + model.status().to_string());
-  DataSource source;
-  source.path = args.data;
-  source.test_path = args.data;
-  source.format = args.format;
-  source.labels_path = args.labels;
-  source.test_labels_path = args.labels;
-  source.features_key = args.features_key;
-  source.labels_key = args.labels_key;
-  source.label_column = args.label_column;
+  // One file holds the set: it is the test file (and its labels) too.
+  DataSource source = args.data;
+  source.test_path = source.path;
+  source.test_labels_path = source.labels_path;
   // An IDX directory holds both splits; the other formats are one file, the one given.
   auto data = load_dataset(source, args.split == "train" ? Split::kTrain : Split::kTest);
   if (!data.ok()) return fail("cannot evaluate: " + data.status().to_string());
   auto e = evaluate(*model, *data);
-  if (!e.ok()) return fail("cannot evaluate " + args.model + " on " + args.data + ": " + e.status().to_string());
-  std::printf("%s on %s: %lld examples, accuracy %.4f, mean loss %.4f\n", args.model.c_str(), args.data.c_str(),
+  if (!e.ok()) return fail("cannot evaluate " + args.model + " on " + args.data.path + ": " + e.status().to_string());
+  std::printf("%s on %s: %lld examples, accuracy %.4f, mean loss %.4f\n", args.model.c_str(), args.data.path.c_str(),
               static_cast<long long>(e->examples), e->accuracy, e->mean_loss);
   std::printf("class  examples  accuracy  predicted as (confusion matrix row)\n");
   for (std::size_t c = 0; c < e->confusion.size(); ++c) {

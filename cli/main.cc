@@ -88,18 +88,19 @@ int main(int argc, char** argv) {
   export_cmd->add_option("-o,--output", export_out, "output file")->required();
 
   EvalArgs eval_args;
+  eval_args.data.path.clear();  // required below: no default data set
   CLI::App* eval = app.add_subcommand("eval", "a model's accuracy, loss and confusion matrix on a labelled data set");
   eval->add_option("model", eval_args.model, "model file (.safetensors, as runs and ist export write them)")
       ->required()
       ->check(CLI::ExistingFile);
-  eval->add_option("--data", eval_args.data, "data: an IDX directory, or a .npz, .npy or .csv file")->required();
-  eval->add_option("--format", eval_args.format, "idx, csv, npy or npz (default: from the path)")
+  eval->add_option("--data", eval_args.data.path, "data: an IDX directory, or a .npz, .npy or .csv file")->required();
+  eval->add_option("--format", eval_args.data.format, "idx, csv, npy or npz (default: from the path)")
       ->check(CLI::IsMember({"", "idx", "csv", "npy", "npz"}));
   eval->add_option("--split", eval_args.split, "IDX only: test or train")->capture_default_str()->check(CLI::IsMember({"test", "train"}));
-  eval->add_option("--labels", eval_args.labels, ".npy only: the labels file");
-  eval->add_option("--features-key", eval_args.features_key, ".npz only: the features array")->capture_default_str();
-  eval->add_option("--labels-key", eval_args.labels_key, ".npz only: the labels array")->capture_default_str();
-  eval->add_option("--label-column", eval_args.label_column, "CSV only: the label column's header name (default: the last)");
+  eval->add_option("--labels", eval_args.data.labels_path, ".npy only: the labels file");
+  eval->add_option("--features-key", eval_args.data.features_key, ".npz only: the features array")->capture_default_str();
+  eval->add_option("--labels-key", eval_args.data.labels_key, ".npz only: the labels array")->capture_default_str();
+  eval->add_option("--label-column", eval_args.data.label_column, "CSV only: the label column's header name (default: the last)");
 
   try {
     app.parse(argc, argv);
