@@ -47,6 +47,18 @@ std::optional<double> parse_number(std::string_view field) {
   return value;
 }
 
+// The index of the header's column called `name`. Errors: invalid_argument naming the column.
+Result<std::size_t> column_named(const std::string& path, const std::string& header, const std::string& name) {
+  const std::vector<std::string_view> names = split_fields(header);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return i;
+  }
+  const std::string_view line = trim(header);
+  const std::string shown = line.size() > 80 ? std::string(line.substr(0, 77)) + "..." : std::string(line);
+  return Status::invalid_argument(path + ":1: no column named '" + name + "' among the header's " +
+                                  std::to_string(names.size()) + " columns (" + shown + ")");
+}
+
 }  // namespace
 
 Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& options,
@@ -68,17 +80,24 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
   const auto where = [&](std::size_t column) {
     return path + ":" + std::to_string(line_number) + ": column " + std::to_string(column + 1) + ": ";
   };
+  std::size_t label_column = static_cast<std::size_t>(options.label_column);
   while (std::getline(in, line)) {
     ++line_number;
-    if (line_number == 1 && options.has_header) continue;
+    if (line_number == 1 && options.has_header) {
+      if (!options.label_name.empty() && !options.label_last) {
+        IST_ASSIGN_OR_RETURN(label_column, column_named(path, line, options.label_name));
+      }
+      continue;
+    }
     if (trim(line).empty()) continue;
     const std::vector<std::string_view> fields = split_fields(line);
     if (width == 0) {
       width = fields.size();
-      if (static_cast<std::size_t>(options.label_column) >= width) {
+      if (options.label_last) label_column = width - 1;
+      if (label_column >= width) {
         return Status::corrupt_data(path + ":" + std::to_string(line_number) + ": the row has " +
                                     std::to_string(width) + " columns, so there is no label column " +
-                                    std::to_string(options.label_column + 1));
+                                    std::to_string(label_column + 1));
       }
       if (width < 2) {
         return Status::corrupt_data(path + ":" + std::to_string(line_number) +
@@ -94,7 +113,7 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
       if (!number.has_value()) {
         return Status::corrupt_data(where(c) + "'" + std::string(fields[c]) + "' is not a finite number");
       }
-      if (c == static_cast<std::size_t>(options.label_column)) {
+      if (c == label_column) {
         if (*number < 0.0 || *number != std::floor(*number) || *number >= kLabelLimit) {
           return Status::corrupt_data(where(c) + "label '" + std::string(fields[c]) +
                                       "' is not an integer in [0, 2^24)");

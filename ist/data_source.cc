@@ -1,55 +1,14 @@
 #include "ist/data_source.h"
 
-#include <fstream>
 #include <string_view>
-#include <vector>
 
 #include "ist/npy_data.h"
-#include "ist/regular_file.h"
 
 namespace ist {
 namespace {
 
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  std::size_t start = 0;
-  while (start < s.size() && (s[start] == ' ' || s[start] == '\t')) ++start;
-  return s.substr(start);
-}
-
-// The CSV options for a file whose first row names the columns: the label column by name, or the last.
-Result<CsvOptions> csv_options(const std::string& path, const std::string& label_column) {
-  IST_RETURN_IF_ERROR(check_regular_file(path));  // a FIFO would block the read below forever
-  std::ifstream in(path);
-  std::string header;
-  if (!in || !std::getline(in, header)) return Status::not_found(path + ": no such file, or it is empty");
-  std::vector<std::string> names;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t comma = header.find(',', start);
-    names.push_back(trim(header.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  CsvOptions options;
-  options.has_header = true;
-  options.label_column = static_cast<int>(names.size()) - 1;
-  if (!label_column.empty()) {
-    options.label_column = -1;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == label_column) options.label_column = static_cast<int>(i);
-    }
-    if (options.label_column < 0) {
-      const std::string shown = header.size() > 80 ? header.substr(0, 77) + "..." : header;
-      return Status::invalid_argument(path + ":1: no column named '" + label_column + "' among the header's " +
-                                      std::to_string(names.size()) + " columns (" + shown + ")");
-    }
-  }
-  return options;
 }
 
 }  // namespace
@@ -103,7 +62,10 @@ Result<Dataset> load_dataset(const DataSource& source, Split split, const std::o
   }
   if (format == "npz") return load_npz_dataset(file, source.features_key, source.labels_key, shard);
   if (format == "npy") return load_npy_dataset(file, train ? source.labels_path : source.test_labels_path, shard);
-  IST_ASSIGN_OR_RETURN(CsvOptions options, csv_options(file, source.label_column));
+  CsvOptions options;  // a header row names the columns; the label is the named column, or the last
+  options.has_header = true;
+  options.label_name = source.label_column;
+  options.label_last = source.label_column.empty();
   return load_csv_dataset(file, options, shard);
 }
 

@@ -38,7 +38,7 @@ TEST(CsvLoader, ReadsLabelsAndFeaturesExactly) {
               "\n"
               "0,0.1,1e-30,+7\n"
               "5,1,2,3\n");
-  auto data = load_csv_dataset(path, CsvOptions{0, true, 1.0f});
+  auto data = load_csv_dataset(path, CsvOptions{0, true, 1.0f, "", false});
   ASSERT_TRUE(data.ok()) << data.status().to_string();
   ASSERT_EQ(data->size(), 3);
   ASSERT_EQ(data->feature_count(), 3);
@@ -79,7 +79,7 @@ TEST(CsvLoader, HonoursTheLabelColumnAndTheFeatureScale) {
   TempDir dir;
   const std::string path = dir.file("pixels.csv");
   write_bytes(path, "255,1,0\n0,3,51\n");
-  auto data = load_csv_dataset(path, CsvOptions{1, false, 1.0f / 255.0f});
+  auto data = load_csv_dataset(path, CsvOptions{1, false, 1.0f / 255.0f, "", false});
   ASSERT_TRUE(data.ok()) << data.status().to_string();
   EXPECT_EQ(data->labels, (std::vector<std::int32_t>{1, 3}));
   EXPECT_EQ(data->num_classes, 4);
@@ -156,7 +156,7 @@ TEST_F(MalformedCsv, NamesFileLineAndColumnOfANonNumber) {
 
 TEST_F(MalformedCsv, NamesTheLineOfARowOfAnotherWidth) {
   std::string path;
-  const Status status = load_error("h1,h2,h3\n1,2,3\n0,4\n", CsvOptions{0, true, 1.0f}, &path);
+  const Status status = load_error("h1,h2,h3\n1,2,3\n0,4\n", CsvOptions{0, true, 1.0f, "", false}, &path);
   EXPECT_EQ(status.code(), ErrorCode::kCorruptData);
   EXPECT_EQ(status.message(), path + ":3: the row has 2 columns, earlier rows have 3");
 }
@@ -183,13 +183,13 @@ TEST_F(MalformedCsv, RejectsAnEmptyFileAndAHeaderAlone) {
   Status status = load_error("", {}, &path);
   EXPECT_EQ(status.code(), ErrorCode::kCorruptData);
   EXPECT_EQ(status.message(), path + ": no examples (the file is empty)");
-  status = load_error("label,x\n", CsvOptions{0, true, 1.0f}, &path);
+  status = load_error("label,x\n", CsvOptions{0, true, 1.0f, "", false}, &path);
   EXPECT_EQ(status.code(), ErrorCode::kCorruptData);
 }
 
 TEST_F(MalformedCsv, RejectsALabelColumnBeyondTheRow) {
   std::string path;
-  const Status status = load_error("1,2\n", CsvOptions{2, false, 1.0f}, &path);
+  const Status status = load_error("1,2\n", CsvOptions{2, false, 1.0f, "", false}, &path);
   EXPECT_EQ(status.code(), ErrorCode::kCorruptData);
   EXPECT_EQ(status.message(), path + ":1: the row has 2 columns, so there is no label column 3");
 }
