@@ -65,7 +65,7 @@ void ScriptedTrainerBackend::announce(rt::MembershipChange change, rt::NodeId no
   events_.push_back(event);
 }
 
-void ScriptedTrainerBackend::lose_in_round(TrainerId t, std::int64_t round) { lost_[{t, round - 1}] = true; }
+void ScriptedTrainerBackend::lose_in_round(TrainerId t, std::int64_t round) { lost_.insert({t, round - 1}); }
 
 void ScriptedTrainerBackend::late_in_round(TrainerId t, std::int64_t round, std::int64_t free_from) {
   late_[{t, round - 1}] = free_from - 1;

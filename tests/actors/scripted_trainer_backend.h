@@ -100,7 +100,7 @@ class ScriptedTrainerBackend : public TrainerBackend {
   std::deque<rt::MembershipEvent> events_;
   int joins_when_waited_ = 0;
   std::int64_t last_round_sent_ = -1;
-  std::map<std::pair<TrainerId, std::int64_t>, bool> lost_;                         // (trainer, round 0-based)
+  std::set<std::pair<TrainerId, std::int64_t>> lost_;                               // (trainer, round 0-based)
   std::map<std::pair<TrainerId, std::int64_t>, std::int64_t> late_;                 // -> busy until (0-based)
   int shard_loads_ = 0;
 };
