@@ -50,6 +50,18 @@ struct EvalArgs {
   std::string split = "test";  // idx directories hold both splits
 };
 int command_eval(const EvalArgs& args);
+// `ist sweep CONFIG --grid KEY=V1,V2 ... [--seeds N]`: one `ist run` per combination and seed, under
+// one sweep directory (default sweeps/NAME-FINGERPRINT, so the same command continues the same sweep).
+struct SweepArgs {
+  std::string config_path;
+  std::vector<std::string> grid;       // "KEY=V1,V2,..."
+  int seeds = 1;                       // seeds config.seed, config.seed + 1, ...
+  std::string out;                     // the sweep directory
+  std::vector<std::string> overrides;  // --set, shared by every run
+  std::string address;                 // a started cluster to run on (empty: as `ist run` chooses)
+};
+int command_sweep(const SweepArgs& args);
+
 int command_report(const std::vector<std::string>& run_dirs, const std::string& output);
 
 }  // namespace ist::cli

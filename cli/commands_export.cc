@@ -26,8 +26,10 @@ int command_export(const std::string& run_dir, const std::string& output) {
 }
 
 int command_report(const std::vector<std::string>& run_dirs, const std::string& output) {
-  if (Status s = write_report(run_dirs, output); !s.ok()) return fail(s.to_string());
-  std::printf("wrote %s comparing %zu run(s)\n", output.c_str(), run_dirs.size());
+  auto outcome = write_report(run_dirs, output);
+  if (!outcome.ok()) return fail(outcome.status().to_string());
+  for (const std::string& note : outcome->skipped) std::printf("%s\n", note.c_str());
+  std::printf("wrote %s comparing %zu run(s)\n", output.c_str(), outcome->runs);
   return 0;
 }
 

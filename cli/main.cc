@@ -48,6 +48,18 @@ int main(int argc, char** argv) {
   CLI::App* simulate = app.add_subcommand("simulate", "run an experiment in process (the reference), same outputs");
   add_run_flags(simulate);
 
+  SweepArgs sweep_args;
+  CLI::App* sweep = app.add_subcommand("sweep", "run a grid of config values (x seeds), then a table and a report");
+  sweep->add_option("config", sweep_args.config_path, "driver config (TOML)")->required()->check(CLI::ExistingFile);
+  sweep->add_option("--grid", sweep_args.grid, "a swept key and its values, e.g. --grid algorithm.learning_rate=0.01,0.03");
+  sweep->add_option("--seeds", sweep_args.seeds, "runs per setting, seeds config.seed, config.seed + 1, ...")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  sweep->add_option("--out", sweep_args.out, "sweep directory (default sweeps/NAME-FINGERPRINT)");
+  sweep->add_option("--set", sweep_args.overrides, "override a config key in every run");
+  sweep->add_option("--address", sweep_args.address, "HOST:PORT of a running head (ist start --head)")
+      ->check(kHeadAddress);
+
   StartArgs start_args;
   CLI::App* start = app.add_subcommand("start", "start a head node and/or worker nodes on this host");
   start->add_flag("--head", start_args.head, "start the head node");
@@ -116,6 +128,7 @@ int main(int argc, char** argv) {
     return command_run(run_args);
   }
   if (simulate->parsed()) return command_simulate(run_args);
+  if (sweep->parsed()) return command_sweep(sweep_args);
   if (start->parsed()) return command_start(start_args);
   if (app.got_subcommand("stop")) return command_stop();
   if (status->parsed()) return command_status(status_address);

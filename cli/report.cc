@@ -12,6 +12,8 @@
 #include <sstream>
 
 #include "cli/report_plot.h"
+#include "cli/run_summary.h"
+#include "cli/sweep_plan.h"
 
 namespace ist::cli {
 
@@ -28,16 +30,6 @@ struct RoundMetrics {
   std::optional<double> bytes_total;       // cumulative over the run
   std::optional<double> bytes_per_worker;  // sent + received by one worker this round
   std::vector<std::string> events;
-};
-
-// summary.json; every key may be missing.
-struct RunSummary {
-  std::optional<std::string> name;
-  std::optional<std::string> algorithm;
-  std::optional<double> final_test_accuracy;
-  std::optional<double> wall_seconds;
-  std::optional<std::int64_t> rounds;
-  std::optional<double> bytes_total;
 };
 
 struct Run {
@@ -67,14 +59,7 @@ std::string printf_double(const char* format, double value) {
 
 // ---- loading --------------------------------------------------------------------------------------
 
-Result<std::string> read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::io_error("cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::io_error("cannot read " + path.string());
-  return text.str();
-}
+Result<std::string> read_text(const fs::path& path) { return read_text_file(path.string()); }
 
 // A number, or nullopt for a missing key or null (a NaN is written as null). Other types are corrupt.
 Result<std::optional<double>> optional_number(const json& object, const char* key) {
@@ -133,34 +118,6 @@ Result<std::vector<RoundMetrics>> load_metrics(const fs::path& path) {
   return rounds;
 }
 
-// Tolerant of missing keys and of keys with unexpected types (they count as missing).
-Result<RunSummary> load_summary(const fs::path& path) {
-  RunSummary summary;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return summary;
-  IST_ASSIGN_OR_RETURN(const std::string text, read_text(path));
-  const json object = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (object.is_discarded()) return Status::corrupt_data(path.string() + ": malformed JSON");
-  if (!object.is_object()) return summary;
-  const auto string_at = [&](const char* key) -> std::optional<std::string> {
-    const auto it = object.find(key);
-    if (it == object.end() || !it->is_string()) return std::nullopt;
-    return it->get<std::string>();
-  };
-  const auto number_at = [&](const char* key) -> std::optional<double> {
-    const auto it = object.find(key);
-    if (it == object.end() || !it->is_number()) return std::nullopt;
-    return it->get<double>();
-  };
-  summary.name = string_at("name");
-  summary.algorithm = string_at("algorithm");
-  summary.final_test_accuracy = number_at("final_test_accuracy");
-  summary.wall_seconds = number_at("wall_seconds");
-  if (const auto rounds = number_at("rounds")) summary.rounds = static_cast<std::int64_t>(*rounds);
-  summary.bytes_total = number_at("bytes_total");
-  return summary;
-}
-
 // "runs/a/" -> "a".
 std::string base_name(const std::string& dir) {
   std::string trimmed = dir;
@@ -181,7 +138,7 @@ Result<Run> load_run(const std::string& dir) {
   Run run;
   run.dir = dir;
   IST_ASSIGN_OR_RETURN(run.rounds, load_metrics(fs::path(dir) / "metrics.jsonl"));
-  IST_ASSIGN_OR_RETURN(run.summary, load_summary(fs::path(dir) / "summary.json"));
+  IST_ASSIGN_OR_RETURN(run.summary, load_run_summary((fs::path(dir) / "summary.json").string()));
   const fs::path config = fs::path(dir) / "config.toml";
   if (fs::exists(config, ec)) {
     IST_ASSIGN_OR_RETURN(run.config_toml, read_text(config));
@@ -197,6 +154,32 @@ void make_labels_unique(std::vector<Run>& runs) {
     const int n = ++seen[run.label];
     if (n > 1) run.label += " #" + std::to_string(n);
   }
+}
+
+// A sweep directory stands for its points' run directories, in the sweep's order; those not started yet
+// are left out.
+Result<std::vector<std::string>> expand_sweeps(const std::vector<std::string>& dirs) {
+  std::vector<std::string> out;
+  for (const std::string& dir : dirs) {
+    if (!is_sweep_directory(dir)) {
+      out.push_back(dir);
+      continue;
+    }
+    IST_ASSIGN_OR_RETURN(const SweepPlan plan, read_sweep_plan(dir));
+    for (const SweepPoint& point : plan.points) {
+      std::error_code ec;
+      const std::string point_dir = (fs::path(dir) / point.dir_name).string();
+      if (fs::is_directory(point_dir, ec)) out.push_back(point_dir);
+    }
+  }
+  return out;
+}
+
+// Why a run directory holds no run to show (it failed before its first round), or nullopt.
+std::optional<std::string> failed_run(const std::string& dir) {
+  std::error_code ec;
+  if (fs::exists(fs::path(dir) / "metrics.jsonl", ec)) return std::nullopt;
+  return std::string("skipped: the run failed before its first round (no metrics.jsonl)");
 }
 
 // ---- the table ------------------------------------------------------------------------------------
@@ -380,16 +363,30 @@ Result<ReportFormat> format_of(const std::string& output_path) {
 
 }  // namespace
 
-Status write_report(const std::vector<std::string>& run_dirs, const std::string& output_path) {
+Result<ReportOutcome> write_report(const std::vector<std::string>& run_dirs, const std::string& output_path) {
   if (run_dirs.empty()) return Status::invalid_argument("no run directories to report on");
   IST_ASSIGN_OR_RETURN(const ReportFormat format, format_of(output_path));
+  IST_ASSIGN_OR_RETURN(const std::vector<std::string> dirs, expand_sweeps(run_dirs));
+  ReportOutcome outcome;
   std::vector<Run> runs;
-  for (const std::string& dir : run_dirs) {
+  for (const std::string& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return Status::not_found("no run directory " + dir);
+    if (const std::optional<std::string> why = failed_run(dir)) {
+      outcome.skipped.push_back(dir + ": " + *why);
+      continue;
+    }
     IST_ASSIGN_OR_RETURN(Run run, load_run(dir));
     runs.push_back(std::move(run));
   }
+  if (runs.empty()) {
+    return Status::not_found("no run to report on: " + outcome.skipped.front() +
+                             (outcome.skipped.size() > 1 ? " (and " + std::to_string(outcome.skipped.size() - 1) + " more)" : ""));
+  }
   make_labels_unique(runs);
-  return write_text(output_path, format == ReportFormat::kHtml ? render_html(runs) : render_svg(runs));
+  IST_RETURN_IF_ERROR(write_text(output_path, format == ReportFormat::kHtml ? render_html(runs) : render_svg(runs)));
+  outcome.runs = runs.size();
+  return outcome;
 }
 
 }  // namespace ist::cli

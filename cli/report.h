@@ -18,6 +18,13 @@ namespace ist::cli {
 // metrics.jsonl missing, naming it), corrupt_data (a malformed metrics line, naming "FILE:LINE", or a
 // summary.json that is not JSON), io_error (cannot read or write). Nothing is written on error.
 // Any thread; no shared state.
-Status write_report(const std::vector<std::string>& run_dirs, const std::string& output_path);
+// A sweep directory (ist sweep) stands for its points' run directories. A run directory without
+// metrics.jsonl (the run failed before its first round) is skipped, and named in `skipped` with why;
+// when every run is skipped the report is not written (not_found naming the first).
+struct ReportOutcome {
+  std::size_t runs = 0;               // runs shown
+  std::vector<std::string> skipped;  // "DIR: why", one per run directory left out
+};
+Result<ReportOutcome> write_report(const std::vector<std::string>& run_dirs, const std::string& output_path);
 
 }  // namespace ist::cli

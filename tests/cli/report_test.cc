@@ -96,7 +96,7 @@ class Report : public ::testing::Test {
 
   std::string report(const std::string& file_name) {
     const fs::path out = root / file_name;
-    const Status status = write_report(both(), out.string());
+    const Status status = write_report(both(), out.string()).status();
     EXPECT_TRUE(status.ok()) << status.to_string();
     return read_file(out);
   }
@@ -190,23 +190,34 @@ TEST_F(Report, RunNamesAreEscaped) {
 
 TEST_F(Report, MissingRunDirectoryIsNotFoundAndNamedInTheError) {
   const std::string missing = (root / "no_such_run").string();
-  const Status status = write_report({(root / "run_a").string(), missing}, (root / "r.html").string());
+  const Status status = write_report({(root / "run_a").string(), missing}, (root / "r.html").string()).status();
   EXPECT_EQ(status.code(), ErrorCode::kNotFound);
   EXPECT_NE(status.message().find(missing), std::string::npos) << status.to_string();
   EXPECT_FALSE(fs::exists(root / "r.html"));
 }
 
-TEST_F(Report, MissingMetricsFileIsNotFoundAndNamedInTheError) {
+TEST_F(Report, ARunThatFailedBeforeItsFirstRoundIsSkippedWithANote) {
+  fs::create_directories(root / "failed_run");
+  auto outcome = write_report({(root / "run_a").string(), (root / "failed_run").string()}, (root / "r.html").string());
+  ASSERT_TRUE(outcome.ok()) << outcome.status().to_string();
+  EXPECT_EQ(outcome->runs, 1u);
+  ASSERT_EQ(outcome->skipped.size(), 1u);
+  EXPECT_NE(outcome->skipped[0].find("failed_run"), std::string::npos) << outcome->skipped[0];
+  EXPECT_NE(outcome->skipped[0].find("metrics.jsonl"), std::string::npos) << outcome->skipped[0];
+}
+
+TEST_F(Report, OnlyFailedRunsIsNotFoundNamingTheRun) {
   fs::create_directories(root / "empty_run");
-  const Status status = write_report({(root / "empty_run").string()}, (root / "r.html").string());
+  const Status status = write_report({(root / "empty_run").string()}, (root / "r.html").string()).status();
   EXPECT_EQ(status.code(), ErrorCode::kNotFound);
-  EXPECT_NE(status.message().find("metrics.jsonl"), std::string::npos) << status.to_string();
+  EXPECT_NE(status.message().find("empty_run"), std::string::npos) << status.to_string();
+  EXPECT_FALSE(fs::exists(root / "r.html"));
 }
 
 TEST_F(Report, MalformedMetricsLineIsCorruptDataNamingFileAndLine) {
   write_file(root / "run_b" / "metrics.jsonl",
              metrics_line(1, 2.0, "0.25", 100) + "{\"round\": 2, \"wall_\n");
-  const Status status = write_report(both(), (root / "r.html").string());
+  const Status status = write_report(both(), (root / "r.html").string()).status();
   EXPECT_EQ(status.code(), ErrorCode::kCorruptData);
   EXPECT_NE(status.message().find((root / "run_b" / "metrics.jsonl").string() + ":2:"), std::string::npos)
       << status.to_string();
@@ -215,23 +226,23 @@ TEST_F(Report, MalformedMetricsLineIsCorruptDataNamingFileAndLine) {
 TEST_F(Report, WronglyTypedMetricsKeyIsCorruptDataNamingTheKey) {
   write_file(root / "run_b" / "metrics.jsonl", R"({"round":1,"wall_seconds":"soon"})"
                                                "\n");
-  const Status status = write_report(both(), (root / "r.html").string());
+  const Status status = write_report(both(), (root / "r.html").string()).status();
   EXPECT_EQ(status.code(), ErrorCode::kCorruptData);
   EXPECT_NE(status.message().find(":1: key 'wall_seconds'"), std::string::npos) << status.to_string();
 }
 
 TEST_F(Report, NoRunsIsInvalidArgument) {
-  EXPECT_EQ(write_report({}, (root / "r.html").string()).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(write_report({}, (root / "r.html").string()).status().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST_F(Report, UnknownOutputExtensionIsInvalidArgumentNamingTheFile) {
-  const Status status = write_report(both(), (root / "r.pdf").string());
+  const Status status = write_report(both(), (root / "r.pdf").string()).status();
   EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(status.message().find("r.pdf"), std::string::npos) << status.to_string();
 }
 
 TEST_F(Report, UnwritableOutputIsIoError) {
-  const Status status = write_report(both(), (root / "no_such_dir" / "r.html").string());
+  const Status status = write_report(both(), (root / "no_such_dir" / "r.html").string()).status();
   EXPECT_EQ(status.code(), ErrorCode::kIoError) << status.to_string();
 }
 
