@@ -36,7 +36,21 @@ struct StartArgs {
 };
 int command_start(const StartArgs& args);
 int command_stop();
-int command_status(const std::string& address);
+// `ist status [--address HOST:PORT] [--json]`: the experiments running on this host (run_registry.h: round,
+// epochs, latest test accuracy, ETA) and, when a cluster was started here or --address names one, its
+// nodes. No cluster is not an error; an unreachable --address is.
+struct StatusArgs {
+  std::string address;
+  bool json = false;
+};
+int command_status(const StatusArgs& args);
+// `ist logs RUN [-f]`: a run's log.txt, RUN a run directory or a recorded run's (directory) name; with
+// follow, keeps printing what the run appends until its driver lets go of the directory.
+struct LogsArgs {
+  std::string run;
+  bool follow = false;
+};
+int command_logs(const LogsArgs& args);
 // `ist node ...`: the life of one node process (what `ist start` and embedded clusters launch).
 int command_node(int argc, char** argv);
 

@@ -1,4 +1,4 @@
-// `ist start`, `ist stop`, `ist status`, `ist node`: a cluster that outlives one command.
+// `ist start`, `ist stop`, `ist node`: a cluster that outlives one command.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +16,7 @@
 #include "actors/trainer_placement.h"
 #include "cli/cluster_state.h"
 #include "cli/commands.h"
+#include "cli/head_address.h"
 #include "cli/node_daemon.h"
 #include "cli/port_probe.h"
 #include "cli/process_identity.h"
@@ -43,10 +44,6 @@ std::string start_tag() {
   char text[16];
   std::snprintf(text, sizeof(text), "%08x", static_cast<unsigned>(random()));
   return std::to_string(getpid()) + "-" + text;
-}
-
-std::string with_scheme(const std::string& address) {
-  return address.rfind("tcp://", 0) == 0 ? address : "tcp://" + address;
 }
 
 // The head's alive members, read without joining (no membership event; nothing to bind, so it works
@@ -223,38 +220,6 @@ int command_stop() {
   }
   remove_cluster_state();
   std::printf("stopped %zu process(es)\n", ours.size());
-  return 0;
-}
-
-int command_status(const std::string& address) {
-  std::string head = address;
-  if (head.empty()) {
-    auto state = load_cluster_state();
-    if (!state.ok()) return fail(state.status().message() + "; give --address HOST:PORT");
-    head = state->head_address;
-  }
-  auto members = query_head(head, 5s);
-  if (!members.ok()) return fail("cannot reach the head at " + head + ": " + members.status().to_string());
-  // The head first, then by role and name: the same cluster prints the same table.
-  std::sort(members->begin(), members->end(), [](const rt::Member& a, const rt::Member& b) {
-    return std::tie(a.role, a.name, a.id) < std::tie(b.role, b.name, b.id);
-  });
-  std::printf("cluster at %s\n", with_scheme(head).c_str());
-  std::printf("%-18s %-7s %-8s %-30s %s\n", "node", "role", "state", "endpoint", "name");
-  int alive_workers = 0;
-  for (const rt::Member& m : *members) {
-    const char* state = m.state == rt::MemberState::kAlive ? "alive" : m.state == rt::MemberState::kLeft ? "left" : "dead";
-    std::printf("%016llx   %-7s %-8s %-30s %s\n", static_cast<unsigned long long>(m.id),
-                rt::role_name(m.role), state, m.endpoint.c_str(), m.name.c_str());
-    if (m.state == rt::MemberState::kAlive && actors::hosts_trainers(m)) ++alive_workers;
-  }
-  std::printf("%d worker node(s) alive\n", alive_workers);
-  for (const rt::Member& m : *members) {
-    if (m.state != rt::MemberState::kAlive || m.role != rt::NodeRole::kDriver) continue;
-    // `ist run --address` names its driver node "driver:<experiment>".
-    const std::string experiment = m.name.rfind("driver:", 0) == 0 ? m.name.substr(7) : m.name;
-    std::printf("running experiment: %s (driver at %s)\n", experiment.c_str(), m.endpoint.c_str());
-  }
   return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "cli/config_reader.h"
 #include "cli/run_directory.h"
+#include "cli/text_hash.h"
 #include "ist/random.h"
 
 namespace ist::cli {
@@ -411,9 +412,7 @@ std::string resolved_toml(const DriverConfig& c) {
 }
 
 std::uint64_t config_hash(const DriverConfig& config) {
-  std::uint64_t h = 0xCBF29CE484222325ULL;
-  for (char ch : resolved_toml(config)) h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001B3ULL;
-  return h;
+  return text_hash(resolved_toml(config));
 }
 
 }  // namespace ist::cli

@@ -18,4 +18,8 @@ Status check_head_address(const std::string& address) {
   return Status::ok_status();
 }
 
+std::string with_scheme(const std::string& address) {
+  return address.rfind("tcp://", 0) == 0 ? address : "tcp://" + address;
+}
+
 }  // namespace ist::cli

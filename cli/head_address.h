@@ -15,4 +15,7 @@ inline constexpr int kMaxPort = 65535;
 // otherwise invalid_argument saying what is wrong and what is expected.
 Status check_head_address(const std::string& address);
 
+// The address as a ZeroMQ endpoint: "tcp://" prefixed unless it is already there.
+std::string with_scheme(const std::string& address);
+
 }  // namespace ist::cli

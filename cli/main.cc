@@ -79,14 +79,20 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   app.add_subcommand("stop", "stop the nodes this host started");
-  std::string status_address;
-  CLI::App* status = app.add_subcommand("status", "list the cluster's nodes and their health");
-  status->add_option("--address", status_address, "HOST:PORT of the head (default: the one started here)")
+  StatusArgs status_args;
+  CLI::App* status = app.add_subcommand("status", "list the experiments running here and the cluster's nodes");
+  status->add_flag("--json", status_args.json, "print JSON (for scripts)");
+  status->add_option("--address", status_args.address, "HOST:PORT of the head (default: the one started here)")
       ->check(kHeadAddress);
   std::string status_node_ip = "127.0.0.1";
   // Kept so older scripts still work: status reads the head's table without joining, so the head never
   // needs to reach this host and the address is not used.
   status->add_option("--node-ip", status_node_ip, "ignored (accepted for compatibility)");
+
+  LogsArgs logs_args;
+  CLI::App* logs = app.add_subcommand("logs", "print a run's log (by run directory or name), -f to follow it");
+  logs->add_option("run", logs_args.run, "run directory, or a run's name as ist status shows it")->required();
+  logs->add_flag("-f,--follow", logs_args.follow, "keep printing until the run ends");
 
   std::vector<std::string> report_dirs;
   std::string report_out;
@@ -131,7 +137,8 @@ int main(int argc, char** argv) {
   if (sweep->parsed()) return command_sweep(sweep_args);
   if (start->parsed()) return command_start(start_args);
   if (app.got_subcommand("stop")) return command_stop();
-  if (status->parsed()) return command_status(status_address);
+  if (status->parsed()) return command_status(status_args);
+  if (logs->parsed()) return command_logs(logs_args);
   if (report->parsed()) return command_report(report_dirs, report_out);
   if (export_cmd->parsed()) return command_export(export_dir, export_out);
   if (eval->parsed()) return command_eval(eval_args);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/append_line.h"
+#include "cli/run_registry.h"
 #include "ist/model_io.h"
 #include "ist/safetensors.h"
 
@@ -46,12 +47,14 @@ Result<RunDirectory> RunDirectory::create(const std::string& out, const std::str
   fs::create_directories(path, ec);
   if (ec) return Status::io_error("cannot create run directory " + path + ": " + ec.message());
   IST_ASSIGN_OR_RETURN(RunLock lock, RunLock::acquire(path));
+  (void)register_run(path, name);  // for ist status / ist logs; the run does not depend on it
   return RunDirectory(path, std::move(lock));
 }
 
 Result<RunDirectory> RunDirectory::reopen(const std::string& path, std::int64_t rounds_kept) {
   if (!fs::is_directory(path)) return Status::not_found("run directory " + path + " does not exist");
   IST_ASSIGN_OR_RETURN(RunLock lock, RunLock::acquire(path));
+  (void)register_run(path, fs::path(path).lexically_normal().filename().string());
   RunDirectory dir(path, std::move(lock));
   std::ifstream in(dir.file("metrics.jsonl"));
   std::string kept;

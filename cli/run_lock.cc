@@ -51,6 +51,19 @@ Result<RunLock> RunLock::acquire(const std::string& directory) {
   return RunLock(fd);
 }
 
+bool RunLock::is_held(const std::string& directory) {
+  const std::string path = directory + "/run.lock";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  int r = 0;
+  do {
+    r = ::flock(fd, LOCK_SH | LOCK_NB);
+  } while (r != 0 && errno == EINTR);
+  const bool held = r != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // drops the shared lock if this probe took it
+  return held;
+}
+
 RunLock::RunLock(RunLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
 
 RunLock& RunLock::operator=(RunLock&& other) noexcept {

@@ -17,6 +17,11 @@ class RunLock {
   // another open lock holds it ("run directory D is in use by another ist process (pid N)"), io_error.
   static Result<RunLock> acquire(const std::string& directory);
 
+  // True while some process holds the lock of `directory` (a driver is writing there). A probe: it takes
+  // and drops a shared lock when nobody holds it, so a driver starting at that very instant may be told the
+  // directory is in use. False when there is no lock file.
+  static bool is_held(const std::string& directory);
+
   RunLock() = default;  // holds nothing
   RunLock(RunLock&& other) noexcept;
   RunLock& operator=(RunLock&& other) noexcept;

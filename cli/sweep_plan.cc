@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/text_hash.h"
 #include "ist/safetensors.h"  // write_file_atomically
 
 namespace ist::cli {
@@ -146,11 +147,9 @@ Result<SweepPlan> plan_sweep(std::string config_path, std::vector<std::string> o
 }
 
 std::string sweep_fingerprint(const std::vector<std::uint64_t>& point_config_hashes) {
-  std::uint64_t h = 0xCBF29CE484222325ULL;
-  for (const std::uint64_t x : point_config_hashes) h = (h ^ x) * 0x100000001B3ULL;
-  char text[20];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(h));
-  return text;
+  std::string hashes;
+  for (const std::uint64_t h : point_config_hashes) hashes += hex16(h);
+  return hex16(text_hash(hashes));
 }
 
 Status write_sweep_plan(const std::string& dir, const SweepPlan& plan, const std::string& fingerprint) {
