@@ -26,9 +26,7 @@ Driver::Driver(std::unique_ptr<TrainerBackend> backend, DriverOptions options, D
       backend_(std::move(backend)),
       pool_(*backend_, options_.training, pool_options(options_)),
       script_(options_.events),
-      test_(std::move(test)) {
-  normalize_inputs(options_.training, test_);
-}
+      test_(std::move(test)) {}
 
 Driver::~Driver() = default;
 
@@ -51,6 +49,8 @@ Status Driver::resume_from(DriverCheckpoint c) {
   return Status::ok_status();
 }
 
+void Driver::set_checkpoint_tag(std::string tag) { options_.checkpoint_tag = std::move(tag); }
+
 Status Driver::start(const std::vector<rt::NodeId>& nodes) {
   const TrainingConfig& config = options_.training;
   IST_RETURN_IF_ERROR(validate(config));
@@ -63,6 +63,9 @@ Status Driver::start(const std::vector<rt::NodeId>& nodes) {
     IST_ASSIGN_OR_RETURN(model_, make_mlp(config.widths, config.seed));
   }
   IST_RETURN_IF_ERROR(pool_.start(nodes));
+  // The standardization is known now (measured by the trainers if it was not given).
+  options_.training = pool_.training();
+  normalize_inputs(options_.training, test_);
   if (config.algorithm != Algorithm::kIst) IST_RETURN_IF_ERROR(setup_replicas(config, *backend_, pool_, model_));
   started_ = true;
   return Status::ok_status();

@@ -58,7 +58,7 @@ struct DriverOptions {
 class Driver : private RoundRunner {
  public:
   // Trainers are SubnetTrainer actors reached through ctx (a node's client context, or an actor's).
-  // `test` is the test set as loaded; the driver standardizes it like the trainers standardize their shards.
+  // `test` is the test set as loaded; start() standardizes it like the trainers standardize their shards.
   Driver(rt::ActorContext& ctx, DriverOptions options, Dataset test);
   // Trainers are reached through `backend` (tests: in process). options.membership and add_workers are
   // the backend's business then.
@@ -72,6 +72,11 @@ class Driver : private RoundRunner {
   // Starts trainer w (w < training.workers) on nodes[w % nodes.size()] and waits for all to load their
   // shards. Errors: invalid_argument (config, no nodes), or the first start failure (naming the shard).
   Status start(const std::vector<rt::NodeId>& nodes);
+
+  // The training config; after start() with the standardization the trainers measured (if it was to be).
+  const TrainingConfig& training() const { return options_.training; }
+  // The tag checkpoints carry from now on (e.g. recomputed once the measured standardization is known).
+  void set_checkpoint_tag(std::string tag);
 
   // Runs the configured rounds (or until the target accuracy). Errors: invalid_argument (data that does
   // not fit the widths), node_dead (fewer than min_workers trainers and no joins in time), a baseline's

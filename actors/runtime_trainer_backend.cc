@@ -50,6 +50,19 @@ std::vector<Result<std::int64_t>> RuntimeTrainerBackend::load_shards(
   return sizes;
 }
 
+std::vector<Result<FeatureMoments>> RuntimeTrainerBackend::shard_moments(const std::vector<TrainerId>& trainers) {
+  const auto deadline = rt::deadline_in(options_.spawn_deadline);
+  std::vector<rt::Future<rt::Payload>> replies;
+  for (TrainerId trainer : trainers) replies.push_back(ctx_.call(remote(trainer).handle, "shard_moments", rt::Payload{}, deadline));
+  std::vector<Result<FeatureMoments>> moments;
+  for (auto& reply : replies) {
+    auto payload = reply.get();
+    auto wire = payload.ok() ? rt::unpack_one<WireMoments>(*payload) : Result<WireMoments>(payload.status());
+    moments.push_back(wire.ok() ? Result<FeatureMoments>(from_wire(*wire)) : Result<FeatureMoments>(wire.status()));
+  }
+  return moments;
+}
+
 rt::Payload encode_ist_request(const IstWork& work) {
   const SliceShape shape = slice_shape(*work.model, *work.plan, work.subnet, work.scaling);
   IstTrainRequest request;

@@ -29,16 +29,12 @@ constexpr auto kRingDeadline = std::chrono::seconds(120);
 
 Result<Dataset> SubnetTrainer::load(const TrainerSpec& spec) {
   IST_ASSIGN_OR_RETURN(ShardPolicy policy, parse_shard_policy(spec.shard_policy));
-  if (!(spec.input_std > 0.0f)) return Status::invalid_argument("input_std must be positive");
   auto shard = load_dataset(from_wire(spec.data), Split::kTrain, ShardSpec{spec.shard, spec.num_shards, policy, spec.shard_seed});
   if (!shard.ok()) return shard.status().with_context("trainer for shard " + std::to_string(spec.shard));
   if (spec.classes > 0) {
     IST_RETURN_IF_ERROR(check_labels(*shard, spec.classes).with_context("trainer for shard " + std::to_string(spec.shard)));
   }
-  TrainingConfig normalization;
-  normalization.input_mean = spec.input_mean;
-  normalization.input_std = spec.input_std;
-  normalize_inputs(normalization, *shard);
+  IST_RETURN_IF_ERROR(standardize_as_specified(spec, *shard).with_context("trainer for shard " + std::to_string(spec.shard)));
   return shard;
 }
 
@@ -61,6 +57,10 @@ Result<rt::Payload> SubnetTrainer::arm_fault(rt::ActorContext&, const rt::Payloa
 
 Result<rt::Payload> SubnetTrainer::shard_size(rt::ActorContext&, const rt::Payload&) {
   return rt::pack_args(static_cast<std::int64_t>(shard_.size()));
+}
+
+Result<rt::Payload> SubnetTrainer::shard_moments(rt::ActorContext&, const rt::Payload&) {
+  return rt::pack_args(to_wire(measure_moments(shard_)));
 }
 
 Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, const rt::Payload& args) {
@@ -212,6 +212,7 @@ Status register_trainer_actor_types() {
           .method("arm_fault", &SubnetTrainer::arm_fault)
           .method("shard_size", &SubnetTrainer::shard_size)
           .method("load_shard", &SubnetTrainer::load_shard)
+          .method("shard_moments", &SubnetTrainer::shard_moments)
           .register_type();
   return registered;
 }

@@ -36,6 +36,9 @@ class SubnetTrainer : public rt::Actor {
   Result<rt::Payload> arm_fault(rt::ActorContext& ctx, const rt::Payload& args);
   // Reply: pack_args(examples in the shard).
   Result<rt::Payload> shard_size(rt::ActorContext& ctx, const rt::Payload& args);
+  // Reply: pack_args(WireMoments) of the shard as loaded (the driver measures the standardization on them:
+  // it starts such trainers with none and reloads their shards standardized).
+  Result<rt::Payload> shard_moments(rt::ActorContext& ctx, const rt::Payload& args);
   // args: pack_args(TrainerSpec). Replaces this trainer's shard (the driver re-cuts the data when the
   // membership changes). Reply: pack_args(examples in the new shard). On error the old shard stays.
   Result<rt::Payload> load_shard(rt::ActorContext& ctx, const rt::Payload& args);

@@ -84,6 +84,10 @@ class TrainerBackend {
   // On error the trainer keeps its old shard.
   virtual std::vector<Result<std::int64_t>> load_shards(const std::vector<std::pair<TrainerId, TrainerSpec>>& loads) = 0;
 
+  // Each trainer's shard moments as loaded, asked of all at once (the standardization measured on the
+  // training data); per trainer the moments or the error.
+  virtual std::vector<Result<FeatureMoments>> shard_moments(const std::vector<TrainerId>& trainers) = 0;
+
   // Sends one subnet's work to a trainer without waiting; returns the bytes sent. Collect every send
   // with collect_ist.
   virtual std::int64_t send_ist(TrainerId trainer, const IstWork& work) = 0;

@@ -20,8 +20,19 @@ void TrainerPool::restore(PoolState state) {
 PoolState TrainerPool::state() const { return state_; }
 
 TrainerSpec TrainerPool::spec_for(int shard, int num_shards) const {
-  TrainerSpec spec{to_wire(options_.data), shard,  num_shards, shard_policy_name(training_.shard_policy),
-                   training_.seed,         training_.input_mean, training_.input_std, training_.widths.back()};
+  TrainerSpec spec;
+  spec.data = to_wire(options_.data);
+  spec.shard = shard;
+  spec.num_shards = num_shards;
+  spec.shard_policy = shard_policy_name(training_.shard_policy);
+  spec.shard_seed = training_.seed;
+  spec.classes = training_.widths.back();
+  if (training_.standardize == Standardize::kGiven) {
+    spec.input_mean = training_.input_mean;
+    spec.input_std = training_.input_std;
+    spec.feature_mean = training_.feature_mean;
+    spec.feature_std = training_.feature_std;
+  }  // else loaded as they are (mean 0, std 1), to be measured (measure_standardization)
   if (per_worker_files(options_.data)) {
     // Worker w's own files, whole: data that was never pooled is never cut either.
     spec.data.path = file_of_worker(options_.data.path, shard);
@@ -67,6 +78,34 @@ Status TrainerPool::start(const std::vector<rt::NodeId>& nodes) {
   }
   // A resumed run whose cut had another number of shards re-cuts before its first round.
   membership_changed_ = state_.num_shards != training_.workers;
+  return measure_standardization();
+}
+
+Status TrainerPool::measure_standardization() {
+  if (training_.standardize == Standardize::kGiven) return Status::ok_status();
+  // The parts in shard order, as the reference combines its shards: the first num_shards trainers.
+  std::vector<TrainerId> measured;
+  for (int s = 0; s < state_.num_shards && s < static_cast<int>(trainers_.size()); ++s) {
+    measured.push_back(trainers_[static_cast<std::size_t>(s)].id);
+  }
+  std::vector<FeatureMoments> parts;
+  const std::vector<Result<FeatureMoments>> moments = backend_.shard_moments(measured);
+  for (std::size_t s = 0; s < moments.size(); ++s) {
+    if (!moments[s].ok()) return moments[s].status().with_context("measuring the standardization on shard " + std::to_string(s));
+    parts.push_back(*moments[s]);
+  }
+  IST_ASSIGN_OR_RETURN(FeatureMoments total, combine_moments(parts));
+  apply_measured_standardization(training_, total);
+  IST_RETURN_IF_ERROR(validate(training_).with_context("the measured standardization"));
+  // Every trainer reloads its shard, standardized.
+  std::vector<std::pair<TrainerId, TrainerSpec>> loads;
+  for (const PooledTrainer& t : trainers_) loads.emplace_back(t.id, spec_for(t.shard, state_.num_shards));
+  const std::vector<Result<std::int64_t>> sizes = backend_.load_shards(loads);
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    if (!sizes[i].ok()) {
+      return sizes[i].status().with_context("standardizing the shard of trainer " + std::to_string(i));
+    }
+  }
   return Status::ok_status();
 }
 

@@ -56,7 +56,10 @@ class TrainerPool {
   PoolState state() const;
 
   // Starts training.workers trainers, trainer w on nodes[w % nodes.size()] with shard w of the cut, and
-  // waits for all to load their shards. Errors: invalid_argument (no nodes, a shard smaller than one
+  // waits for all to load their shards. A standardization still to be measured (training.standardize not
+  // kGiven) is measured then: the trainers load their shards as they are, send their moments, which are
+  // combined in shard order (ist/standardization.h), and reload them standardized; training() has the
+  // values afterwards. Errors: invalid_argument (no nodes, a shard smaller than one
   // batch), or the first start failure, naming the shard.
   Status start(const std::vector<rt::NodeId>& nodes);
 
@@ -80,6 +83,9 @@ class TrainerPool {
   BatchCursor cursor_of(const PooledTrainer& trainer) const;
   void set_cursor(const PooledTrainer& trainer, const BatchCursor& cursor);
 
+  // The training config, with the standardization measured by start().
+  const TrainingConfig& training() const { return training_; }
+
   // Examples in the training set as first cut (known after start()).
   std::int64_t train_size() const { return train_size_; }
   std::int64_t lost_examples() const { return state_.lost_examples; }
@@ -89,6 +95,7 @@ class TrainerPool {
   BatchCursor fresh_cursor(int shard) const;
   Status add_trainer_on(rt::NodeId node, RoundRecord& record);
   Status recut_shards(RoundRecord& record);
+  Status measure_standardization();
 
   TrainerBackend& backend_;
   TrainingConfig training_;

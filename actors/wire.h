@@ -11,6 +11,8 @@
 #include "ist/data.h"
 #include "ist/data_source.h"
 #include "ist/local_training.h"
+#include "ist/standardization.h"
+#include "ist/training_config.h"
 #include "runtime/handle.h"
 
 namespace ist::actors {
@@ -50,8 +52,37 @@ struct TrainerSpec {
   float input_mean = 0.0f;  // features become (x - input_mean) / input_std after loading
   float input_std = 1.0f;
   int classes = 0;  // the model's output width: every label must be below it (0: not checked at load)
-  MSGPACK_DEFINE(data, shard, num_shards, shard_policy, shard_seed, input_mean, input_std, classes)
+  std::vector<float> feature_mean;  // when set: feature j becomes (x - feature_mean[j]) / feature_std[j]
+  std::vector<float> feature_std;
+  MSGPACK_DEFINE(data, shard, num_shards, shard_policy, shard_seed, input_mean, input_std, classes, feature_mean,
+                 feature_std)
 };
+
+// Standardizes a freshly loaded shard as its spec says (what every trainer does after loading).
+// Errors: invalid_argument when the spec's standardization is unusable or does not fit the data.
+inline Status standardize_as_specified(const TrainerSpec& spec, Dataset& shard) {
+  TrainingConfig standardization;
+  standardization.widths = {static_cast<int>(shard.feature_count()), 1};
+  standardization.input_mean = spec.input_mean;
+  standardization.input_std = spec.input_std;
+  standardization.feature_mean = spec.feature_mean;
+  standardization.feature_std = spec.feature_std;
+  standardization.rounds = 1;
+  standardization.algorithm = Algorithm::kDataParallel;  // no hidden layer needed to check the standardization
+  IST_RETURN_IF_ERROR(validate(standardization));
+  normalize_inputs(standardization, shard);
+  return Status::ok_status();
+}
+
+// A shard's moments, for the standardization measured on the training data (ist/standardization.h).
+struct WireMoments {
+  std::int64_t count = 0;
+  std::vector<double> mean;
+  std::vector<double> m2;
+  MSGPACK_DEFINE(count, mean, m2)
+};
+inline WireMoments to_wire(const FeatureMoments& m) { return {m.count, m.mean, m.m2}; }
+inline FeatureMoments from_wire(const WireMoments& w) { return {w.count, w.mean, w.m2}; }
 
 struct WireCursor {
   std::uint64_t seed = 0;

@@ -17,6 +17,7 @@
 #include "ist/data_source.h"
 #include "ist/reference.h"
 #include "ist/standalone_model.h"
+#include "ist/standardization.h"
 #include "runtime/launcher.h"
 #include "runtime/node.h"
 
@@ -46,6 +47,14 @@ Result<Prepared> prepare(const RunArgs& args) {
   config.driver.checkpoint_path = dir.file("checkpoint.safetensors");
   config.driver.checkpoint_tag = hex_tag(config_hash(config));
   return Prepared{std::move(config), std::make_unique<RunDirectory>(std::move(dir)), std::move(test)};
+}
+
+// Writes the resolved config (again, once a measured standardization is known) and the checkpoint tag,
+// which is computed from it: a resumed run reads that config, so the tags agree.
+Status record_resolved_config(Prepared& p) {
+  IST_RETURN_IF_ERROR(p.dir->write_config(resolved_toml(p.config)));
+  p.config.driver.checkpoint_tag = hex_tag(config_hash(p.config));
+  return Status::ok_status();
 }
 
 // ist run --resume DIR: the run's own resolved config, its checkpoint, its directory (metrics cut back
@@ -91,9 +100,9 @@ int finish_run(Prepared& p, const Result<RunResult>& result, Progress& progress,
   const TrainingConfig& training = p.config.driver.training;
   const std::string algorithm = algorithm_name(training.algorithm);
   // The model file stands alone: raw features in (the run's standardization folded into layer 0), logits out.
-  const ModelCard card{training.input_mean, training.input_std, p.config.name, result->final_test_accuracy, algorithm};
-  Status s = p.dir->save_model(fold_input_standardization(result->model, training.input_mean, training.input_std),
-                               standalone_metadata(result->model, card));
+  const ModelCard card{training.input_mean, training.input_std,      p.config.name,        result->final_test_accuracy,
+                       algorithm,           !training.feature_mean.empty(), p.config.class_names};
+  Status s = p.dir->save_model(fold_input_standardization(result->model, training), standalone_metadata(result->model, card));
   if (s.ok()) s = p.dir->write_summary(p.config.name, algorithm, *result, wall_seconds);
   if (!s.ok()) return fail("saving results: " + s.to_string());
   char line[256];
@@ -137,6 +146,9 @@ int command_simulate(const RunArgs& args) {
     train_size += shard->size();
     shards.push_back(std::move(shard).value());
   }
+  // A standardization to be measured is measured on the shards, as the distributed trainers measure it.
+  if (Status s = measure_standardization(p.config.driver.training, shards); !s.ok()) return fail(s.to_string());
+  if (Status s = record_resolved_config(p); !s.ok()) return fail(s.to_string());
   set_compute_threads(1);
   p.dir->log("simulate: " + std::to_string(training.workers) + " workers in process");
   Progress progress(total_rounds(training, train_size), samples_per_round(training), args.quiet);
@@ -206,6 +218,10 @@ int command_run(const RunArgs& args) {
     p.dir->log("resumed from the checkpoint");
   }
   if (Status s = driver.start(nodes); !s.ok()) return fail("starting trainers: " + s.to_string());
+  // The trainers measured the standardization if it was to be: the run directory records the numbers.
+  p.config.driver.training = driver.training();
+  if (Status s = record_resolved_config(p); !s.ok()) return fail(s.to_string());
+  driver.set_checkpoint_tag(p.config.driver.checkpoint_tag);
   // Trainer threads live in the worker processes; the driver's own matrix work runs on one thread.
   set_compute_threads(1);
   const TrainingConfig& training = p.config.driver.training;

@@ -113,6 +113,44 @@ Result<std::string> parse_placement(const std::string& s) {
   return Status::invalid_argument("expected shared or private, got '" + s + "'");
 }
 
+Result<std::string> parse_standardize(const std::string& s) {
+  if (s == "global" || s == "per_feature" || s == "none") return s;
+  return Status::invalid_argument("expected global, per_feature or none, got '" + s + "'");
+}
+
+// data.input_mean and data.input_std: a number, or an array of numbers (one per feature).
+template <typename Scalar, typename PerFeature>
+Setter standardization_field(Scalar scalar, PerFeature per_feature, NumberRange range) {
+  return [scalar, per_feature, range](const toml::node& n, const Origin& o, DriverConfig& c) -> Status {
+    std::vector<float>& values = per_feature(c);
+    values.clear();
+    if (const toml::array* a = n.as_array()) {
+      for (const toml::node& e : *a) {
+        const Origin element{o.where, o.key + "[" + std::to_string(values.size()) + "]"};
+        IST_ASSIGN_OR_RETURN(const double v, read_number(e, element, range, true));
+        values.push_back(static_cast<float>(v));
+      }
+      if (values.empty()) return o.error("expected a number, or an array of one number per feature");
+      return Status::ok_status();
+    }
+    IST_ASSIGN_OR_RETURN(const double v, read_number(n, o, range, true));
+    scalar(c) = static_cast<float>(v);
+    return Status::ok_status();
+  };
+}
+
+Status read_class_names(const toml::node& n, const Origin& o, DriverConfig& c) {
+  const toml::array* a = n.as_array();
+  if (a == nullptr) return o.error("expected an array of strings, one name per class");
+  c.class_names.clear();
+  for (const toml::node& e : *a) {
+    const Origin element{o.where, o.key + "[" + std::to_string(c.class_names.size()) + "]"};
+    IST_ASSIGN_OR_RETURN(std::string name, read_string(e, element));
+    c.class_names.push_back(std::move(name));
+  }
+  return Status::ok_status();
+}
+
 Status read_widths(const toml::node& n, const Origin& o, DriverConfig& c) {
   const toml::array* a = n.as_array();
   if (a == nullptr) return o.error("expected an array of integers, e.g. [784, 2048, 2048, 10]");
@@ -147,8 +185,12 @@ const std::map<std::string, Setter>& schema() {
       {"data.labels_key", string_field([](C& c) -> std::string& { return c.driver.data.labels_key; })},
       {"data.label_column", string_field([](C& c) -> std::string& { return c.driver.data.label_column; })},
       {"data.shards", enum_field(parse_shard_policy, [](C& c) -> ShardPolicy& { return c.driver.training.shard_policy; })},
-      {"data.input_mean", number_field<float>([](C& c) -> float& { return c.driver.training.input_mean; }, any_float)},
-      {"data.input_std", number_field<float>([](C& c) -> float& { return c.driver.training.input_std; }, positive_float)},
+      {"data.input_mean", standardization_field([](C& c) -> float& { return c.driver.training.input_mean; },
+                                                [](C& c) -> std::vector<float>& { return c.driver.training.feature_mean; }, any_float)},
+      {"data.input_std", standardization_field([](C& c) -> float& { return c.driver.training.input_std; },
+                                               [](C& c) -> std::vector<float>& { return c.driver.training.feature_std; }, positive_float)},
+      {"data.standardize", enum_field(parse_standardize, [](C& c) -> std::string& { return c.standardize; })},
+      {"data.class_names", read_class_names},
       {"data.placement", enum_field(parse_placement, [](C& c) -> std::string& { return c.driver.placement; })},
       {"algorithm.name", enum_field(parse_algorithm, [](C& c) -> Algorithm& { return c.driver.training.algorithm; })},
       {"algorithm.local_steps", integer_field<int>([](C& c) -> int& { return c.driver.training.local_steps; }, 1, kIntMax)},
@@ -275,9 +317,38 @@ Status apply_override(const std::string& assignment, DriverConfig& config, Origi
   return Status::ok_status();
 }
 
+// Typed input_mean and input_std win; otherwise data.standardize says what the trainers measure.
+Status settle_standardization(DriverConfig& c, const Origins& origins) {
+  TrainingConfig& t = c.driver.training;
+  const bool mean = origins.was_set("data.input_mean");
+  if (mean != origins.was_set("data.input_std")) {
+    return origins.of(mean ? "data.input_mean" : "data.input_std")
+        .error(std::string("set data.") + (mean ? "input_std" : "input_mean") +
+               " too, or neither (then both are measured on the training data, see data.standardize)");
+  }
+  if (mean) {
+    if (t.feature_mean.empty() != t.feature_std.empty()) {
+      return origins.of("data.input_std").error("data.input_mean and data.input_std must both be numbers or both arrays");
+    }
+    t.standardize = Standardize::kGiven;
+  } else if (c.standardize == "none") {
+    t.input_mean = 0.0f;
+    t.input_std = 1.0f;
+    t.standardize = Standardize::kGiven;
+  } else {
+    t.standardize = c.standardize == "per_feature" ? Standardize::kPerFeature : Standardize::kGlobal;
+  }
+  return Status::ok_status();
+}
+
 // Checks that involve several keys; each error blames the key a user would change, where it was set.
 Status check_together(const DriverConfig& c, const Origins& origins) {
   const TrainingConfig& t = c.driver.training;
+  if (!c.class_names.empty() && static_cast<int>(c.class_names.size()) != t.widths.back()) {
+    return origins.of("data.class_names")
+        .error("names " + std::to_string(c.class_names.size()) + " classes, but the model has " +
+               std::to_string(t.widths.back()) + " outputs");
+  }
   if (c.driver.data.path.empty()) return origins.of("data.path").error("must not be empty");
   if (Status s = check_data_source(c.driver.data); !s.ok()) {
     // Its messages start with the key they are about ("data.test_path: ..."); blame that key's line.
@@ -333,6 +404,7 @@ Result<DriverConfig> parse_driver_config(const std::string& text, const std::str
   Origins origins(origin);
   IST_RETURN_IF_ERROR(apply_table(parsed, "", origin, config, origins));
   for (const std::string& o : overrides) IST_RETURN_IF_ERROR(apply_override(o, config, origins));
+  IST_RETURN_IF_ERROR(settle_standardization(config, origins));
   IST_RETURN_IF_ERROR(check_together(config, origins));
   // Every single-key range is checked as it is read; this catches what no key names.
   Status training = validate(config.driver.training);
@@ -366,8 +438,7 @@ std::string resolved_toml(const DriverConfig& c) {
                            {"label_column", c.driver.data.label_column},
                            {"shards", shard_policy_name(t.shard_policy)},
                            {"placement", c.driver.placement},
-                           {"input_mean", static_cast<double>(t.input_mean)},
-                           {"input_std", static_cast<double>(t.input_std)}}},
+                           {"standardize", c.standardize}}},
       {"algorithm", toml::table{{"name", algorithm_name(t.algorithm)},
                                 {"local_steps", t.local_steps},
                                 {"batch_size", t.batch_size},
@@ -393,6 +464,23 @@ std::string resolved_toml(const DriverConfig& c) {
       {"checkpoint", toml::table{{"every", c.driver.checkpoint_every}}},
   };
   root.at_path("cluster").as_table()->insert("join_wait_s", static_cast<double>(c.driver.join_wait.count()) / 1000.0);
+  toml::table& data = *root.at_path("data").as_table();
+  // Known values only: a standardization still to be measured is written once the trainers measured it.
+  if (t.standardize == Standardize::kGiven && t.feature_mean.empty()) {
+    data.insert("input_mean", static_cast<double>(t.input_mean));
+    data.insert("input_std", static_cast<double>(t.input_std));
+  } else if (t.standardize == Standardize::kGiven) {
+    toml::array mean, std;
+    for (float v : t.feature_mean) mean.push_back(static_cast<double>(v));
+    for (float v : t.feature_std) std.push_back(static_cast<double>(v));
+    data.insert("input_mean", std::move(mean));
+    data.insert("input_std", std::move(std));
+  }
+  if (!c.class_names.empty()) {
+    toml::array names;
+    for (const std::string& name : c.class_names) names.push_back(name);
+    data.insert("class_names", std::move(names));
+  }
   if (!c.driver.events.empty()) {
     toml::array events;
     for (const actors::ScriptedEvent& e : c.driver.events) {

@@ -18,6 +18,10 @@ struct DriverConfig {
   actors::DriverOptions driver;   // training config, data path, deadlines, placement, events, checkpoints
   int heartbeat_ms = 100;
   int death_deadline_ms = 1000;
+  // data.standardize: how input_mean and input_std are measured on the training data when the config does
+  // not give them: "global", "per_feature", or "none" (the data as loaded). Typed values win.
+  std::string standardize = "global";
+  std::vector<std::string> class_names;  // data.class_names: the name of each output class, when known
 };
 
 // Reads and validates a config file; overrides ("key=value") are applied after the file.

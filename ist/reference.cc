@@ -9,6 +9,7 @@
 #include "ist/ring_allreduce.h"
 #include "ist/run_loop.h"
 #include "ist/slice.h"
+#include "ist/standardization.h"
 
 namespace ist {
 
@@ -149,9 +150,12 @@ class ReferenceRun : public RoundRunner {
 
 }  // namespace
 
-Result<RunResult> run_reference(const TrainingConfig& config, const std::vector<Dataset>& shards,
+Result<RunResult> run_reference(const TrainingConfig& given, const std::vector<Dataset>& shards,
                                 const Dataset& test, const RoundCallback& on_round) {
+  // A standardization still to be measured is measured on the shards, as the distributed trainers do.
+  TrainingConfig config = given;
   IST_RETURN_IF_ERROR(validate(config));
+  IST_RETURN_IF_ERROR(measure_standardization(config, shards));
   if (static_cast<int>(shards.size()) != config.workers) {
     return Status::invalid_argument("got " + std::to_string(shards.size()) + " shards for " +
                                     std::to_string(config.workers) + " workers");

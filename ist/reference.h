@@ -18,6 +18,8 @@ namespace ist {
 
 
 // Trains config.algorithm with worker w on shards[w] and returns the final model and one record per round.
+// A standardization still to be measured (config.standardize) is measured on the shards first, exactly as
+// the distributed trainers measure theirs (ist/standardization.h).
 // REQUIRES: shards.size() == config.workers. Errors: invalid_argument (config, or data that does not fit
 // the widths: feature count or class count), with the offending value named.
 Result<RunResult> run_reference(const TrainingConfig& config, const std::vector<Dataset>& shards,

@@ -38,6 +38,15 @@ Result<SubnetScaling> parse_scaling(const std::string& name) {
   return Status::invalid_argument("unknown subnet scaling '" + name + "' (expected inverted_dropout, sqrt or none)");
 }
 
+const char* standardize_name(Standardize s) {
+  switch (s) {
+    case Standardize::kGiven: return "given";
+    case Standardize::kGlobal: return "global";
+    case Standardize::kPerFeature: return "per_feature";
+  }
+  return "?";
+}
+
 const char* shard_policy_name(ShardPolicy policy) { return policy == ShardPolicy::kIid ? "iid" : "label_skew"; }
 
 Result<ShardPolicy> parse_shard_policy(const std::string& name) {
@@ -69,14 +78,41 @@ Status validate(const TrainingConfig& c) {
   if (!(c.input_std > 0.0f) || !std::isfinite(c.input_std)) {
     return Status::invalid_argument("input_std must be a positive number, got " + std::to_string(c.input_std));
   }
+  if (c.feature_mean.size() != c.feature_std.size() ||
+      (!c.feature_mean.empty() && c.feature_mean.size() != static_cast<std::size_t>(c.widths.front()))) {
+    return Status::invalid_argument("per-feature standardization needs " + std::to_string(c.widths.front()) +
+                                    " means and standard deviations (one per input), got " +
+                                    std::to_string(c.feature_mean.size()) + " and " + std::to_string(c.feature_std.size()));
+  }
+  for (std::size_t j = 0; j < c.feature_mean.size(); ++j) {
+    if (!std::isfinite(c.feature_mean[j]) || !(c.feature_std[j] > 0.0f) || !std::isfinite(c.feature_std[j])) {
+      return Status::invalid_argument("per-feature standardization of feature " + std::to_string(j) +
+                                      ": the mean must be finite and the standard deviation positive");
+    }
+  }
   IST_RETURN_IF_ERROR(validate(c.sgd));
   return Status::ok_status();
 }
 
-bool normalizes_inputs(const TrainingConfig& c) { return c.input_mean != 0.0f || c.input_std != 1.0f; }
+bool normalizes_inputs(const TrainingConfig& c) {
+  return !c.feature_mean.empty() || c.input_mean != 0.0f || c.input_std != 1.0f;
+}
 
 void normalize_inputs(const TrainingConfig& c, Dataset& data) {
   if (!normalizes_inputs(c)) return;
+  if (!c.feature_mean.empty()) {
+    std::vector<float> inverse_std;
+    for (float s : c.feature_std) inverse_std.push_back(1.0f / s);
+    const Index cols = data.features.cols();
+    for (Index i = 0; i < data.features.rows(); ++i) {
+      float* x = data.features.data() + i * cols;
+      for (Index j = 0; j < cols; ++j) {
+        const std::size_t f = static_cast<std::size_t>(j);
+        x[j] = (x[j] - c.feature_mean[f]) * inverse_std[f];
+      }
+    }
+    return;
+  }
   const float mean = c.input_mean;
   const float inverse_std = 1.0f / c.input_std;
   float* x = data.features.data();

@@ -10,6 +10,7 @@
 #include "tests/actors/run_history.h"
 #include "ist/partition.h"
 #include "ist/reference.h"
+#include "ist/standardization.h"
 #include "tests/actors/scripted_trainer_backend.h"
 
 namespace ist::actors {
@@ -64,7 +65,7 @@ TEST(ElasticUnit, UndisturbedRunOnInProcessTrainersEqualsTheReferenceBitForBit) 
   ASSERT_TRUE(distributed.ok()) << distributed.status().to_string();
   std::vector<Dataset> shards;
   for (int w = 0; w < 3; ++w) {
-    shards.push_back(testing::shard_as_trainer_loads(data(), TrainerSpec{{}, w, 3, "iid", o.training.seed, 0.0f, 1.0f}).value());
+    shards.push_back(testing::shard_as_trainer_loads(data(), TrainerSpec{{}, w, 3, "iid", o.training.seed, 0.0f, 1.0f, 0, {}, {}}).value());
   }
   auto reference = run_reference(o.training, shards, data());
   ASSERT_TRUE(reference.ok()) << reference.status().to_string();
@@ -75,6 +76,30 @@ TEST(ElasticUnit, UndisturbedRunOnInProcessTrainersEqualsTheReferenceBitForBit) 
   }
   EXPECT_EQ(distributed->final_test_accuracy, reference->final_test_accuracy);
   for (int t = 0; t < 3; ++t) EXPECT_TRUE(run.backend->faults_armed_on(t).empty()) << "no fault rides along a normal run";
+}
+
+TEST(ElasticUnit, StandardizationMeasuredByTheTrainersEqualsTheReferencesBitForBit) {
+  DriverOptions o = options(3, 4);
+  o.training.standardize = Standardize::kPerFeature;
+  ScriptedRun run(o);
+  auto distributed = run.run();
+  ASSERT_TRUE(distributed.ok()) << distributed.status().to_string();
+  ASSERT_EQ(run.driver->training().standardize, Standardize::kGiven);
+  std::vector<Dataset> shards;
+  for (int w = 0; w < 3; ++w) {
+    shards.push_back(testing::shard_as_trainer_loads(data(), TrainerSpec{{}, w, 3, "iid", o.training.seed, 0.0f, 1.0f, 0, {}, {}}).value());
+  }
+  TrainingConfig measured = o.training;
+  ASSERT_TRUE(measure_standardization(measured, shards).ok());
+  EXPECT_EQ(run.driver->training().feature_mean, measured.feature_mean);
+  EXPECT_EQ(run.driver->training().feature_std, measured.feature_std);
+  auto reference = run_reference(o.training, shards, data());
+  ASSERT_TRUE(reference.ok()) << reference.status().to_string();
+  for (std::size_t l = 0; l < reference->model.layers.size(); ++l) {
+    EXPECT_TRUE(distributed->model.layers[l].weight == reference->model.layers[l].weight) << "layer " << l;
+    EXPECT_TRUE(distributed->model.layers[l].bias == reference->model.layers[l].bias) << "layer " << l;
+  }
+  EXPECT_EQ(distributed->final_test_accuracy, reference->final_test_accuracy);
 }
 
 TEST(ElasticUnit, LostSliceKeepsItsStartOfRoundValuesAndTheOthersAreMerged) {

@@ -22,10 +22,7 @@ Result<Dataset> shard_as_trainer_loads(const Dataset& data, const TrainerSpec& s
     shard.features.row(static_cast<Index>(i)) = data.features.row(rows[i]);
     shard.labels.push_back(data.labels[static_cast<std::size_t>(rows[i])]);
   }
-  TrainingConfig standardization;
-  standardization.input_mean = spec.input_mean;
-  standardization.input_std = spec.input_std;
-  normalize_inputs(standardization, shard);
+  IST_RETURN_IF_ERROR(standardize_as_specified(spec, shard));
   return shard;
 }
 
@@ -142,6 +139,12 @@ std::vector<Result<std::int64_t>> ScriptedTrainerBackend::load_shards(
     sizes.push_back(static_cast<std::int64_t>(t.shard.size()));
   }
   return sizes;
+}
+
+std::vector<Result<FeatureMoments>> ScriptedTrainerBackend::shard_moments(const std::vector<TrainerId>& trainers) {
+  std::vector<Result<FeatureMoments>> moments;
+  for (TrainerId id : trainers) moments.push_back(measure_moments(trainer(id).shard));
+  return moments;
 }
 
 std::int64_t ScriptedTrainerBackend::send_ist(TrainerId id, const IstWork& work) {

@@ -65,6 +65,7 @@ class ScriptedTrainerBackend : public TrainerBackend {
   // --- TrainerBackend ---
   std::vector<Result<StartedTrainer>> start_trainers(const std::vector<TrainerPlacement>& placements) override;
   std::vector<Result<std::int64_t>> load_shards(const std::vector<std::pair<TrainerId, TrainerSpec>>& loads) override;
+  std::vector<Result<FeatureMoments>> shard_moments(const std::vector<TrainerId>& trainers) override;
   std::int64_t send_ist(TrainerId trainer, const IstWork& work) override;
   Result<TrainedSlice> collect_ist(TrainerId trainer) override;
   bool busy(TrainerId trainer) override;

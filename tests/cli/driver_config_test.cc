@@ -2,6 +2,8 @@
 // --set overrides, and the resolved config reads back to the same config.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "cli/driver_config.h"
 
 namespace ist::cli {
@@ -264,6 +266,76 @@ TEST(DriverConfigRanges, ACrossKeyErrorNamesTheLineOfTheKeyItBlames) {
   c = parse_driver_config("[model]\nwidths = [784, 2, 10]\n[cluster]\nworkers = 3\n", "exp.toml");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().message().rfind("exp.toml:2: key 'model.widths': hidden layer 1 has 2 neurons", 0), 0u)
+      << c.status().to_string();
+}
+
+}  // namespace
+}  // namespace ist::cli
+
+namespace ist::cli {
+namespace {
+
+TEST(DriverConfigStandardization, WithoutTypedValuesTheTrainingDataIsMeasuredGloballyOrAsTheKeySays) {
+  auto c = parse_driver_config("[data]\npath = \"/data\"\n", "exp.toml");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->driver.training.standardize, Standardize::kGlobal);
+  EXPECT_EQ(resolved_toml(*c).find("input_mean"), std::string::npos) << "not known yet, so not written";
+  c = parse_driver_config("[data]\npath = \"/data\"\nstandardize = \"per_feature\"\n", "exp.toml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->driver.training.standardize, Standardize::kPerFeature);
+  c = parse_driver_config("[data]\npath = \"/data\"\nstandardize = \"none\"\n", "exp.toml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->driver.training.standardize, Standardize::kGiven);
+  EXPECT_EQ(c->driver.training.input_mean, 0.0f);
+  EXPECT_EQ(c->driver.training.input_std, 1.0f);
+  c = parse_driver_config("[data]\npath = \"/data\"\nstandardize = \"sometimes\"\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("exp.toml:3: key 'data.standardize'"), std::string::npos) << c.status().to_string();
+}
+
+TEST(DriverConfigStandardization, TypedValuesWinAndOneWithoutTheOtherIsAnError) {
+  auto c = parse_driver_config("[data]\npath = \"/data\"\nstandardize = \"per_feature\"\ninput_mean = 0.5\ninput_std = 0.25\n", "exp.toml");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->driver.training.standardize, Standardize::kGiven);
+  EXPECT_EQ(c->driver.training.input_mean, 0.5f);
+  c = parse_driver_config("[data]\npath = \"/data\"\ninput_mean = 0.5\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("exp.toml:3: key 'data.input_mean': set data.input_std too"), std::string::npos)
+      << c.status().to_string();
+}
+
+TEST(DriverConfigStandardization, PerFeatureValuesReadBackBitForBitFromTheResolvedConfig) {
+  std::string mean = "[", std = "[";
+  for (int j = 0; j < 4; ++j) {
+    mean += (j ? ", " : "") + std::to_string(0.1 + j / 3.0);
+    std += (j ? ", " : "") + std::to_string(1.0 / (j + 3.0));
+  }
+  const std::string text = "[model]\nwidths = [4, 8, 3]\n[data]\npath = \"/data\"\ninput_mean = " + mean +
+                           "]\ninput_std = " + std + "]\n[cluster]\nworkers = 2\n";
+  auto c = parse_driver_config(text, "exp.toml");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  ASSERT_EQ(c->driver.training.feature_mean.size(), 4u);
+  // Measured numbers are floats of any bits: they must survive the trip through config.toml.
+  c->driver.training.feature_mean[1] = std::nextafter(0.3f, 1.0f);
+  c->driver.training.feature_std[2] = 1.0f / 3.0f;
+  auto again = parse_driver_config(resolved_toml(*c), "config.toml");
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  EXPECT_EQ(again->driver.training.feature_mean, c->driver.training.feature_mean);
+  EXPECT_EQ(again->driver.training.feature_std, c->driver.training.feature_std);
+  auto wrong_count = parse_driver_config("[model]\nwidths = [3, 8, 2]\n" + text.substr(text.find("[data]")), "exp.toml");
+  ASSERT_FALSE(wrong_count.ok());
+  EXPECT_NE(wrong_count.status().message().find("needs 3 means"), std::string::npos) << wrong_count.status().to_string();
+}
+
+TEST(DriverConfigStandardization, ClassNamesMustNameEveryOutput) {
+  auto c = parse_driver_config("[model]\nwidths = [4, 8, 3]\n[data]\npath = \"/d\"\nclass_names = [\"a\", \"b\", \"c\"]\n", "exp.toml");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->class_names, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(parse_driver_config(resolved_toml(*c), "config.toml")->class_names, c->class_names);
+  c = parse_driver_config("[model]\nwidths = [4, 8, 3]\n[data]\npath = \"/d\"\nclass_names = [\"a\", \"b\"]\n", "exp.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("exp.toml:5: key 'data.class_names': names 2 classes, but the model has 3 outputs"),
+            std::string::npos)
       << c.status().to_string();
 }
 

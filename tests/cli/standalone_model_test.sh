@@ -16,6 +16,8 @@ name = "standalone"
 seed = 3
 [model]
 widths = [784, 64, 10]
+[data]
+class_names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 [algorithm]
 local_steps = 10
 batch_size = 64
@@ -41,12 +43,14 @@ assert reported > 0.5, reported
 assert meta["input_size"] == "784" and meta["classes"] == "10", meta
 assert "folded" in meta["input"] and "relu" in meta["activation"], meta
 assert abs(float(meta["final_test_accuracy"]) - reported) < 1e-9, meta
+assert json.loads(meta["class_names"])[9] == "Ankle boot", meta
 PY
 
 # ist eval on the same files reports the same accuracy, with a confusion matrix.
 "$IST" eval "$work/run/model.safetensors" --data /usr/share/datasets/fashion-mnist >"$work/eval.txt" || fail "ist eval failed"
 grep -q "10000 examples, accuracy $(printf '%.4f' "$reported")" "$work/eval.txt" || fail "ist eval disagrees: $(head -1 "$work/eval.txt")"
 [ "$(grep -cE '^ +[0-9]+ +1000 ' "$work/eval.txt")" -eq 10 ] || fail "no per-class rows: $(cat "$work/eval.txt")"
+grep -qE '^ +9 +1000 .* Ankle boot$' "$work/eval.txt" || fail "ist eval does not name the classes: $(cat "$work/eval.txt")"
 
 "$IST" export "$work/run" -o "$work/exported.safetensors" >/dev/null || fail "export failed"
 "$PYTHON" "$SRC/examples/python/evaluate_model.py" "$work/exported.safetensors" | grep -q '"exported_from"' \

@@ -56,6 +56,36 @@ TEST(StandaloneModel, MetadataSaysWhatTheFileIsAndWhatWasFolded) {
   EXPECT_NE(m.at("activation").find("relu"), std::string::npos);
   EXPECT_EQ(m.at("run"), "fashion-mnist-ist");
   EXPECT_FALSE(m.at("ist_version").empty());
+  EXPECT_EQ(m.count("class_names"), 0u) << "no names when none are known";
+}
+
+TEST(StandaloneModel, ClassNamesTravelAsAJsonArrayAndReadBack) {
+  const Mlp model = make_mlp({4, 8, 3}, 1).value();
+  ModelCard card;
+  card.class_names = {"T-shirt/top", "say \"hi\"", "Ankle boot"};
+  const auto m = standalone_metadata(model, card);
+  EXPECT_EQ(m.at("class_names"), R"(["T-shirt/top","say \"hi\"","Ankle boot"])");
+  EXPECT_EQ(class_names_of(m), card.class_names);
+  EXPECT_TRUE(class_names_of({{"class_names", "not json"}}).empty());
+  EXPECT_TRUE(class_names_of({}).empty());
+}
+
+TEST(StandaloneModel, PerFeatureFoldingGivesTheLogitsOfPerFeatureStandardizedInputs) {
+  const Mlp model = make_mlp({20, 16, 4}, 8).value();
+  std::vector<float> mean, std;
+  for (int j = 0; j < 20; ++j) {
+    mean.push_back(0.01f * static_cast<float>(j));
+    std.push_back(0.5f + 0.1f * static_cast<float>(j));
+  }
+  const Matrix raw = raw_inputs(64, 20);
+  Matrix standardized = raw;
+  for (Index i = 0; i < raw.rows(); ++i) {
+    for (Index j = 0; j < raw.cols(); ++j) standardized(i, j) = (raw(i, j) - mean[j]) / std[j];
+  }
+  Workspace a, b;
+  const Matrix expected = forward(model, standardized, a);
+  const Matrix folded = forward(fold_input_standardization(model, mean, std), raw, b);
+  EXPECT_LT((folded - expected).cwiseAbs().maxCoeff(), 1e-4f * (1.0f + expected.cwiseAbs().maxCoeff()));
 }
 
 }  // namespace
