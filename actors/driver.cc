@@ -123,6 +123,7 @@ Result<RunResult> Driver::run(const RoundCallback& on_round) {
   loop.train_size = pool_.train_size();
   loop.start = progress_;
   loop.checkpoint_every = options_.checkpoint_every;
+  loop.stop_requested = options_.stop_requested;
   return run_rounds(options_.training, *this, loop, test_, on_round);
 }
 

@@ -53,6 +53,8 @@ struct DriverOptions {
   int checkpoint_every = 0;  // rounds; 0 = never
   std::string checkpoint_path;
   std::string checkpoint_tag;  // stored in checkpoints; a resume under another tag is refused
+  // Asked around every round; once true the run ends after a checkpointed round (RunLoopOptions).
+  std::function<bool()> stop_requested;
 };
 
 class Driver : private RoundRunner {
@@ -86,6 +88,8 @@ class Driver : private RoundRunner {
   const std::vector<RoundTiming>& timings() const { return timings_; }
   // The number of rounds run() will take (known after start(): it depends on the shards' sizes).
   std::int64_t planned_rounds() const { return total_rounds(options_.training, pool_.train_size()); }
+  // Examples in the training set (known after start()).
+  std::int64_t train_size() const { return pool_.train_size(); }
   // Private placement: training examples that left with lost workers.
   std::int64_t lost_examples() const { return pool_.lost_examples(); }
 

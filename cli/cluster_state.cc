@@ -58,6 +58,16 @@ Status save_cluster_state(const ClusterState& state) {
   return write_file_atomically(path, j.dump(2) + "\n");
 }
 
+Result<std::string> running_local_head() {
+  IST_ASSIGN_OR_RETURN(ClusterState state, load_cluster_state());
+  for (const StartedProcess& p : state.processes) {
+    if (p.role != "head") continue;
+    if (ProvenProcess::open(p.identity).ok()) return state.head_address;
+    return Status::not_found("the head started on this host (pid " + std::to_string(p.identity.pid) + ") is gone");
+  }
+  return Status::not_found("no head was started on this host");
+}
+
 void remove_cluster_state() {
   std::error_code ec;
   std::filesystem::remove(cluster_state_path(), ec);

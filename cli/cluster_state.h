@@ -28,4 +28,9 @@ Result<ClusterState> load_cluster_state();
 Status save_cluster_state(const ClusterState& state);
 void remove_cluster_state();
 
+// The address (tcp://host:port) of the head `ist start --head` started on this host, if its process is
+// still the one recorded and alive (as Ray's address="auto"); not_found otherwise (no state, the head
+// gone), corrupt_data when the state file does not parse.
+Result<std::string> running_local_head();
+
 }  // namespace ist::cli

@@ -12,7 +12,8 @@ namespace ist::cli {
 
 struct RunArgs {
   std::string config_path;
-  std::string address;  // empty: an embedded local cluster of cluster.workers processes
+  std::string address;  // empty: the cluster `ist start` left on this host, else an embedded one
+  bool embedded = false;  // an embedded local cluster even when one was started on this host
   std::string out;      // empty: runs/NAME-TIMESTAMP
   std::string resume;   // a run directory with a checkpoint to continue (its config.toml is used)
   std::vector<std::string> overrides;

@@ -9,8 +9,10 @@
 #include "actors/driver.h"
 #include "actors/trainer_placement.h"
 #include "actors/subnet_trainer.h"
+#include "cli/cluster_state.h"
 #include "cli/commands.h"
 #include "cli/driver_config.h"
+#include "cli/interrupt.h"
 #include "cli/program.h"
 #include "cli/progress.h"
 #include "cli/run_directory.h"
@@ -27,9 +29,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
+using SteadyClock = std::chrono::steady_clock;
+
+double seconds_since(SteadyClock::time_point t) { return std::chrono::duration<double>(SteadyClock::now() - t).count(); }
+
 struct Prepared {
   DriverConfig config;
-  std::unique_ptr<RunDirectory> dir;
+  std::unique_ptr<RunDirectory> dir;  // made only once everything that can be checked was
   Dataset test;
 };
 
@@ -39,14 +45,35 @@ std::string hex_tag(std::uint64_t hash) {
   return text;
 }
 
-Result<Prepared> prepare(const RunArgs& args) {
+// What can be checked before a run directory exists: the config, the test data against the model's
+// widths, events the chosen cluster cannot carry out, the --out directory.
+Result<Prepared> load_checked(const RunArgs& args, bool distributed) {
   IST_ASSIGN_OR_RETURN(DriverConfig config, load_driver_config(args.config_path, args.overrides));
   IST_ASSIGN_OR_RETURN(Dataset test, load_dataset(config.driver.data, Split::kTest));
-  IST_ASSIGN_OR_RETURN(RunDirectory dir, RunDirectory::create(args.out, config.name));
-  IST_RETURN_IF_ERROR(dir.write_config(resolved_toml(config)));
-  config.driver.checkpoint_path = dir.file("checkpoint.safetensors");
-  config.driver.checkpoint_tag = hex_tag(config_hash(config));
-  return Prepared{std::move(config), std::make_unique<RunDirectory>(std::move(dir)), std::move(test)};
+  IST_RETURN_IF_ERROR(check_data_fits(config.driver.training.widths, test, "the test data"));
+  if (!distributed && !config.driver.events.empty()) {
+    return Status::invalid_argument(args.config_path +
+                                    ": ist simulate does not carry out [[events]] (faults and joins need a cluster); "
+                                    "use ist run, or remove the events");
+  }
+  if (!distributed && config.driver.checkpoint_every > 0 && config.checkpoint_set) {
+    return Status::invalid_argument(args.config_path +
+                                    ": ist simulate writes no checkpoints ([checkpoint] every = " +
+                                    std::to_string(config.driver.checkpoint_every) +
+                                    "); use ist run, or set checkpoint.every = 0");
+  }
+  IST_RETURN_IF_ERROR(check_run_name(config.name));
+  IST_RETURN_IF_ERROR(RunDirectory::check_can_create(args.out));
+  return Prepared{std::move(config), nullptr, std::move(test)};
+}
+
+Status create_directory(const RunArgs& args, Prepared& p) {
+  IST_ASSIGN_OR_RETURN(RunDirectory dir, RunDirectory::create(args.out, p.config.name));
+  IST_RETURN_IF_ERROR(dir.write_config(resolved_toml(p.config)));
+  p.config.driver.checkpoint_path = dir.file("checkpoint.safetensors");
+  p.config.driver.checkpoint_tag = hex_tag(config_hash(p.config));
+  p.dir = std::make_unique<RunDirectory>(std::move(dir));
+  return Status::ok_status();
 }
 
 // Writes the resolved config (again, once a measured standardization is known) and the checkpoint tag,
@@ -77,9 +104,14 @@ Result<Prepared> prepare_resume(const RunArgs& args, actors::DriverCheckpoint* c
 // error names the file): a run whose record is incomplete must not look finished.
 class RoundSink {
  public:
-  RoundSink(RunDirectory& dir, Progress& progress) : dir_(dir), progress_(progress) {}
+  // `session_offset`: seconds from this session's command start to its training start (the start-up).
+  RoundSink(RunDirectory& dir, Progress& progress, double session_offset)
+      : dir_(dir), progress_(progress), offset_(dir.wall_seconds_before() + session_offset) {}
   Status operator()(const RoundRecord& record) {
-    IST_RETURN_IF_ERROR(dir_.append_metrics(record));
+    // metrics.jsonl's wall_seconds run on across sessions: start-up and the earlier sessions included.
+    RoundRecord whole = record;
+    whole.wall_seconds += offset_;
+    IST_RETURN_IF_ERROR(dir_.append_metrics(whole));
     for (const RoundEvent& e : record.events) dir_.log("round " + std::to_string(record.round) + ": " + describe(e));
     progress_.update(record);
     return Status::ok_status();
@@ -88,14 +120,24 @@ class RoundSink {
  private:
   RunDirectory& dir_;
   Progress& progress_;
+  double offset_;
 };
 
-int finish_run(Prepared& p, const Result<RunResult>& result, Progress& progress,
-               double wall_seconds) {
+EarlierSessions earlier_sessions(const RunDirectory& dir) {
+  return EarlierSessions{dir.rounds(), dir.bytes_total(), dir.wall_seconds_before()};
+}
+
+// A failure once the run directory exists: the directory says so (status.json), so it never blocks a retry.
+int fail_run(RunDirectory& dir, const std::string& message) {
+  dir.log("failed: " + message);
+  dir.mark_failed(message);
+  return fail(message + " (results so far in " + dir.path() + ")");
+}
+
+int finish_run(Prepared& p, const Result<RunResult>& result, Progress& progress, double wall_seconds) {
   if (!result.ok()) {
-    p.dir->log("failed: " + result.status().to_string());
     progress.finish("");
-    return fail("run failed: " + result.status().to_string() + " (results so far in " + p.dir->path() + ")");
+    return fail_run(*p.dir, "run failed: " + result.status().to_string());
   }
   const TrainingConfig& training = p.config.driver.training;
   const std::string algorithm = algorithm_name(training.algorithm);
@@ -104,10 +146,22 @@ int finish_run(Prepared& p, const Result<RunResult>& result, Progress& progress,
                        algorithm,           !training.feature_mean.empty(), p.config.class_names};
   Status s = p.dir->save_model(fold_input_standardization(result->model, training), standalone_metadata(result->model, card));
   if (s.ok()) s = p.dir->write_summary(p.config.name, algorithm, *result, wall_seconds);
-  if (!s.ok()) return fail("saving results: " + s.to_string());
-  char line[256];
-  std::snprintf(line, sizeof(line), "done: %s, test accuracy %.4f after %zu rounds, %.1f s -> %s", algorithm.c_str(),
-                result->final_test_accuracy.value_or(0.0), result->records.size(), wall_seconds, p.dir->path().c_str());
+  if (!s.ok()) return fail_run(*p.dir, "saving results: " + s.to_string());
+  char line[512];
+  const double whole_wall = p.dir->wall_seconds_before() + wall_seconds;
+  if (result->interrupted) {
+    std::snprintf(line, sizeof(line),
+                  "interrupted after round %lld: test accuracy %.4f, %.1f s; checkpoint, model and summary saved in "
+                  "%s\nresume with: ist run --resume %s",
+                  static_cast<long long>(p.dir->rounds()), result->final_test_accuracy.value_or(0.0), whole_wall,
+                  p.dir->path().c_str(), p.dir->path().c_str());
+    p.dir->log(line);
+    progress.finish(line);
+    return kExitInterrupted;
+  }
+  std::snprintf(line, sizeof(line), "done: %s, test accuracy %.4f after %lld rounds, %.1f s -> %s", algorithm.c_str(),
+                result->final_test_accuracy.value_or(0.0), static_cast<long long>(p.dir->rounds()), whole_wall,
+                p.dir->path().c_str());
   p.dir->log(line);
   progress.finish(line);
   return 0;
@@ -127,7 +181,8 @@ std::vector<rt::NodeId> worker_nodes(const rt::Node& node) {
 }  // namespace
 
 int command_simulate(const RunArgs& args) {
-  auto prepared = prepare(args);
+  const auto command_start = SteadyClock::now();
+  auto prepared = load_checked(args, /*distributed=*/false);
   if (!prepared.ok()) return fail(prepared.status().to_string());
   Prepared& p = *prepared;
   const TrainingConfig& training = p.config.driver.training;
@@ -146,30 +201,76 @@ int command_simulate(const RunArgs& args) {
     train_size += shard->size();
     shards.push_back(std::move(shard).value());
   }
-  // A standardization to be measured is measured on the shards, as the distributed trainers measure it.
+  // A standardization to be measured is measured on the shards, as the distributed trainers measure it;
+  // the directory's config.toml then records the numbers.
   if (Status s = measure_standardization(p.config.driver.training, shards); !s.ok()) return fail(s.to_string());
-  if (Status s = record_resolved_config(p); !s.ok()) return fail(s.to_string());
+  if (Status s = create_directory(args, p); !s.ok()) return fail(s.to_string());
   set_compute_threads(1);
   p.dir->log("simulate: " + std::to_string(training.workers) + " workers in process");
-  Progress progress(total_rounds(training, train_size), samples_per_round(training), args.quiet);
-  RoundSink sink(*p.dir, progress);
-  const auto start = std::chrono::steady_clock::now();
+  Progress progress(run_plan(training, train_size), args.quiet);
+  RoundSink sink(*p.dir, progress, seconds_since(command_start));
   auto result = run_reference(training, shards, p.test, std::ref(sink));
-  return finish_run(p, result, progress, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return finish_run(p, result, progress, seconds_since(command_start));
 }
 
+namespace {
+
+// Where a run's trainers run: the cluster at --address; else one `ist start --head` left running on this
+// host (unless --embedded); else an embedded one this run starts and stops.
+struct ClusterChoice {
+  std::string head_endpoint;  // empty: embedded
+  std::string said;           // the run's first line
+};
+
+ClusterChoice choose_cluster(const RunArgs& args, int workers) {
+  const auto with_scheme = [](const std::string& a) { return a.rfind("tcp://", 0) == 0 ? a : "tcp://" + a; };
+  if (!args.address.empty()) return {with_scheme(args.address), "using the cluster at " + with_scheme(args.address)};
+  if (!args.embedded) {
+    if (auto head = running_local_head(); head.ok()) {
+      return {with_scheme(*head), "using the cluster started on this host at " + with_scheme(*head) +
+                                      " (ist start; --embedded for a cluster of its own)"};
+    }
+  }
+  return {"", "starting an embedded cluster of " + std::to_string(workers) + " worker processes"};
+}
+
+}  // namespace
+
 int command_run(const RunArgs& args) {
+  const auto command_start = SteadyClock::now();
   if (!args.resume.empty() && RunDirectory::is_finished(args.resume)) {
     // Nothing to do, and nothing is touched: its summary, metrics and model stay as the run left them.
     std::printf("%s holds a finished run (its summary.json is written); nothing to resume\n", args.resume.c_str());
     return 0;
   }
+  // Before any thread starts: the signals are then blocked in all of them and taken by its watcher.
+  InterruptWatcher interrupts;
   actors::DriverCheckpoint checkpoint;
-  auto prepared = args.resume.empty() ? prepare(args) : prepare_resume(args, &checkpoint);
+  const bool resuming = !args.resume.empty();
+  // A new run's directory is made only once the cluster is up (below); a resumed one is locked first.
+  auto prepared = resuming ? prepare_resume(args, &checkpoint) : load_checked(args, /*distributed=*/true);
   if (!prepared.ok()) return fail(prepared.status().to_string());
   Prepared& p = *prepared;
-  if (Status s = actors::register_trainer_actor_types(); !s.ok()) return fail(s.to_string());
   const int workers = p.config.driver.training.workers;
+  const ClusterChoice cluster = choose_cluster(args, workers);
+  const bool embedded_cluster = cluster.head_endpoint.empty();
+  // The directory, once it exists, is marked failed by any later failure.
+  const auto failed = [&](const std::string& message) {
+    return p.dir ? fail_run(*p.dir, message) : fail(message);
+  };
+  if (!embedded_cluster) {
+    for (const actors::ScriptedEvent& e : p.config.driver.events) {
+      if (e.kind != actors::ScriptedEvent::Kind::kAddWorkers) continue;
+      return failed("the [[events]] add at round " + std::to_string(e.round) +
+                    " starts worker processes, which only an embedded cluster can; run without --address "
+                    "(and with --embedded when a cluster was started here), or remove the event");
+    }
+  }
+  if (!args.quiet) {
+    std::printf("%s\n", cluster.said.c_str());
+    std::fflush(stdout);
+  }
+  if (Status s = actors::register_trainer_actor_types(); !s.ok()) return failed(s.to_string());
   const auto heartbeat = std::chrono::milliseconds(p.config.heartbeat_ms);
   const auto deadline = std::chrono::milliseconds(p.config.death_deadline_ms);
 
@@ -177,30 +278,36 @@ int command_run(const RunArgs& args) {
   options.heartbeat_interval = heartbeat;
   options.death_deadline = deadline;
   std::unique_ptr<rt::LocalCluster> embedded;
-  if (args.address.empty()) {
+  if (embedded_cluster) {
     options.role = rt::NodeRole::kHead;
     options.name = "driver-head:" + p.config.name;
   } else {
     options.role = rt::NodeRole::kDriver;
     options.name = "driver:" + p.config.name;  // ist status lists it as a running experiment
     options.bind = "tcp://" + args.node_ip + ":*";
-    options.head_endpoint = args.address.rfind("tcp://", 0) == 0 ? args.address : "tcp://" + args.address;
+    options.head_endpoint = cluster.head_endpoint;
   }
   auto node = rt::Node::start(options);
-  if (!node.ok()) return fail("cannot start the driver node: " + node.status().to_string());
-  if (args.address.empty()) {
+  if (!node.ok()) return failed("cannot start the driver node: " + node.status().to_string());
+  std::string cluster_line;
+  if (embedded_cluster) {
     embedded = std::make_unique<rt::LocalCluster>(
         self_binary(), std::vector<std::string>{"node", "--head", (*node)->endpoint(), "--heartbeat-ms",
                                                 std::to_string(heartbeat.count()), "--deadline-ms",
                                                 std::to_string(deadline.count())});
     Status started = embedded->start_and_wait(workers, **node, rt::deadline_in(60s));
-    if (!started.ok()) return fail("cannot start " + std::to_string(workers) + " local workers: " + started.to_string());
-    p.dir->log("embedded local cluster of " + std::to_string(workers) + " worker processes at " + (*node)->endpoint());
+    if (!started.ok()) return failed("cannot start " + std::to_string(workers) + " local workers: " + started.to_string());
+    cluster_line = "embedded local cluster of " + std::to_string(workers) + " worker processes at " + (*node)->endpoint();
   } else {
-    p.dir->log("driver joined the cluster at " + options.head_endpoint);
+    cluster_line = "driver joined the cluster at " + options.head_endpoint;
   }
   const std::vector<rt::NodeId> nodes = worker_nodes(**node);
-  if (nodes.empty()) return fail("the cluster has no worker nodes to place trainers on");
+  if (nodes.empty()) return failed("the cluster at " + cluster.head_endpoint + " has no worker nodes to place trainers on");
+  if (!p.dir) {
+    if (Status s = create_directory(args, p); !s.ok()) return fail(s.to_string());
+  }
+  p.dir->log(cluster.said);
+  p.dir->log(cluster_line);
 
   p.config.driver.membership = (*node)->subscribe();
   if (embedded) {
@@ -212,25 +319,25 @@ int command_run(const RunArgs& args) {
       return Status::ok_status();
     };
   }
+  p.config.driver.stop_requested = [&interrupts] { return interrupts.requested(); };
   actors::Driver driver((*node)->client(), p.config.driver, p.test);
-  if (!args.resume.empty()) {
-    if (Status s = driver.resume_from(std::move(checkpoint)); !s.ok()) return fail("cannot resume: " + s.to_string());
-    p.dir->log("resumed from the checkpoint");
+  if (resuming) {
+    if (Status s = driver.resume_from(std::move(checkpoint)); !s.ok()) return failed("cannot resume: " + s.to_string());
+    p.dir->log("resumed from the checkpoint after round " + std::to_string(p.dir->rounds()));
   }
-  if (Status s = driver.start(nodes); !s.ok()) return fail("starting trainers: " + s.to_string());
+  if (Status s = driver.start(nodes); !s.ok()) return failed("starting trainers: " + s.to_string());
   // The trainers measured the standardization if it was to be: the run directory records the numbers.
   p.config.driver.training = driver.training();
-  if (Status s = record_resolved_config(p); !s.ok()) return fail(s.to_string());
+  if (Status s = record_resolved_config(p); !s.ok()) return failed(s.to_string());
   driver.set_checkpoint_tag(p.config.driver.checkpoint_tag);
   // Trainer threads live in the worker processes; the driver's own matrix work runs on one thread.
   set_compute_threads(1);
   const TrainingConfig& training = p.config.driver.training;
-  Progress progress(driver.planned_rounds(), samples_per_round(training), args.quiet);
-  RoundSink sink(*p.dir, progress);
-  const auto start = std::chrono::steady_clock::now();
+  Progress progress(run_plan(training, driver.train_size()), args.quiet, earlier_sessions(*p.dir));
+  RoundSink sink(*p.dir, progress, seconds_since(command_start));
   auto result = driver.run(std::ref(sink));
-  const int code =
-      finish_run(p, result, progress, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (result.ok() && result->interrupted) p.dir->log(std::string("interrupted by ") + interrupts.signal_name());
+  const int code = finish_run(p, result, progress, seconds_since(command_start));
   if (embedded) embedded->stop();
   return code;
 }

@@ -1,7 +1,9 @@
 #include "cli/driver_config.h"
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -300,7 +302,7 @@ Status apply_override(const std::string& assignment, DriverConfig& config, Origi
   const std::string value = assignment.substr(eq + 1);
   const Origin o{"--set", key};
   auto setter = schema().find(key);
-  if (setter == schema().end()) return o.error("unknown key");
+  if (setter == schema().end() && key != "events") return o.error("unknown key");
   // The value is TOML (a number, true, [1, 2], "text"); a bare word is taken as a string.
   toml::table parsed;
   try {
@@ -311,6 +313,12 @@ Status apply_override(const std::string& assignment, DriverConfig& config, Origi
     } catch (const toml::parse_error&) {
       return o.error("cannot read value '" + value + "'");
     }
+  }
+  if (key == "events") {
+    // The whole list, in TOML's inline form: events=[{round = 3, action = "kill", worker = 1}] (or [] for none).
+    config.driver.events.clear();
+    IST_RETURN_IF_ERROR(parse_events(*parsed.get("v"), "--set", config));
+    return Status::ok_status();
   }
   IST_RETURN_IF_ERROR(setter->second(*parsed.get("v"), o, config));
   origins.record(o);
@@ -406,6 +414,7 @@ Result<DriverConfig> parse_driver_config(const std::string& text, const std::str
   for (const std::string& o : overrides) IST_RETURN_IF_ERROR(apply_override(o, config, origins));
   IST_RETURN_IF_ERROR(settle_standardization(config, origins));
   IST_RETURN_IF_ERROR(check_together(config, origins));
+  config.checkpoint_set = origins.was_set("checkpoint.every");
   // Every single-key range is checked as it is read; this catches what no key names.
   Status training = validate(config.driver.training);
   if (!training.ok()) return Status::invalid_argument(origin + ": " + training.message());
@@ -419,6 +428,40 @@ Result<DriverConfig> load_driver_config(const std::string& path, const std::vect
   text << in.rdbuf();
   return parse_driver_config(text.str(), path, overrides);
 }
+
+namespace {
+// The double nearest the shortest decimal that reads back as `value`: TOML then prints 0.03, not the
+// float's exact 0.029999999329447746, and reading it back gives the same float.
+double as_short_double(float value) {
+  char text[32];
+  const auto [end, ec] = std::to_chars(text, text + sizeof(text), value);
+  return ec == std::errc() ? std::strtod(std::string(text, end).c_str(), nullptr) : static_cast<double>(value);
+}
+// toml++ prints a double with 17 digits (0.029999999999999999); this rewrites each `key = NUMBER` line's
+// number with the fewest digits that read back as the same double (0.03). Strings and arrays are left alone.
+std::string with_short_floats(const std::string& toml_text) {
+  std::istringstream in(toml_text);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    const auto eq = line.find(" = ");
+    if (eq != std::string::npos && line.find('"') == std::string::npos && line.find('\'') == std::string::npos &&
+        line.find_first_of(".eE", eq + 3) != std::string::npos) {
+      const std::string number = line.substr(eq + 3);
+      char* end = nullptr;
+      const double value = std::strtod(number.c_str(), &end);
+      if (end != nullptr && *end == '\0' && std::isfinite(value)) {
+        char text[32];
+        const auto [last, ec] = std::to_chars(text, text + sizeof(text), value);
+        std::string shortest(text, last);
+        if (shortest.find_first_of(".eE") == std::string::npos) shortest += ".0";  // stays a TOML float
+        if (ec == std::errc()) line = line.substr(0, eq + 3) + shortest;
+      }
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+}  // namespace
 
 std::string resolved_toml(const DriverConfig& c) {
   const TrainingConfig& t = c.driver.training;
@@ -442,14 +485,14 @@ std::string resolved_toml(const DriverConfig& c) {
       {"algorithm", toml::table{{"name", algorithm_name(t.algorithm)},
                                 {"local_steps", t.local_steps},
                                 {"batch_size", t.batch_size},
-                                {"learning_rate", static_cast<double>(t.sgd.learning_rate)},
-                                {"momentum", static_cast<double>(t.sgd.momentum)},
-                                {"weight_decay", static_cast<double>(t.sgd.weight_decay)},
-                                {"lr_decay_factor", static_cast<double>(t.sgd.lr_decay_factor)},
+                                {"learning_rate", as_short_double(t.sgd.learning_rate)},
+                                {"momentum", as_short_double(t.sgd.momentum)},
+                                {"weight_decay", as_short_double(t.sgd.weight_decay)},
+                                {"lr_decay_factor", as_short_double(t.sgd.lr_decay_factor)},
                                 {"lr_decay_every_epochs", t.sgd.lr_decay_every_epochs},
                                 {"cosine_epochs", t.sgd.cosine_epochs},
                                 {"warmup_epochs", t.sgd.warmup_epochs},
-                                {"subnet_lr_power", static_cast<double>(t.sgd.subnet_lr_power)},
+                                {"subnet_lr_power", as_short_double(t.sgd.subnet_lr_power)},
                                 {"subnet_lr_on_bias", t.sgd.subnet_lr_on_bias},
                                 {"scaling", scaling_name(t.scaling)},
                                 {"epochs", t.epochs},
@@ -496,7 +539,7 @@ std::string resolved_toml(const DriverConfig& c) {
   }
   std::stringstream out;
   out << root << "\n";
-  return out.str();
+  return with_short_floats(out.str());
 }
 
 std::uint64_t config_hash(const DriverConfig& config) {

@@ -13,7 +13,12 @@
 
 namespace ist::cli {
 
+// Checkpoints are on by default: every 10 rounds (and when a run is interrupted), so Ctrl-C or a lost
+// driver costs at most 10 rounds. `[checkpoint] every = 0` turns them off.
+inline constexpr int kDefaultCheckpointEvery = 10;
+
 struct DriverConfig {
+  DriverConfig() { driver.checkpoint_every = kDefaultCheckpointEvery; }
   std::string name = "experiment";
   actors::DriverOptions driver;   // training config, data path, deadlines, placement, events, checkpoints
   int heartbeat_ms = 100;
@@ -22,6 +27,7 @@ struct DriverConfig {
   // not give them: "global", "per_feature", or "none" (the data as loaded). Typed values win.
   std::string standardize = "global";
   std::vector<std::string> class_names;  // data.class_names: the name of each output class, when known
+  bool checkpoint_set = false;  // checkpoint.every was given (file or --set), not left at its default
 };
 
 // Reads and validates a config file; overrides ("key=value") are applied after the file.

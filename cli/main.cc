@@ -29,21 +29,31 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   RunArgs run_args;
+  // One value per --set, so `--set k=v CONFIG` leaves CONFIG to the positional argument.
+  auto add_set_option = [&](CLI::App* cmd) {
+    cmd->add_option("--set", run_args.overrides,
+                    "override a config key (before or after the config), e.g. --set algorithm.learning_rate=0.05 or "
+                    "--set 'events=[{round = 3, action = \"kill\", worker = 1}]'")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  };
   auto add_run_flags = [&](CLI::App* cmd) {
     cmd->add_option("config", run_args.config_path, "driver config (TOML)")->required()->check(CLI::ExistingFile);
     cmd->add_option("--out", run_args.out, "run directory (default runs/NAME-TIMESTAMP)");
-    cmd->add_option("--set", run_args.overrides, "override a config key, e.g. --set algorithm.learning_rate=0.05");
+    add_set_option(cmd);
     cmd->add_flag("--quiet,-q", run_args.quiet, "print only the final line");
   };
   CLI::App* run = app.add_subcommand("run", "run an experiment on a cluster (an embedded local one without --address)");
   run->add_option("config", run_args.config_path, "driver config (TOML)")->check(CLI::ExistingFile);
   run->add_option("--out", run_args.out, "run directory (default runs/NAME-TIMESTAMP)");
-  run->add_option("--set", run_args.overrides, "override a config key, e.g. --set algorithm.learning_rate=0.05");
+  add_set_option(run);
   run->add_flag("--quiet,-q", run_args.quiet, "print only the final line");
   run->add_option("--resume", run_args.resume, "continue the run in this directory from its last checkpoint")
       ->check(CLI::ExistingDirectory);
   run->add_option("--address", run_args.address, "HOST:PORT of a running head (ist start --head)")
       ->check(kHeadAddress);
+  run->add_flag("--embedded", run_args.embedded,
+                "start an embedded local cluster even when `ist start` left one running on this host");
   run->add_option("--node-ip", run_args.node_ip, "address other hosts reach this driver at")->capture_default_str();
   CLI::App* simulate = app.add_subcommand("simulate", "run an experiment in process (the reference), same outputs");
   add_run_flags(simulate);

@@ -12,6 +12,10 @@ namespace ist::cli {
 // out of range); nothing was started or written.
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+// kExitInterrupted: a run stopped on SIGINT/SIGTERM (Ctrl-C). After the first signal it saved a checkpoint,
+// the model and summary.json (status "interrupted") and can be resumed; after a second it stopped at once.
+// 130 = 128 + SIGINT, as shells report a process ended by Ctrl-C.
+inline constexpr int kExitInterrupted = 130;
 
 // Prints "ist: <message>" to stderr and returns `code`, so a command can `return fail(...)`.
 int fail(const std::string& message, int code = kExitFailure);

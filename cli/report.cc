@@ -1,5 +1,7 @@
 #include "cli/report.h"
 
+#include "cli/run_directory.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <sstream>
 
 #include "cli/report_plot.h"
+#include "cli/run_directory.h"
 #include "cli/run_summary.h"
 #include "cli/sweep_plan.h"
 
@@ -175,8 +178,10 @@ Result<std::vector<std::string>> expand_sweeps(const std::vector<std::string>& d
   return out;
 }
 
-// Why a run directory holds no run to show (it failed before its first round), or nullopt.
+// Why a run directory holds no run to show (marked failed in status.json, or it failed before its first
+// round), or nullopt.
 std::optional<std::string> failed_run(const std::string& dir) {
+  if (RunDirectory::status_of(dir) == "failed") return std::string("skipped: the run failed (its status.json says why)");
   std::error_code ec;
   if (fs::exists(fs::path(dir) / "metrics.jsonl", ec)) return std::nullopt;
   return std::string("skipped: the run failed before its first round (no metrics.jsonl)");

@@ -37,18 +37,63 @@ Status check_run_name(const std::string& name) {
       "no NUL, not starting with '.')");
 }
 
+namespace {
+std::string read_status(const std::string& dir) {
+  try {
+    std::ifstream in(dir + "/status.json");
+    if (!in) return "";
+    return nlohmann::json::parse(in).at("status").get<std::string>();
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+}  // namespace
+
+std::string RunDirectory::status_of(const std::string& path) { return read_status(path); }
+
+Status RunDirectory::check_can_create(const std::string& out) {
+  std::error_code ec;
+  if (out.empty() || !fs::exists(out, ec) || fs::is_empty(out, ec)) return Status::ok_status();
+  const std::string status = read_status(out);
+  if (status == "failed") return Status::ok_status();
+  if (status == "interrupted" || (status == "running" && fs::exists(out + "/checkpoint.safetensors", ec))) {
+    return Status::invalid_argument("run directory " + out + " holds an unfinished run; continue it with `ist run --resume " +
+                                    out + "`, or choose another --out");
+  }
+  return Status::invalid_argument("run directory " + out + " exists and is not empty; choose another --out");
+}
+
 Result<RunDirectory> RunDirectory::create(const std::string& out, const std::string& name) {
   IST_RETURN_IF_ERROR(check_run_name(name));
-  const std::string path = out.empty() ? "runs/" + name + "-" + timestamp("%Y%m%d-%H%M%S") : out;
+  IST_RETURN_IF_ERROR(check_can_create(out));
   std::error_code ec;
-  if (fs::exists(path, ec) && !fs::is_empty(path, ec)) {
-    return Status::invalid_argument("run directory " + path + " exists and is not empty; choose another --out");
+  std::string path = out;
+  if (out.empty()) {
+    // create_directory makes only the last component and says whether it did: two runs started in the same
+    // second take different names.
+    const std::string base = "runs/" + name + "-" + timestamp("%Y%m%d-%H%M%S");
+    fs::create_directories("runs", ec);
+    if (ec) return Status::io_error("cannot create runs/: " + ec.message());
+    for (int n = 1; path.empty(); ++n) {
+      const std::string candidate = n == 1 ? base : base + "-" + std::to_string(n);
+      if (fs::create_directory(candidate, ec)) path = candidate;
+      else if (ec) return Status::io_error("cannot create run directory " + candidate + ": " + ec.message());
+    }
+  } else {
+    fs::create_directories(path, ec);
+    if (ec) return Status::io_error("cannot create run directory " + path + ": " + ec.message());
   }
-  fs::create_directories(path, ec);
-  if (ec) return Status::io_error("cannot create run directory " + path + ": " + ec.message());
   IST_ASSIGN_OR_RETURN(RunLock lock, RunLock::acquire(path));
+  if (read_status(path) == "failed") {
+    // A failed run's leftovers: a retry with the same --out starts afresh (the lock file stays, held).
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      if (entry.path().filename() != "run.lock") fs::remove_all(entry.path(), ec);
+    }
+  }
   (void)register_run(path, name);  // for ist status / ist logs; the run does not depend on it
-  return RunDirectory(path, std::move(lock));
+  RunDirectory dir(path, std::move(lock));
+  IST_RETURN_IF_ERROR(dir.write_status("running"));
+  return dir;
 }
 
 Result<RunDirectory> RunDirectory::reopen(const std::string& path, std::int64_t rounds_kept) {
@@ -64,6 +109,7 @@ Result<RunDirectory> RunDirectory::reopen(const std::string& path, std::int64_t 
       const nlohmann::json j = nlohmann::json::parse(line);
       dir.bytes_total_ = j.at("bytes_total").get<double>();
       dir.epochs_ = j.at("epochs").get<double>();
+      dir.wall_before_ = j.at("wall_seconds").get<double>();
     } catch (const std::exception& e) {
       return Status::corrupt_data(dir.file("metrics.jsonl") + ":" + std::to_string(rounds + 1) + ": " + e.what());
     }
@@ -75,6 +121,7 @@ Result<RunDirectory> RunDirectory::reopen(const std::string& path, std::int64_t 
   }
   IST_RETURN_IF_ERROR(write_file_atomically(dir.file("metrics.jsonl"), kept));
   dir.rounds_ = rounds;
+  IST_RETURN_IF_ERROR(dir.write_status("running"));
   return dir;
 }
 
@@ -117,22 +164,39 @@ Status RunDirectory::append_metrics(const RoundRecord& record) {
 
 bool RunDirectory::is_finished(const std::string& path) {
   std::error_code ec;
-  return fs::exists(path + "/summary.json", ec);
+  if (!fs::exists(path + "/summary.json", ec)) return false;
+  try {
+    std::ifstream in(path + "/summary.json");
+    return nlohmann::json::parse(in).value("status", "finished") != "interrupted";
+  } catch (const std::exception&) {
+    return true;  // written whole (atomically) by a run that ended; never resumed over
+  }
 }
+
+Status RunDirectory::write_status(const std::string& status, const std::string& error) {
+  nlohmann::json j{{"status", status}};
+  if (!error.empty()) j["error"] = error;
+  return write_file_atomically(file("status.json"), j.dump(2) + "\n");
+}
+
+void RunDirectory::mark_failed(const std::string& error) { (void)write_status("failed", error); }
 
 Status RunDirectory::write_summary(const std::string& name, const std::string& algorithm, const RunResult& result,
                                    double wall_seconds) {
+  const std::string status = result.interrupted ? "interrupted" : "finished";
   nlohmann::json j;
   j["name"] = name;
+  j["status"] = status;
   j["algorithm"] = algorithm;
   j["final_test_accuracy"] =
       result.final_test_accuracy ? nlohmann::json(*result.final_test_accuracy) : nlohmann::json(nullptr);
-  j["wall_seconds"] = wall_seconds;
+  j["wall_seconds"] = wall_before_ + wall_seconds;  // of the whole run, every session's start-up included
   j["rounds"] = rounds_;  // of the whole run, also when it was resumed (result holds this session's)
   j["bytes_total"] = bytes_total_;
   j["epochs"] = epochs_;
   j["parameters"] = result.model.parameter_count();
-  return write_file_atomically(file("summary.json"), j.dump(2) + "\n");
+  IST_RETURN_IF_ERROR(write_file_atomically(file("summary.json"), j.dump(2) + "\n"));
+  return write_status(status);
 }
 
 Status RunDirectory::save_model(const Mlp& model, std::map<std::string, std::string> metadata) {

@@ -36,6 +36,8 @@ std::string describe(const RoundEvent& e) {
     case K::kScriptedAdd: return "scripted: " + count + " worker node(s) started";
     case K::kCheckpointWritten: return "checkpoint written";
     case K::kCheckpointFailed: return "checkpoint failed: " + e.detail;
+    case K::kInterrupted: return "interrupted: stopping after this round";
+    case K::kResumed: return "resumed from the checkpoint after round " + count;
   }
   return "unknown event " + std::to_string(static_cast<int>(e.kind));
 }
@@ -57,6 +59,8 @@ const char* event_kind_name(RoundEvent::Kind kind) {
     case K::kScriptedAdd: return "scripted_add";
     case K::kCheckpointWritten: return "checkpoint_written";
     case K::kCheckpointFailed: return "checkpoint_failed";
+    case K::kInterrupted: return "interrupted";
+    case K::kResumed: return "resumed";
   }
   return "unknown";
 }

@@ -35,6 +35,8 @@ struct RoundEvent {
     kScriptedAdd = 11,       // count: worker nodes started
     kCheckpointWritten = 12,
     kCheckpointFailed = 13,  // detail: why
+    kInterrupted = 14,       // the run was asked to stop (Ctrl-C, SIGTERM) and stops after this round
+    kResumed = 15,           // count: the round the run resumed after (its checkpoint's); first round only
   };
   Kind kind = Kind::kTrainerLost;
   int trainer = -1;
@@ -71,6 +73,7 @@ struct RunResult {
   Mlp model;
   std::vector<RoundRecord> records;
   std::optional<double> final_test_accuracy;
+  bool interrupted = false;  // stopped on request (RunLoopOptions::stop_requested) before its planned end
 
   // How many events of `kind` the whole run had.
   int count_events(RoundEvent::Kind kind) const;

@@ -46,6 +46,7 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     return static_cast<double>(static_cast<std::int64_t>(trainers) * config.local_steps * config.batch_size) /
            static_cast<double>(options.train_size);
   };
+  const auto stop_requested = [&] { return options.stop_requested && options.stop_requested(); };
   RunProgress progress = options.start;
   const auto start = SteadyClock::now();
   for (std::int64_t round = progress.next_round;
@@ -56,10 +57,23 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     const LocalTrainingOptions local = local_options_at(config, progress.epochs_done);
     const bool last = by_epochs ? progress.epochs_done + epochs_of(runner.trainers_ready()) >= config.epochs - 1e-9
                                 : round + 1 == rounds;
-    const bool evaluate_now = (round + 1) % config.eval_every == 0 || last;
-    const bool checkpoint_due = options.checkpoint_every > 0 && (round + 1) % options.checkpoint_every == 0;
+    bool evaluate_now = (round + 1) % config.eval_every == 0 || last;
+    bool checkpoint_due = options.checkpoint_every > 0 && (round + 1) % options.checkpoint_every == 0;
+    const bool stop_seen_before = stop_requested();
+    const bool model_wanted = evaluate_now || checkpoint_due || stop_seen_before;
     record.learning_rate = local.learning_rate;
-    IST_RETURN_IF_ERROR(runner.run_round(round, local, evaluate_now || checkpoint_due, record));
+    if (round == options.start.next_round && round > 0) {
+      record.events.push_back(RoundEvent{RoundEvent::Kind::kResumed, -1, -1, 0, round, ""});
+    }
+    IST_RETURN_IF_ERROR(runner.run_round(round, local, model_wanted, record));
+    // IST drivers hold the merged model after every round; a baseline's is current only when fetched.
+    const bool stopping =
+        stop_seen_before || (stop_requested() && (model_wanted || config.algorithm == Algorithm::kIst));
+    if (stopping && !last) {
+      evaluate_now = true;
+      checkpoint_due = true;
+      record.events.push_back(RoundEvent{RoundEvent::Kind::kInterrupted, -1, -1, 0, 0, ""});
+    }
     IST_RETURN_IF_ERROR(check_loss(round, record.train_loss, local.learning_rate));
     if (evaluate_now || checkpoint_due) IST_RETURN_IF_ERROR(check_model(round, runner.model(), local.learning_rate));
     progress.epochs_done += epochs_of(record.live_workers);
@@ -78,6 +92,10 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     IST_RETURN_IF_ERROR(on_round(record).with_context("round " + std::to_string(record.round)));
     runner.round_published(record);
     if (config.target_accuracy > 0.0 && record.test_accuracy && *record.test_accuracy >= config.target_accuracy) break;
+    if (stopping && !last) {
+      result.interrupted = true;
+      break;
+    }
   }
   if (result.records.empty() || !result.records.back().test_accuracy) {
     // The last round came out shorter than planned (a slice lost), or a resumed run had no round left:

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "base/status.h"
 #include "ist/data.h"
@@ -53,8 +54,14 @@ struct RunLoopOptions {
   std::int64_t train_size = 0;  // examples in the full training set (epochs are counted against it)
   RunProgress start;            // where to start: {0, 0} or a checkpoint's progress
   int checkpoint_every = 0;     // rounds; 0 = never
+  // Polled around every round (any thread may make it true, e.g. a signal watcher). Once true, the round in
+  // progress is the last: it is evaluated, checkpointed (finish_round's checkpoint_due) and carries a
+  // kInterrupted event; the result is marked interrupted. A baseline round that did not fetch the model
+  // cannot be checkpointed, so such a run stops after the next round (which fetches it). Empty: never.
+  std::function<bool()> stop_requested;
 };
 
+// A resumed run (options.start.next_round > 0) marks its first round with a kResumed event.
 // Runs rounds of `runner` as `config` says and evaluates on `test` (already standardized). A run of
 // `epochs` ends when the epochs are done, however many trainers did them (elastic runs); a run of
 // `rounds` after that many rounds; with constant membership both give total_rounds() rounds.

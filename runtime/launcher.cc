@@ -33,6 +33,9 @@ Result<pid_t> LocalCluster::start_worker(const std::vector<std::string>& extra_a
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
+    // A process group of its own: Ctrl-C on the terminal reaches the parent (which stops its run in good
+    // order and then stops its workers), not the workers mid-round.
+    setpgid(0, 0);
     // Children start with the signal mask of the forking thread; a node must see SIGTERM.
     sigset_t none;
     sigemptyset(&none);

@@ -1,6 +1,7 @@
 // LocalCluster: starts worker node processes on this host (fork + exec of a given binary), waits until
 // they joined the head, and stops them: SIGTERM, then SIGKILL after a grace period. No orphans: each
-// child asks the kernel for SIGKILL when its parent dies (PR_SET_PDEATHSIG). (A lost head alone does not
+// child asks the kernel for SIGKILL when its parent dies (PR_SET_PDEATHSIG). Each child is in a process group of
+// its own, so a terminal's Ctrl-C reaches only the parent. (A lost head alone does not
 // end a worker: it serves on and rejoins the head when one answers at its address; see node.h.)
 // Not thread-safe: one owner thread drives a LocalCluster.
 #pragma once

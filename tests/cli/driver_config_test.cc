@@ -129,6 +129,43 @@ TEST(DriverConfig, ResolvedConfigReadsBackToTheSameConfig) {
   EXPECT_NE(config_hash(*c), config_hash(parse_driver_config(kConfig, "exp.toml", {"seed=8"}).value()));
 }
 
+TEST(DriverConfig, TheResolvedConfigPrintsFloatsInTheirShortestForm) {
+  auto c = parse_driver_config(std::string(kConfig) + "\n", "exp.toml", {"algorithm.learning_rate=0.03"});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  const std::string resolved = resolved_toml(*c);
+  EXPECT_NE(resolved.find("learning_rate = 0.03\n"), std::string::npos) << resolved;
+  EXPECT_NE(resolved.find("momentum = 0.5\n"), std::string::npos) << resolved;
+  auto again = parse_driver_config(resolved, "resolved.toml");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->driver.training.sgd.learning_rate, 0.03f) << "the short form reads back to the same float";
+}
+
+TEST(DriverConfig, SetReplacesTheEventsWithATomlInlineList) {
+  const std::string text = std::string(kConfig) + "\n[[events]]\nround = 3\naction = \"kill\"\nworker = 1\n";
+  auto c = parse_driver_config(text, "exp.toml", {"events=[{round = 4, action = \"leave\", worker = 2}]"});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  ASSERT_EQ(c->driver.events.size(), 1u);
+  EXPECT_EQ(c->driver.events[0].kind, actors::ScriptedEvent::Kind::kLeaveWorker);
+  EXPECT_EQ(c->driver.events[0].round, 4);
+  auto none = parse_driver_config(text, "exp.toml", {"events=[]"});
+  ASSERT_TRUE(none.ok()) << none.status().to_string();
+  EXPECT_TRUE(none->driver.events.empty());
+  auto bad = parse_driver_config(text, "exp.toml", {"events=[{round = 4, action = \"explode\"}]"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("key 'events.action'"), std::string::npos) << bad.status().to_string();
+}
+
+TEST(DriverConfig, CheckpointsAreOnByDefaultEveryTenRounds) {
+  auto c = parse_driver_config(kConfig, "exp.toml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->driver.checkpoint_every, 10);
+  EXPECT_FALSE(c->checkpoint_set);
+  auto off = parse_driver_config(kConfig, "exp.toml", {"checkpoint.every=0"});
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->driver.checkpoint_every, 0);
+  EXPECT_TRUE(off->checkpoint_set);
+}
+
 TEST(DriverConfig, ScriptedEventsAreReadAndBadOnesNamed) {
   const std::string text = std::string(kConfig) +
                            "\n[[events]]\nround = 3\naction = \"kill\"\nworker = 1\n"

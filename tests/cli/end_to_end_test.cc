@@ -257,10 +257,7 @@ TEST_F(IstCommand, ResumeRefusesADirectoryWithoutACheckpoint) {
   EXPECT_NE(resumed.output.find("checkpoint.safetensors"), std::string::npos) << resumed.output;
 }
 
-std::string file_text(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using ist_process::file_text;
 
 TEST_F(IstCommand, ResumingAFinishedRunSaysSoAndChangesNothing) {
   const Outcome o = run_ist({"run", config_, "--out", path("run"), "--quiet", "--set", "checkpoint.every=2"});
@@ -275,21 +272,7 @@ TEST_F(IstCommand, ResumingAFinishedRunSaysSoAndChangesNothing) {
   EXPECT_TRUE(before == after) << "resuming a finished run changed its directory";
 }
 
-// Starts IST_BINARY with args in the background, its output to `log`; returns its pid.
-pid_t spawn_ist(const std::vector<std::string>& args, const std::string& log) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv{const_cast<char*>(IST_BINARY)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(IST_BINARY, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
+using ist_process::spawn_ist;
 
 TEST_F(IstCommand, ASecondDriverOnARunDirectoryInUseFailsAtOnceNamingTheHolder) {
   // A run far too long to end by itself during the test, killed after its first checkpointed round.

@@ -2,6 +2,7 @@
 // helpers every process-level cli test shares.
 #pragma once
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -66,6 +67,46 @@ inline Outcome run_ist(const std::vector<std::string>& args, const std::vector<s
   waitpid(pid, &status, 0);
   outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return outcome;
+}
+
+// The whole contents of `file` (empty if it cannot be read).
+inline std::string file_text(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Starts IST_BINARY with args in the background, its output (stdout and stderr) to the file `log`;
+// returns its pid. The caller waits for it (waitpid).
+inline pid_t spawn_ist(const std::vector<std::string>& args, const std::string& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> argv{const_cast<char*>(IST_BINARY)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(IST_BINARY, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits (bounded) for `pid` to exit; its exit code, or -1 if it was killed by a signal or ran over (then
+// it is killed).
+inline int wait_exit(pid_t pid, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return -1;
+    }
+    pollfd none{};
+    poll(&none, 0, 5);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 // Node processes (`ist node ...`) whose command line mentions `needle` (e.g. a port or a head endpoint).

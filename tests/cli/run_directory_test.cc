@@ -121,5 +121,49 @@ TEST_F(RunDirectoryFiles, ARunIsFinishedOnceItsSummaryIsWritten) {
   EXPECT_TRUE(RunDirectory::is_finished(path("run")));
 }
 
+TEST_F(RunDirectoryFiles, TwoRunsStartedInTheSameSecondGetTwoDirectories) {
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir_);
+  auto first = RunDirectory::create("", "same");
+  auto second = RunDirectory::create("", "same");
+  fs::current_path(cwd);
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  ASSERT_TRUE(second.ok()) << second.status().to_string();
+  EXPECT_NE(first->path(), second->path());
+  EXPECT_EQ(second->path().rfind(first->path(), 0), 0u) << "the second is the first's name with a suffix: "
+                                                         << second->path();
+}
+
+TEST_F(RunDirectoryFiles, AFailedRunIsMarkedFailedAndItsDirectoryTakesARetry) {
+  {
+    auto dir = RunDirectory::create(path("run"), "t");
+    ASSERT_TRUE(dir.ok()) << dir.status().to_string();
+    EXPECT_EQ(RunDirectory::status_of(path("run")), "running");
+    ASSERT_TRUE(dir->append_metrics(RoundRecord{}).ok());
+    dir->mark_failed("run failed: diverged: in round 1 ...");
+  }
+  EXPECT_EQ(RunDirectory::status_of(path("run")), "failed");
+  EXPECT_NE(read(path("run/status.json")).find("diverged: in round 1"), std::string::npos);
+  auto retry = RunDirectory::create(path("run"), "t");
+  ASSERT_TRUE(retry.ok()) << retry.status().to_string();
+  EXPECT_FALSE(fs::exists(path("run/metrics.jsonl"))) << "the failed run's metrics were kept";
+  EXPECT_EQ(RunDirectory::status_of(path("run")), "running");
+}
+
+TEST_F(RunDirectoryFiles, AnInterruptedRunIsNotFinishedAndANewRunThereIsToldToResumeIt) {
+  {
+    auto dir = RunDirectory::create(path("run"), "t");
+    ASSERT_TRUE(dir.ok());
+    RunResult interrupted;
+    interrupted.interrupted = true;
+    ASSERT_TRUE(dir->write_summary("t", "ist", interrupted, 1.0).ok());
+  }
+  EXPECT_FALSE(RunDirectory::is_finished(path("run")));
+  EXPECT_EQ(RunDirectory::status_of(path("run")), "interrupted");
+  const Status refused = RunDirectory::check_can_create(path("run"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("ist run --resume " + path("run")), std::string::npos) << refused.to_string();
+}
+
 }  // namespace
 }  // namespace ist::cli
