@@ -23,9 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The exit code of a sweep stopped by Ctrl-C (as a shell reports a SIGINT).
-constexpr int kExitInterrupted = 130;
-
 // Checks every point's config before anything is created, and returns the sweep's fingerprint.
 Result<std::string> check_points(const SweepPlan& plan) {
   std::vector<std::uint64_t> hashes;
