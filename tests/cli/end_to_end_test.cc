@@ -124,6 +124,14 @@ TEST_F(IstCommand, StartStatusRunAgainstTheClusterAndStopLeavesNoProcess) {
   const Outcome run = run_ist({"run", config_, "--address", "127.0.0.1:" + port, "--out", path("run"), "--quiet"}, {state_env});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_TRUE(fs::exists(path("run/model.safetensors")));
+  // Without --address the run finds the cluster started here and says so first; --embedded starts its own.
+  const Outcome found = run_ist({"run", config_, "--out", path("found")}, {state_env});
+  EXPECT_EQ(found.exit_code, 0) << found.output;
+  EXPECT_EQ(found.output.rfind("using the cluster started on this host at tcp://127.0.0.1:" + port, 0), 0u)
+      << found.output;
+  const Outcome own = run_ist({"run", config_, "--embedded", "--out", path("own")}, {state_env});
+  EXPECT_EQ(own.exit_code, 0) << own.output;
+  EXPECT_EQ(own.output.rfind("starting an embedded cluster of 2 worker processes", 0), 0u) << own.output;
 
   const Outcome stopped = run_ist({"stop"}, {state_env});
   EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
@@ -184,6 +192,22 @@ TEST_F(IstCommand, ConfigErrorsGiveFileLineAndKeyAndANonZeroExit) {
   const Outcome set = run_ist({"simulate", config_, "--set", "cluster.workers=x", "--out", path("run2")});
   EXPECT_NE(set.exit_code, 0);
   EXPECT_NE(set.output.find("--set: key 'cluster.workers': expected an integer"), std::string::npos) << set.output;
+  // What can only be seen against the data or the cluster is still seen before the directory is made.
+  const Outcome width = run_ist({"run", "--set", "model.widths=[100, 32, 10]", config_, "--out", path("run3")});
+  EXPECT_NE(width.exit_code, 0);
+  EXPECT_NE(width.output.find("the test data"), std::string::npos) << width.output;
+  EXPECT_FALSE(fs::exists(path("run3"))) << "a width that does not fit the data must not leave a run directory";
+  const Outcome add = run_ist({"run", config_, "--address", "127.0.0.1:9", "--out", path("run4"), "--set",
+                               "events=[{round = 3, action = \"add\", count = 1}]"});
+  EXPECT_NE(add.exit_code, 0);
+  EXPECT_NE(add.output.find("the [[events]] add at round 3"), std::string::npos) << add.output;
+  EXPECT_FALSE(fs::exists(path("run4")));
+  const Outcome simulated_events = run_ist({"simulate", config_, "--out", path("run5"), "--set",
+                                            "events=[{round = 1, action = \"kill\", worker = 0}]"});
+  EXPECT_NE(simulated_events.exit_code, 0);
+  EXPECT_NE(simulated_events.output.find("ist simulate does not carry out [[events]]"), std::string::npos)
+      << simulated_events.output;
+  EXPECT_FALSE(fs::exists(path("run5")));
 }
 
 TEST_F(IstCommand, SimulateWritesTheSameRunDirectoryLayout) {
@@ -340,6 +364,13 @@ TEST_F(IstCommand, ADivergedRunFailsNamingTheRoundAndKeepsTheLastGoodCheckpoint)
   int lines = 0;
   for (std::string line; std::getline(metrics, line);) ++lines;
   EXPECT_EQ(lines, 2);
+  // The directory says the run failed and why; the same --out takes a retry.
+  const auto status = nlohmann::json::parse(file_text(path("run/status.json")));
+  EXPECT_EQ(status.at("status"), "failed");
+  EXPECT_NE(status.at("error").get<std::string>().find("diverged: in round 3"), std::string::npos) << status;
+  const Outcome retry = run_ist({"run", config, "--out", path("run"), "--quiet", "--set", "algorithm.learning_rate=0.05"});
+  EXPECT_EQ(retry.exit_code, 0) << retry.output;
+  EXPECT_TRUE(fs::exists(path("run/summary.json")));
 }
 
 }  // namespace
