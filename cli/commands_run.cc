@@ -9,6 +9,7 @@
 #include "actors/driver.h"
 #include "actors/trainer_placement.h"
 #include "actors/subnet_trainer.h"
+#include "cli/append_line.h"
 #include "cli/cluster_state.h"
 #include "cli/commands.h"
 #include "cli/driver_config.h"
@@ -21,6 +22,7 @@
 #include "ist/standalone_model.h"
 #include "ist/standardization.h"
 #include "runtime/launcher.h"
+#include "runtime/log.h"
 #include "runtime/node.h"
 
 namespace ist::cli {
@@ -121,6 +123,22 @@ class RoundSink {
   RunDirectory& dir_;
   Progress& progress_;
   double offset_;
+};
+
+// While it lives, the runtime's log lines go to the run's log.txt (and to stderr too when stderr is not a
+// terminal, where they cannot break the live line).
+class RuntimeLogToRun {
+ public:
+  explicit RuntimeLogToRun(const std::string& log_path) {
+    const bool also_stderr = isatty(STDERR_FILENO) == 0;
+    rt::set_log_sink([log_path, also_stderr](const std::string& line) {
+      (void)append_whole_line(log_path, line);
+      if (also_stderr) std::fprintf(stderr, "%s\n", line.c_str());
+    });
+  }
+  ~RuntimeLogToRun() { rt::set_log_sink({}); }
+  RuntimeLogToRun(const RuntimeLogToRun&) = delete;
+  RuntimeLogToRun& operator=(const RuntimeLogToRun&) = delete;
 };
 
 EarlierSessions earlier_sessions(const RunDirectory& dir) {
@@ -289,12 +307,19 @@ int command_run(const RunArgs& args) {
   }
   auto node = rt::Node::start(options);
   if (!node.ok()) return failed("cannot start the driver node: " + node.status().to_string());
+  // The directory exists from here on (a cluster given by address was reached first). The runtime's
+  // warnings and the embedded workers' output go to its log.txt, not into the live line.
+  if (!p.dir) {
+    if (Status s = create_directory(args, p); !s.ok()) return fail(s.to_string());
+  }
+  const RuntimeLogToRun runtime_log(p.dir->file("log.txt"));
   std::string cluster_line;
   if (embedded_cluster) {
     embedded = std::make_unique<rt::LocalCluster>(
         self_binary(), std::vector<std::string>{"node", "--head", (*node)->endpoint(), "--heartbeat-ms",
                                                 std::to_string(heartbeat.count()), "--deadline-ms",
                                                 std::to_string(deadline.count())});
+    embedded->set_output(p.dir->file("log.txt"));
     Status started = embedded->start_and_wait(workers, **node, rt::deadline_in(60s));
     if (!started.ok()) return failed("cannot start " + std::to_string(workers) + " local workers: " + started.to_string());
     cluster_line = "embedded local cluster of " + std::to_string(workers) + " worker processes at " + (*node)->endpoint();
@@ -303,9 +328,6 @@ int command_run(const RunArgs& args) {
   }
   const std::vector<rt::NodeId> nodes = worker_nodes(**node);
   if (nodes.empty()) return failed("the cluster at " + cluster.head_endpoint + " has no worker nodes to place trainers on");
-  if (!p.dir) {
-    if (Status s = create_directory(args, p); !s.ok()) return fail(s.to_string());
-  }
   p.dir->log(cluster.said);
   p.dir->log(cluster_line);
 

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,10 +28,19 @@ Result<pid_t> LocalCluster::start_worker(const std::vector<std::string>& extra_a
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
   const pid_t parent = getpid();
+  const int output = output_.empty() ? -1 : ::open(output_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (!output_.empty() && output < 0) {
+    return Status::io_error("cannot open " + output_ + " for the workers' output: " + std::strerror(errno));
+  }
 
   const pid_t pid = fork();
+  if (pid != 0 && output >= 0) ::close(output);
   if (pid < 0) return Status::io_error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
+    if (output >= 0) {  // dup2 clears close-on-exec on the copies
+      dup2(output, STDOUT_FILENO);
+      dup2(output, STDERR_FILENO);
+    }
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
     // A process group of its own: Ctrl-C on the terminal reaches the parent (which stops its run in good

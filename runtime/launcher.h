@@ -26,6 +26,9 @@ class LocalCluster {
   LocalCluster(const LocalCluster&) = delete;
   LocalCluster& operator=(const LocalCluster&) = delete;
 
+  // From now on, started workers write their stdout and stderr to the end of file `path` (created if
+  // missing) instead of this process's. Empty: this process's (the default).
+  void set_output(std::string path) { output_ = std::move(path); }
   // Starts one more worker process, with `extra_args` appended. Returns its pid. Errors: kIoError.
   Result<pid_t> start_worker(const std::vector<std::string>& extra_args = {});
   // Starts n workers, then waits until `head` sees every one of them alive (plus those already alive).
@@ -42,6 +45,7 @@ class LocalCluster {
  private:
   std::string binary_;
   std::vector<std::string> args_;
+  std::string output_;
   std::vector<pid_t> pids_;
   std::vector<bool> reaped_;
 };
