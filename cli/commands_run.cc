@@ -141,8 +141,9 @@ class RuntimeLogToRun {
   RuntimeLogToRun& operator=(const RuntimeLogToRun&) = delete;
 };
 
-EarlierSessions earlier_sessions(const RunDirectory& dir) {
-  return EarlierSessions{dir.rounds(), dir.bytes_total(), dir.wall_seconds_before()};
+// The progress line's wall time is the metrics': the earlier sessions' and this session's start-up.
+EarlierSessions earlier_sessions(const RunDirectory& dir, double startup_seconds) {
+  return EarlierSessions{dir.rounds(), dir.bytes_total(), dir.wall_seconds_before() + startup_seconds};
 }
 
 // A failure once the run directory exists: the directory says so (status.json), so it never blocks a retry.
@@ -225,8 +226,9 @@ int command_simulate(const RunArgs& args) {
   if (Status s = create_directory(args, p); !s.ok()) return fail(s.to_string());
   set_compute_threads(1);
   p.dir->log("simulate: " + std::to_string(training.workers) + " workers in process");
-  Progress progress(run_plan(training, train_size), args.quiet);
-  RoundSink sink(*p.dir, progress, seconds_since(command_start));
+  const double startup = seconds_since(command_start);
+  Progress progress(run_plan(training, train_size), args.quiet, earlier_sessions(*p.dir, startup));
+  RoundSink sink(*p.dir, progress, startup);
   auto result = run_reference(training, shards, p.test, std::ref(sink));
   return finish_run(p, result, progress, seconds_since(command_start));
 }
@@ -355,8 +357,9 @@ int command_run(const RunArgs& args) {
   // Trainer threads live in the worker processes; the driver's own matrix work runs on one thread.
   set_compute_threads(1);
   const TrainingConfig& training = p.config.driver.training;
-  Progress progress(run_plan(training, driver.train_size()), args.quiet, earlier_sessions(*p.dir));
-  RoundSink sink(*p.dir, progress, seconds_since(command_start));
+  const double startup = seconds_since(command_start);
+  Progress progress(run_plan(training, driver.train_size()), args.quiet, earlier_sessions(*p.dir, startup));
+  RoundSink sink(*p.dir, progress, startup);
   auto result = driver.run(std::ref(sink));
   if (result.ok() && result->interrupted) p.dir->log(std::string("interrupted by ") + interrupts.signal_name());
   const int code = finish_run(p, result, progress, seconds_since(command_start));

@@ -29,7 +29,7 @@ RunPlan run_plan(const TrainingConfig& config, std::int64_t train_size);
 struct EarlierSessions {
   std::int64_t rounds = 0;
   double bytes = 0.0;
-  double wall_seconds = 0.0;
+  double wall_seconds = 0.0;  // before this session's training started (earlier sessions, start-up)
 };
 
 class Progress {
