@@ -77,6 +77,7 @@ struct SweepArgs {
 };
 int command_sweep(const SweepArgs& args);
 
-int command_report(const std::vector<std::string>& run_dirs, const std::string& output);
+// `ist report RUN_DIR|SWEEP_DIR... -o FILE [--x time|epochs|samples|bytes]`.
+int command_report(const std::vector<std::string>& run_dirs, const std::string& output, const std::string& x_axis);
 
 }  // namespace ist::cli

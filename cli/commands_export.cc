@@ -25,8 +25,10 @@ int command_export(const std::string& run_dir, const std::string& output) {
   return 0;
 }
 
-int command_report(const std::vector<std::string>& run_dirs, const std::string& output) {
-  auto outcome = write_report(run_dirs, output);
+int command_report(const std::vector<std::string>& run_dirs, const std::string& output, const std::string& x_axis) {
+  auto axis = parse_report_axis(x_axis);
+  if (!axis.ok()) return fail(axis.status().to_string(), kExitUsage);
+  auto outcome = write_report(run_dirs, output, ReportOptions{*axis});
   if (!outcome.ok()) return fail(outcome.status().to_string());
   for (const std::string& note : outcome->skipped) std::printf("%s\n", note.c_str());
   std::printf("wrote %s comparing %zu run(s)\n", output.c_str(), outcome->runs);

@@ -109,6 +109,10 @@ int main(int argc, char** argv) {
   CLI::App* report = app.add_subcommand("report", "compare runs: a table and plots (HTML or SVG)");
   report->add_option("runs", report_dirs, "run directories")->required();
   report->add_option("-o,--output", report_out, "output file (.html or .svg)")->required();
+  std::string report_x = "time";
+  report->add_option("--x", report_x, "x axis of the curves: time, epochs, samples or bytes (HTML: the one shown first)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"time", "epochs", "samples", "bytes"}));
 
   std::string export_dir, export_out;
   CLI::App* export_cmd = app.add_subcommand("export", "write a run's final model as safetensors");
@@ -149,7 +153,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("stop")) return command_stop();
   if (status->parsed()) return command_status(status_args);
   if (logs->parsed()) return command_logs(logs_args);
-  if (report->parsed()) return command_report(report_dirs, report_out);
+  if (report->parsed()) return command_report(report_dirs, report_out, report_x);
   if (export_cmd->parsed()) return command_export(export_dir, export_out);
   if (eval->parsed()) return command_eval(eval_args);
   return fail("unknown command", kExitUsage);

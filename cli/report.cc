@@ -1,47 +1,22 @@
 #include "cli/report.h"
 
-#include "cli/run_directory.h"
-
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
+#include "cli/report_curves.h"
 #include "cli/report_plot.h"
-#include "cli/run_directory.h"
-#include "cli/run_summary.h"
-#include "cli/sweep_plan.h"
+#include "cli/report_runs.h"
 
 namespace ist::cli {
 
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
-
-// One line of metrics.jsonl; only what the report shows.
-struct RoundMetrics {
-  std::int64_t round = 0;
-  double wall_seconds = 0.0;
-  std::optional<double> test_accuracy;     // null when the round was not evaluated
-  std::optional<double> bytes_total;       // cumulative over the run
-  std::optional<double> bytes_per_worker;  // sent + received by one worker this round
-  std::vector<std::string> events;
-};
-
-struct Run {
-  std::string dir;
-  std::string label;
-  RunSummary summary;
-  std::vector<RoundMetrics> rounds;
-  std::optional<std::string> config_toml;
-};
 
 // The table's row for one run: summary.json first, metrics.jsonl where the summary is silent.
 struct RunRow {
@@ -51,140 +26,13 @@ struct RunRow {
   std::optional<double> wall_seconds;
   std::optional<double> bytes_total;
   std::optional<double> bytes_per_worker_per_round;
-  std::size_t events = 0;
+  std::size_t events = 0;  // checkpoints are not counted
 };
 
 std::string printf_double(const char* format, double value) {
   char text[64];
   std::snprintf(text, sizeof(text), format, value);
   return text;
-}
-
-// ---- loading --------------------------------------------------------------------------------------
-
-Result<std::string> read_text(const fs::path& path) { return read_text_file(path.string()); }
-
-// A number, or nullopt for a missing key or null (a NaN is written as null). Other types are corrupt.
-Result<std::optional<double>> optional_number(const json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::optional<double>();
-  if (!it->is_number()) return Status::corrupt_data(std::string("key '") + key + "' is not a number");
-  return std::optional<double>(it->get<double>());
-}
-
-Result<double> required_number(const json& object, const char* key) {
-  IST_ASSIGN_OR_RETURN(std::optional<double> value, optional_number(object, key));
-  if (!value) return Status::corrupt_data(std::string("key '") + key + "' is missing");
-  return *value;
-}
-
-// Parses one metrics line; errors carry no location (the caller adds "FILE:LINE: ").
-Result<RoundMetrics> parse_metrics_line(const std::string& line) {
-  json object;
-  try {
-    object = json::parse(line);
-  } catch (const json::parse_error& e) {
-    return Status::corrupt_data("malformed JSON at column " + std::to_string(e.byte));
-  }
-  if (!object.is_object()) return Status::corrupt_data("not a JSON object");
-  RoundMetrics m;
-  IST_ASSIGN_OR_RETURN(const double round, required_number(object, "round"));
-  m.round = static_cast<std::int64_t>(round);
-  IST_ASSIGN_OR_RETURN(m.wall_seconds, required_number(object, "wall_seconds"));
-  IST_ASSIGN_OR_RETURN(m.test_accuracy, optional_number(object, "test_accuracy"));
-  IST_ASSIGN_OR_RETURN(m.bytes_total, optional_number(object, "bytes_total"));
-  IST_ASSIGN_OR_RETURN(const std::optional<double> sent, optional_number(object, "bytes_sent_per_worker"));
-  IST_ASSIGN_OR_RETURN(const std::optional<double> received,
-                       optional_number(object, "bytes_received_per_worker"));
-  if (sent || received) m.bytes_per_worker = sent.value_or(0.0) + received.value_or(0.0);
-  if (const auto it = object.find("events"); it != object.end() && !it->is_null()) {
-    if (!it->is_array()) return Status::corrupt_data("key 'events' is not an array");
-    for (const json& event : *it)
-      m.events.push_back(event.is_string() ? event.get<std::string>() : event.dump());
-  }
-  return m;
-}
-
-Result<std::vector<RoundMetrics>> load_metrics(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) return Status::not_found("no metrics file " + path.string());
-  IST_ASSIGN_OR_RETURN(const std::string text, read_text(path));
-  std::vector<RoundMetrics> rounds;
-  std::istringstream lines(text);
-  std::string line;
-  for (int number = 1; std::getline(lines, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank (e.g. trailing newline)
-    Result<RoundMetrics> parsed = parse_metrics_line(line);
-    if (!parsed.ok()) return parsed.status().with_context(path.string() + ":" + std::to_string(number));
-    rounds.push_back(std::move(parsed).value());
-  }
-  return rounds;
-}
-
-// "runs/a/" -> "a".
-std::string base_name(const std::string& dir) {
-  std::string trimmed = dir;
-  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
-  const std::string name = fs::path(trimmed).filename().string();
-  return name.empty() ? trimmed : name;
-}
-
-std::string run_label(const Run& run) {
-  std::string label = run.summary.name && !run.summary.name->empty() ? *run.summary.name : base_name(run.dir);
-  if (run.summary.algorithm && !run.summary.algorithm->empty()) label += " (" + *run.summary.algorithm + ")";
-  return label;
-}
-
-Result<Run> load_run(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return Status::not_found("no run directory " + dir);
-  Run run;
-  run.dir = dir;
-  IST_ASSIGN_OR_RETURN(run.rounds, load_metrics(fs::path(dir) / "metrics.jsonl"));
-  IST_ASSIGN_OR_RETURN(run.summary, load_run_summary((fs::path(dir) / "summary.json").string()));
-  const fs::path config = fs::path(dir) / "config.toml";
-  if (fs::exists(config, ec)) {
-    IST_ASSIGN_OR_RETURN(run.config_toml, read_text(config));
-  }
-  run.label = run_label(run);
-  return run;
-}
-
-// Two runs of the same experiment would otherwise share a legend entry: suffix repeats with " #2", ...
-void make_labels_unique(std::vector<Run>& runs) {
-  std::map<std::string, int> seen;
-  for (Run& run : runs) {
-    const int n = ++seen[run.label];
-    if (n > 1) run.label += " #" + std::to_string(n);
-  }
-}
-
-// A sweep directory stands for its points' run directories, in the sweep's order; those not started yet
-// are left out.
-Result<std::vector<std::string>> expand_sweeps(const std::vector<std::string>& dirs) {
-  std::vector<std::string> out;
-  for (const std::string& dir : dirs) {
-    if (!is_sweep_directory(dir)) {
-      out.push_back(dir);
-      continue;
-    }
-    IST_ASSIGN_OR_RETURN(const SweepPlan plan, read_sweep_plan(dir));
-    for (const SweepPoint& point : plan.points) {
-      std::error_code ec;
-      const std::string point_dir = (fs::path(dir) / point.dir_name).string();
-      if (fs::is_directory(point_dir, ec)) out.push_back(point_dir);
-    }
-  }
-  return out;
-}
-
-// Why a run directory holds no run to show (marked failed in status.json, or it failed before its first
-// round), or nullopt.
-std::optional<std::string> failed_run(const std::string& dir) {
-  if (RunDirectory::status_of(dir) == "failed") return std::string("skipped: the run failed (its status.json says why)");
-  std::error_code ec;
-  if (fs::exists(fs::path(dir) / "metrics.jsonl", ec)) return std::nullopt;
-  return std::string("skipped: the run failed before its first round (no metrics.jsonl)");
 }
 
 // ---- the table ------------------------------------------------------------------------------------
@@ -203,7 +51,9 @@ RunRow summarize(const Run& run) {
       per_worker_sum += *m.bytes_per_worker;
       ++per_worker_count;
     }
-    row.events += m.events.size();
+    for (std::size_t e = 0; e < m.events.size(); ++e) {
+      if (counts_as_event(e < m.event_kinds.size() ? m.event_kinds[e] : "", m.events[e])) ++row.events;
+    }
   }
   if (per_worker_count > 0)
     row.bytes_per_worker_per_round = per_worker_sum / static_cast<double>(per_worker_count);
@@ -228,63 +78,36 @@ std::string render_table(const std::vector<Run>& runs) {
   std::string out =
       "<table>\n<thead><tr><th>Run</th><th>Algorithm</th><th>Rounds</th><th>Final test accuracy</th>"
       "<th>Best test accuracy</th><th>Wall time</th><th>Total bytes</th><th>Bytes / worker / round</th>"
-      "<th>Events</th></tr></thead>\n<tbody>\n";
+      "<th>Events</th><th>Directory</th></tr></thead>\n<tbody>\n";
   const auto accuracy = [](double v) { return printf_double("%.4f", v); };
   const auto seconds = [](double v) { return printf_double("%.1f s", v); };
   const auto rounds = [](std::int64_t v) { return std::to_string(v); };
   const auto text = [](const std::string& v) { return v; };
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const RunRow row = summarize(runs[i]);
-    out += "<tr><td><span class=\"swatch\" style=\"background:" + std::string(series_color(i)) +
-           "\"></span>" + escape_xml(runs[i].label) + "</td><td>" + cell(runs[i].summary.algorithm, text) +
+    const std::string index = std::to_string(i);
+    out += "<tr><td><label><input type=\"checkbox\" checked data-series=\"" + index +
+           "\"/><span class=\"swatch\" style=\"background:" + std::string(series_color(i)) + "\"></span>" +
+           escape_xml(runs[i].label) + "</label></td><td>" + cell(runs[i].summary.algorithm, text) +
            "</td><td>" + cell(row.rounds, rounds) + "</td><td>" + cell(row.final_accuracy, accuracy) +
            "</td><td>" + cell(row.best_accuracy, accuracy) + "</td><td>" + cell(row.wall_seconds, seconds) +
            "</td><td>" + cell(row.bytes_total, format_bytes) + "</td><td>" +
            cell(row.bytes_per_worker_per_round, format_bytes) + "</td><td>" + std::to_string(row.events) +
-           "</td></tr>\n";
+           "</td><td>" + escape_xml(runs[i].dir) + "</td></tr>\n";
   }
   return out + "</tbody>\n</table>\n";
 }
 
-// ---- the plots ------------------------------------------------------------------------------------
-
-// One series per run (same order, so colors match the table); only evaluated rounds, and for the bytes
-// plot only rounds that report bytes.
-std::vector<PlotSeries> accuracy_series(const std::vector<Run>& runs, bool against_bytes) {
-  std::vector<PlotSeries> series;
-  for (const Run& run : runs) {
-    PlotSeries s{run.label, {}};
-    for (const RoundMetrics& m : run.rounds) {
-      if (!m.test_accuracy) continue;
-      if (!against_bytes) {
-        s.points.emplace_back(m.wall_seconds, *m.test_accuracy);
-      } else if (m.bytes_total) {
-        s.points.emplace_back(*m.bytes_total, *m.test_accuracy);
-      }
-    }
-    series.push_back(std::move(s));
-  }
-  return series;
-}
-
-constexpr int kPlotHeight = 380;
-
-std::string render_plots(const std::vector<Run>& runs) {
-  LinePlot by_time;
-  by_time.title = "Test accuracy against wall time";
-  by_time.x_label = "wall time (s)";
-  by_time.y_label = "test accuracy";
-  by_time.height = kPlotHeight;
-  LinePlot by_bytes = by_time;
-  by_bytes.title = "Test accuracy against bytes on the wire";
-  by_bytes.x_label = "cumulative total bytes (log scale)";
-  by_bytes.x_scale = AxisScale::kLog10;
-  by_bytes.x_tick_label = format_bytes;
-  return render_line_plot(by_time, accuracy_series(runs, false), 0) +
-         render_line_plot(by_bytes, accuracy_series(runs, true), kPlotHeight);
-}
-
 // ---- the documents --------------------------------------------------------------------------------
+
+// "ist report: 3 runs of quick-ist" (one experiment) or "ist report: 3 runs", never every name joined.
+std::string heading(const std::vector<Run>& runs) {
+  const std::optional<std::string>& first = runs.front().summary.name;
+  const bool one_name = first && std::all_of(runs.begin(), runs.end(), [&](const Run& r) { return r.summary.name == first; });
+  std::string text = "ist report: " + (runs.size() == 1 ? runs.front().label : std::to_string(runs.size()) + " runs");
+  if (runs.size() > 1 && one_name) text += " of " + *first;
+  return text;
+}
 
 std::string render_run_details(const Run& run) {
   std::string out =
@@ -300,9 +123,29 @@ std::string render_run_details(const Run& run) {
   return out + "</details>\n";
 }
 
-std::string render_html(const std::vector<Run>& runs) {
-  std::string title = "ist report:";
-  for (std::size_t i = 0; i < runs.size(); ++i) title += (i == 0 ? " " : " vs ") + runs[i].label;
+// Toggles (a run's checkbox hides its curves everywhere) and the x-axis choice; hover values are the
+// points' <title>s, which need no script. Inline: the page stays one file that loads nothing.
+constexpr const char* kScript = R"(<script>
+function showAxis(name) {
+  document.querySelectorAll('.axis').forEach(function (d) { d.hidden = d.dataset.axis !== name; });
+}
+document.querySelectorAll('input[data-series]').forEach(function (box) {
+  box.addEventListener('change', function () {
+    document.querySelectorAll('.s' + box.dataset.series).forEach(function (g) {
+      if (g.classList.contains('legend')) g.style.opacity = box.checked ? '' : '0.3';
+      else g.style.display = box.checked ? '' : 'none';
+    });
+  });
+});
+document.querySelectorAll('input[name=xaxis]').forEach(function (r) {
+  r.addEventListener('change', function () { showAxis(r.value); });
+});
+</script>
+)";
+
+std::string render_html(const std::vector<Run>& runs, const std::vector<std::string>& sweep_plots,
+                        const std::vector<std::string>& skipped, ReportAxis axis) {
+  const std::string title = heading(runs);
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
                     escape_xml(title) + "</title>\n";
   out +=
@@ -310,24 +153,53 @@ std::string render_html(const std::vector<Run>& runs) {
       "body{font-family:sans-serif;margin:2em;color:#222}\n"
       "table{border-collapse:collapse;margin-bottom:1.5em}\n"
       "th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}\n"
-      "th:first-child,td:first-child,td:nth-child(2){text-align:left}\n"
+      "th:first-child,td:first-child,td:nth-child(2),td:last-child{text-align:left}\n"
       "th{background:#f3f3f3}\n"
-      ".swatch{display:inline-block;width:10px;height:10px;margin-right:6px}\n"
+      ".swatch{display:inline-block;width:10px;height:10px;margin:0 6px}\n"
       "svg{display:block;margin-bottom:1em}\n"
+      "circle{cursor:crosshair}\n"
       "pre{background:#f7f7f7;padding:8px;overflow:auto}\n"
+      ".note{color:#a40}\n"
       "</style>\n</head>\n<body>\n";
-  out += "<h1>" + escape_xml(title) + "</h1>\n<h2>Runs</h2>\n" + render_table(runs);
-  out += "<h2>Test accuracy</h2>\n" + render_plots(runs);
+  out += "<h1>" + escape_xml(title) + "</h1>\n";
+  for (const std::string& note : skipped) out += "<p class=\"note\">" + escape_xml(note) + "</p>\n";
+  out += "<h2>Runs</h2>\n<p>Untick a run to hide its curves; hover a point for its values. Marks: L lost, J joined, "
+         "S late or slow, I interrupted, R resumed.</p>\n" + render_table(runs);
+  if (!sweep_plots.empty()) {
+    out += "<h2>Sweep</h2>\n";
+    for (const std::string& svg : sweep_plots) out += svg;
+  }
+  out += "<h2>Curves</h2>\n<p>x axis:";
+  for (ReportAxis a : kReportAxes) {
+    const std::string name = report_axis_name(a);
+    out += " <label><input type=\"radio\" name=\"xaxis\" value=\"" + name + "\"" + (a == axis ? " checked" : "") +
+           "/> " + name + "</label>";
+  }
+  out += "</p>\n";
+  for (ReportAxis a : kReportAxes) {
+    out += "<div class=\"axis\" data-axis=\"" + std::string(report_axis_name(a)) + "\"" + (a == axis ? "" : " hidden") + ">\n";
+    for (const RenderedPlot& plot : render_run_plots(runs, a)) out += plot.svg;
+    out += "</div>\n";
+  }
   out += "<h2>Details</h2>\n";
   for (const Run& run : runs) out += render_run_details(run);
-  return out + "</body>\n</html>\n";
+  return out + kScript + "</body>\n</html>\n";
 }
 
-std::string render_svg(const std::vector<Run>& runs) {
-  const std::string width = std::to_string(LinePlot{}.width), height = std::to_string(2 * kPlotHeight);
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-         width + "\" height=\"" + height + "\" viewBox=\"0 0 " + width + " " + height + "\">\n" +
-         render_plots(runs) + "</svg>\n";
+// The plots stacked: the sweep's first, then every curve against `axis`; no table.
+std::string render_svg(const std::vector<Run>& runs, const std::vector<RenderedPlot>& sweep_plots, ReportAxis axis) {
+  std::vector<RenderedPlot> plots = sweep_plots;
+  for (RenderedPlot& p : render_run_plots(runs, axis)) plots.push_back(std::move(p));
+  std::string body;
+  int height = 0;
+  for (const RenderedPlot& p : plots) {
+    body += "<g transform=\"translate(0," + std::to_string(height) + ")\">" + p.svg + "</g>\n";
+    height += p.height;
+  }
+  const std::string width = std::to_string(LinePlot{}.width), h = std::to_string(height);
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + width +
+         "\" height=\"" + h + "\" viewBox=\"0 0 " + width + " " + h + "\">\n<title>" + escape_xml(heading(runs)) +
+         "</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n" + body + "</svg>\n";
 }
 
 // Writes beside the target and renames, so a failed write never leaves half a report.
@@ -368,10 +240,13 @@ Result<ReportFormat> format_of(const std::string& output_path) {
 
 }  // namespace
 
-Result<ReportOutcome> write_report(const std::vector<std::string>& run_dirs, const std::string& output_path) {
+
+Result<ReportOutcome> write_report(const std::vector<std::string>& run_dirs, const std::string& output_path,
+                                   const ReportOptions& options) {
   if (run_dirs.empty()) return Status::invalid_argument("no run directories to report on");
   IST_ASSIGN_OR_RETURN(const ReportFormat format, format_of(output_path));
-  IST_ASSIGN_OR_RETURN(const std::vector<std::string> dirs, expand_sweeps(run_dirs));
+  std::vector<SweepGroup> sweeps;
+  IST_ASSIGN_OR_RETURN(const std::vector<std::string> dirs, expand_sweeps(run_dirs, &sweeps));
   ReportOutcome outcome;
   std::vector<Run> runs;
   for (const std::string& dir : dirs) {
@@ -385,11 +260,20 @@ Result<ReportOutcome> write_report(const std::vector<std::string>& run_dirs, con
     runs.push_back(std::move(run));
   }
   if (runs.empty()) {
-    return Status::not_found("no run to report on: " + outcome.skipped.front() +
+    return Status::not_found("no run to report on: " + (outcome.skipped.empty() ? std::string("the sweep has not started") : outcome.skipped.front()) +
                              (outcome.skipped.size() > 1 ? " (and " + std::to_string(outcome.skipped.size() - 1) + " more)" : ""));
   }
   make_labels_unique(runs);
-  IST_RETURN_IF_ERROR(write_text(output_path, format == ReportFormat::kHtml ? render_html(runs) : render_svg(runs)));
+  std::vector<RenderedPlot> sweep_plots;
+  for (const SweepGroup& sweep : sweeps) {
+    IST_ASSIGN_OR_RETURN(std::vector<RenderedPlot> plots, render_sweep_plots(sweep));
+    for (RenderedPlot& p : plots) sweep_plots.push_back(std::move(p));
+  }
+  std::vector<std::string> sweep_svgs;
+  for (const RenderedPlot& p : sweep_plots) sweep_svgs.push_back(p.svg);
+  const std::string text = format == ReportFormat::kHtml ? render_html(runs, sweep_svgs, outcome.skipped, options.x_axis)
+                                                          : render_svg(runs, sweep_plots, options.x_axis);
+  IST_RETURN_IF_ERROR(write_text(output_path, text));
   outcome.runs = runs.size();
   return outcome;
 }

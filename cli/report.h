@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "cli/report_curves.h"
 
 namespace ist::cli {
 
@@ -25,6 +26,10 @@ struct ReportOutcome {
   std::size_t runs = 0;               // runs shown
   std::vector<std::string> skipped;  // "DIR: why", one per run directory left out
 };
-Result<ReportOutcome> write_report(const std::vector<std::string>& run_dirs, const std::string& output_path);
+struct ReportOptions {
+  ReportAxis x_axis = ReportAxis::kTime;  // the SVG's x axis, and the one the HTML page opens with
+};
+Result<ReportOutcome> write_report(const std::vector<std::string>& run_dirs, const std::string& output_path,
+                                   const ReportOptions& options = {});
 
 }  // namespace ist::cli

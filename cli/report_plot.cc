@@ -9,9 +9,12 @@ namespace ist::cli {
 
 namespace {
 
-// Plot-area margins in pixels; the right margin holds the legend.
+// Plot-area margins in pixels; the legend goes below the plot, a line per series.
 constexpr int kMarginLeft = 72;
-constexpr int kMarginRight = 190;
+constexpr int kMarginRight = 24;
+constexpr int kLegendLine = 18;
+// Beyond this many points a series shows a marker (and its hover text) on every k-th point only.
+constexpr std::size_t kMaxMarkers = 160;
 constexpr int kMarginTop = 36;
 constexpr int kMarginBottom = 52;
 
@@ -133,34 +136,74 @@ std::string render_y_axis(const Frame& f, const Axis& axis, const LinePlot& plot
 }
 
 std::string render_series(const Frame& f, const Axis& xa, const Axis& ya, const PlotSeries& s,
-                          AxisScale x_scale, const char* color) {
+                          AxisScale x_scale, std::size_t index) {
+  const std::string color = series_color(index);
   std::string points;
   std::string markers;
-  for (const auto& p : s.points) {
+  const std::size_t stride = (s.points.size() + kMaxMarkers - 1) / kMaxMarkers;
+  for (std::size_t i = 0; i < s.points.size(); ++i) {
+    const auto& p = s.points[i];
     if (!usable(p, x_scale)) continue;
     const std::string x = px(f.x(xa, p.first));
     const std::string y = px(f.y(ya, p.second));
     points += (points.empty() ? "" : " ") + x + "," + y;
-    markers += "<circle cx=\"" + x + "\" cy=\"" + y + "\" r=\"2.5\" fill=\"" + color + "\"/>";
+    if (i < s.y_ranges.size() && std::isfinite(s.y_ranges[i].first) && std::isfinite(s.y_ranges[i].second)) {
+      markers += "<line x1=\"" + x + "\" y1=\"" + px(f.y(ya, s.y_ranges[i].first)) + "\" x2=\"" + x + "\" y2=\"" +
+                 px(f.y(ya, s.y_ranges[i].second)) + "\" stroke=\"" + color + "\" stroke-width=\"1.5\"/>";
+    }
+    if (i % stride != 0 && i + 1 != s.points.size()) continue;
+    markers += "<circle cx=\"" + x + "\" cy=\"" + y + "\" r=\"2.5\" fill=\"" + color + "\">";
+    if (i < s.point_titles.size()) markers += "<title>" + escape_xml(s.point_titles[i]) + "</title>";
+    markers += "</circle>";
   }
   if (points.empty()) return "";
-  return "<polyline fill=\"none\" stroke=\"" + std::string(color) +
-         "\" stroke-width=\"2\" stroke-linejoin=\"round\" points=\"" + points + "\"/>\n" + markers + "\n";
+  const std::string dash = series_dash(index);
+  return "<polyline fill=\"none\" stroke=\"" + color + "\" stroke-width=\"2\" stroke-linejoin=\"round\"" +
+         (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") + " points=\"" + points + "\"/>\n" + markers +
+         "\n";
 }
 
-std::string render_legend(const Frame& f, const std::vector<PlotSeries>& series) {
+std::string render_marks(const Frame& f, const Axis& xa, const LinePlot& plot, std::size_t index) {
+  std::string out;
+  for (const PlotMark& m : plot.marks) {
+    if (m.series != index || !usable({m.x, 0.0}, plot.x_scale)) continue;
+    const double fx = xa.fraction(m.x);
+    if (fx < -1e-9 || fx > 1.0 + 1e-9) continue;
+    const std::string x = px(f.x(xa, m.x));
+    out += "<g><title>" + escape_xml(m.title) + "</title><line x1=\"" + x + "\" y1=\"" + px(f.top + 12) +
+           "\" x2=\"" + x + "\" y2=\"" + px(f.bottom) + "\" stroke=\"" + series_color(index) +
+           "\" stroke-width=\"1\" stroke-dasharray=\"3 3\"/><text x=\"" + x + "\" y=\"" + px(f.top + 10) +
+           "\" text-anchor=\"middle\" font-size=\"10\" font-weight=\"bold\" fill=\"" + series_color(index) + "\">" +
+           escape_xml(m.letter) + "</text></g>\n";
+  }
+  return out;
+}
+
+std::string render_legend(const LinePlot& plot, const std::vector<PlotSeries>& series) {
   std::string out;
   for (std::size_t i = 0; i < series.size(); ++i) {
-    const double y = f.top + 12 + 20.0 * static_cast<double>(i);
-    out += "<line x1=\"" + px(f.right + 14) + "\" y1=\"" + px(y) + "\" x2=\"" + px(f.right + 38) +
-           "\" y2=\"" + px(y) + "\" stroke=\"" + series_color(i) + "\" stroke-width=\"3\"/>";
-    out += "<text x=\"" + px(f.right + 44) + "\" y=\"" + px(y + 4) + "\">" + escape_xml(series[i].label) +
-           "</text>\n";
+    const double y = plot.height + 4 + kLegendLine * static_cast<double>(i);
+    const std::string dash = series_dash(i);
+    out += "<g class=\"legend s" + std::to_string(i) + "\" data-series=\"" + std::to_string(i) + "\"><line x1=\"" +
+           px(kMarginLeft) + "\" y1=\"" + px(y) + "\" x2=\"" + px(kMarginLeft + 28) + "\" y2=\"" + px(y) +
+           "\" stroke=\"" + series_color(i) + "\" stroke-width=\"3\"" +
+           (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") + "/>";
+    out += "<text x=\"" + px(kMarginLeft + 36) + "\" y=\"" + px(y + 4) + "\">" + escape_xml(series[i].label) +
+           "</text></g>\n";
   }
   return out;
 }
 
 }  // namespace
+
+const char* series_dash(std::size_t index) {
+  static const char* const kDashes[] = {"", "7 4", "2 3", "9 3 2 3"};
+  return kDashes[index % 4];
+}
+
+int line_plot_height(const LinePlot& plot, std::size_t series_count) {
+  return plot.height + 8 + kLegendLine * static_cast<int>(series_count);
+}
 
 const char* series_color(std::size_t index) {
   static const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -198,12 +241,17 @@ std::string render_line_plot(const LinePlot& plot, const std::vector<PlotSeries>
   double x_min = std::numeric_limits<double>::infinity(), x_max = -x_min;
   double y_min = x_min, y_max = -x_min;
   for (const auto& s : series) {
-    for (const auto& p : s.points) {
+    for (std::size_t i = 0; i < s.points.size(); ++i) {
+      const auto& p = s.points[i];
       if (!usable(p, plot.x_scale)) continue;
       x_min = std::min(x_min, p.first);
       x_max = std::max(x_max, p.first);
       y_min = std::min(y_min, p.second);
       y_max = std::max(y_max, p.second);
+      if (i < s.y_ranges.size() && std::isfinite(s.y_ranges[i].first) && std::isfinite(s.y_ranges[i].second)) {
+        y_min = std::min(y_min, s.y_ranges[i].first);
+        y_max = std::max(y_max, s.y_ranges[i].second);
+      }
     }
   }
   const bool empty = !(x_min <= x_max);
@@ -213,13 +261,14 @@ std::string render_line_plot(const LinePlot& plot, const std::vector<PlotSeries>
     y_min = 0.0;
     y_max = 1.0;
   }
-  const Axis xa = plot.x_scale == AxisScale::kLog10 ? log_axis(x_min, x_max) : linear_axis(x_min, x_max);
+  Axis xa = plot.x_scale == AxisScale::kLog10 ? log_axis(x_min, x_max) : linear_axis(x_min, x_max);
+  if (!plot.x_ticks.empty()) xa.ticks = plot.x_ticks;
   const Axis ya = linear_axis(y_min, y_max);
   const Frame f{static_cast<double>(kMarginLeft), static_cast<double>(kMarginTop),
                 static_cast<double>(plot.width - kMarginRight),
                 static_cast<double>(plot.height - kMarginBottom)};
 
-  const std::string w = std::to_string(plot.width), h = std::to_string(plot.height);
+  const std::string w = std::to_string(plot.width), h = std::to_string(line_plot_height(plot, series.size()));
   std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" x=\"0\" y=\"" + std::to_string(y) +
                     "\" width=\"" + w + "\" height=\"" + h + "\" viewBox=\"0 0 " + w + " " + h +
                     "\" font-family=\"sans-serif\" font-size=\"12\">\n";
@@ -233,13 +282,14 @@ std::string render_line_plot(const LinePlot& plot, const std::vector<PlotSeries>
   out += "<rect x=\"" + px(f.left) + "\" y=\"" + px(f.top) + "\" width=\"" + px(f.right - f.left) +
          "\" height=\"" + px(f.bottom - f.top) + "\" fill=\"none\" stroke=\"#333\"/>\n";
   for (std::size_t i = 0; i < series.size(); ++i) {
-    out += render_series(f, xa, ya, series[i], plot.x_scale, series_color(i));
+    out += "<g class=\"series s" + std::to_string(i) + "\">" + render_series(f, xa, ya, series[i], plot.x_scale, i) +
+           render_marks(f, xa, plot, i) + "</g>\n";
   }
   if (empty) {
     out += "<text x=\"" + px((f.left + f.right) / 2) + "\" y=\"" + px((f.top + f.bottom) / 2) +
-           "\" text-anchor=\"middle\" fill=\"#777\">no test accuracy recorded</text>\n";
+           "\" text-anchor=\"middle\" fill=\"#777\">" + escape_xml(plot.empty_text) + "</text>\n";
   }
-  out += render_legend(f, series);
+  out += render_legend(plot, series);
   out += "</svg>\n";
   return out;
 }

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config ninja-build zlib1g-dev libeigen3-dev libopenblas-dev
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev dataset-fashion-mnist procps iproute2 python3-numpy)
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev dataset-fashion-mnist procps iproute2 python3-numpy
+  librsvg2-bin chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

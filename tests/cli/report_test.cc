@@ -94,9 +94,9 @@ class Report : public ::testing::Test {
 
   std::vector<std::string> both() const { return {(root / "run_a").string(), (root / "run_b").string()}; }
 
-  std::string report(const std::string& file_name) {
+  std::string report(const std::string& file_name, ReportAxis axis = ReportAxis::kTime) {
     const fs::path out = root / file_name;
-    const Status status = write_report(both(), out.string()).status();
+    const Status status = write_report(both(), out.string(), ReportOptions{axis}).status();
     EXPECT_TRUE(status.ok()) << status.to_string();
     return read_file(out);
   }
@@ -118,19 +118,20 @@ TEST(ReportPlot, EscapesMarkupCharacters) {
 TEST(ReportPlot, DrawsNoPolylineForASeriesWithoutPointsButKeepsItsLegend) {
   LinePlot plot;
   plot.title = "t";
-  const std::string svg = render_line_plot(plot, {{"empty run", {}}, {"full run", {{1, 0.5}, {2, 0.6}}}});
+  const std::string svg = render_line_plot(plot, {{"empty run", {}, {}, {}}, {"full run", {{1, 0.5}, {2, 0.6}}, {}, {}}});
   EXPECT_EQ(count(svg, "<polyline"), 1u);
   EXPECT_NE(svg.find("empty run"), std::string::npos);
   std::string problem;
   EXPECT_TRUE(tags_balance(svg, &problem)) << problem;
 }
 
-TEST_F(Report, HtmlNamesEveryRunAndDrawsAPolylinePerRunInBothPlots) {
+TEST_F(Report, HtmlNamesEveryRunAndHasEveryCurveForEveryXAxis) {
   const std::string html = report("report.html");
   EXPECT_NE(html.find("mnist-ist (ist)"), std::string::npos);  // summary name + algorithm
   EXPECT_NE(html.find(">run_b<"), std::string::npos);          // no summary: the directory's name
-  EXPECT_EQ(count(html, "<polyline"), 4u);                     // 2 runs x 2 plots
-  EXPECT_EQ(count(html, "<svg"), 2u);
+  EXPECT_EQ(count(html, "<svg"), 5u * 4u) << "5 curves x 4 x axes (time, epochs, samples, bytes)";
+  EXPECT_EQ(count(html, "<div class=\"axis\""), 4u);
+  EXPECT_EQ(count(html, " hidden>"), 3u) << "only the chosen x axis shows at first";
 }
 
 TEST_F(Report, HtmlTableShowsSummaryValuesAndFallsBackToMetrics) {
@@ -145,9 +146,11 @@ TEST_F(Report, HtmlTableShowsSummaryValuesAndFallsBackToMetrics) {
 
 TEST_F(Report, HtmlIsSelfContainedAndWellFormed) {
   const std::string html = report("report.html");
-  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(count(html, "<script"), 1u) << "one inline script (toggles, x axis)";
   EXPECT_EQ(html.find("src="), std::string::npos);
   EXPECT_EQ(html.find("href="), std::string::npos);
+  EXPECT_EQ(count(html, "http:"), count(html, "xmlns=\"http://www.w3.org/2000/svg\"")) << "only SVG's namespace";
+  EXPECT_EQ(html.find("https:"), std::string::npos);
   EXPECT_NE(html.find("<details>"), std::string::npos);
   EXPECT_NE(html.find("kind = &quot;ist&quot;"), std::string::npos);  // config.toml shown, escaped
   EXPECT_NE(html.find("round 3: worker 1 died"), std::string::npos);
@@ -155,30 +158,116 @@ TEST_F(Report, HtmlIsSelfContainedAndWellFormed) {
   EXPECT_TRUE(tags_balance(html, &problem)) << problem;
 }
 
-TEST_F(Report, SvgStacksBothPlotsInOneBalancedDocument) {
+TEST_F(Report, HtmlHasAToggleForEveryRunAndHoverValuesOnPoints) {
+  const std::string html = report("report.html");
+  EXPECT_EQ(count(html, "<input type=\"checkbox\" checked data-series="), 2u);
+  EXPECT_EQ(count(html, "<input type=\"radio\" name=\"xaxis\""), 4u);
+  EXPECT_NE(html.find("class=\"series s1\""), std::string::npos);
+  EXPECT_NE(html.find("<title>run_b\nround 2: test accuracy 0.375 at time 4</title>"), std::string::npos);
+}
+
+TEST_F(Report, SvgStacksEveryCurveInOneBalancedDocument) {
   const std::string svg = report("report.svg");
   EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
-  EXPECT_EQ(count(svg, "<svg"), 3u);  // the document and its two plots
-  EXPECT_EQ(count(svg, "<polyline"), 4u);
+  EXPECT_EQ(count(svg, "<svg"), 1u + 5u);  // the document and its five plots
+  // accuracy, loss, learning rate and live workers for both runs; no throughput without a config's batch.
+  EXPECT_EQ(count(svg, "<polyline"), 8u);
   EXPECT_NE(svg.find("mnist-ist (ist)"), std::string::npos);
   EXPECT_NE(svg.find("run_b"), std::string::npos);
   EXPECT_EQ(svg.find("<table"), std::string::npos);
+  for (const char* title : {"Test accuracy against wall time", "Training loss against wall time",
+                            "Learning rate against wall time", "Throughput against wall time",
+                            "Live workers against wall time"}) {
+    EXPECT_NE(svg.find(title), std::string::npos) << title;
+  }
   std::string problem;
   EXPECT_TRUE(tags_balance(svg, &problem)) << problem;
 }
 
 TEST_F(Report, BytesAxisIsLogarithmicWithUnitTicks) {
-  const std::string svg = report("report.svg");
+  const std::string svg = report("report.svg", ReportAxis::kBytes);
   // bytes span 3 KB .. 4 MB: decade ticks 1 KB .. 10 MB.
   for (const char* tick : {">1 KB<", ">10 KB<", ">100 KB<", ">1 MB<", ">10 MB<"}) {
     EXPECT_NE(svg.find(tick), std::string::npos) << tick;
   }
 }
 
+TEST_F(Report, EpochsAndSamplesAxesComeFromTheMetricsAndTheConfig) {
+  write_file(root / "run_a" / "config.toml", "name = \"mnist-ist\"\n[algorithm]\nlocal_steps = 5\nbatch_size = 10\n");
+  const std::string epochs = report("e.svg", ReportAxis::kEpochs);
+  EXPECT_NE(epochs.find("Test accuracy against epochs"), std::string::npos);
+  EXPECT_NE(epochs.find("round 3: test accuracy 0.8125 at epochs 1.5"), std::string::npos);
+  const std::string samples = report("s.svg", ReportAxis::kSamples);
+  // 5 x 10 samples per worker and round, 2 live workers: 300 samples after round 3.
+  EXPECT_NE(samples.find("round 3: test accuracy 0.8125 at samples 300"), std::string::npos);
+  // Throughput: 100 samples per round, a round every 1.5 s.
+  EXPECT_NE(samples.find("round 1: samples / s 66.6667"), std::string::npos);
+}
+
 TEST_F(Report, PlotsOnlyRoundsWithATestAccuracy) {
   const std::string svg = report("report.svg");
-  // run_a has 4 rounds, one without accuracy: 3 points per plot; run_b 2 points per plot.
-  EXPECT_EQ(count(svg, "<circle"), 2u * (3 + 2));
+  // run_a has 4 rounds, one without accuracy: 3 points; run_b 2 points.
+  EXPECT_EQ(count(svg, ": test accuracy "), 3u + 2u);
+}
+
+TEST_F(Report, LegendNamesAreWholeHoweverLong) {
+  const std::string name = "fashion-mnist-ist-with-a-rather-long-descriptive-experiment-name-lr0.03";
+  write_file(root / "run_b" / "summary.json", R"({"name":")" + name + R"(","algorithm":"ist"})");
+  const std::string svg = report("report.svg");
+  EXPECT_EQ(count(svg, ">" + name + " (ist)</text>"), 5u) << "in the legend of each of the five plots";
+}
+
+TEST_F(Report, IdenticalRunsGetDistinctLabelsAndLineStyles) {
+  fs::copy(root / "run_a", root / "run_a_again");
+  const fs::path out = root / "same.svg";
+  ASSERT_TRUE(write_report({(root / "run_a").string(), (root / "run_a_again").string()}, out.string()).ok());
+  const std::string svg = read_file(out);
+  EXPECT_NE(svg.find(">mnist-ist (ist) [run_a]</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">mnist-ist (ist) [run_a_again]</text>"), std::string::npos);
+  EXPECT_NE(svg.find("stroke-dasharray=\"7 4\""), std::string::npos) << "the second run is dashed";
+}
+
+TEST_F(Report, HeadingCountsTheRunsInsteadOfJoiningTheirNames) {
+  const std::string html = report("report.html");
+  EXPECT_NE(html.find("<h1>ist report: 2 runs</h1>"), std::string::npos);
+  EXPECT_EQ(html.find(" vs "), std::string::npos);
+}
+
+TEST_F(Report, EventsAreMarkedAndCheckpointsAreNotCountedAsEvents) {
+  write_file(root / "run_b" / "metrics.jsonl",
+             metrics_line(1, 2.0, "0.25", 100, R"(["checkpoint written"],"event_kinds":["checkpoint_written"])") +
+                 metrics_line(2, 4.0, "0.375", 200,
+                              R"(["trainer on node 1 (shard 1) lost: node_dead","trainer on node 2 joined"],)"
+                              R"("event_kinds":["trainer_lost","trainer_joined"])"));
+  const std::string html = report("report.html");
+  EXPECT_NE(html.find("</td><td>2</td><td>" + (root / "run_b").string() + "</td>"), std::string::npos)
+      << "two events (lost, joined); the checkpoint is not one";
+  EXPECT_NE(html.find(">L</text>"), std::string::npos);
+  EXPECT_NE(html.find(">J</text>"), std::string::npos);
+  EXPECT_NE(html.find("<title>run_b: round 2: trainer on node 1 (shard 1) lost: node_dead</title>"), std::string::npos);
+}
+
+TEST_F(Report, ASweepDirectoryShowsItsPointsAndAccuracyAgainstTheSweptKey) {
+  const fs::path sweep = root / "sweep";
+  fs::create_directories(sweep);
+  write_file(sweep / "sweep.json",
+             R"({"config":"c.toml","overrides":[],"grid":[{"key":"algorithm.learning_rate","values":["0.01","0.1"]}],)"
+             R"("seeds":[1],"fingerprint":"f","points":[)"
+             R"({"dir":"learning_rate=0.01,seed=1","seed":1,"values":{"algorithm.learning_rate":"0.01"}},)"
+             R"({"dir":"learning_rate=0.1,seed=1","seed":1,"values":{"algorithm.learning_rate":"0.1"}}]})");
+  fs::copy(root / "run_a", sweep / "learning_rate=0.01,seed=1");
+  fs::copy(root / "run_b", sweep / "learning_rate=0.1,seed=1");
+  write_file(sweep / "learning_rate=0.1,seed=1" / "summary.json", R"({"name":"x","final_test_accuracy":0.5})");
+  const fs::path out = root / "sweep.svg";
+  auto outcome = write_report({sweep.string()}, out.string());
+  ASSERT_TRUE(outcome.ok()) << outcome.status().to_string();
+  EXPECT_EQ(outcome->runs, 2u);
+  const std::string svg = read_file(out);
+  EXPECT_NE(svg.find("Final test accuracy against algorithm.learning_rate"), std::string::npos);
+  EXPECT_NE(svg.find("<title>learning_rate=0.1: 0.5000 ± 0.0000 over 1 run(s)</title>"), std::string::npos);
+  EXPECT_NE(svg.find("<title>learning_rate=0.01: 0.7500 ± 0.0000 over 1 run(s)</title>"), std::string::npos);
+  std::string problem;
+  EXPECT_TRUE(tags_balance(svg, &problem)) << problem;
 }
 
 TEST_F(Report, RunNamesAreEscaped) {
