@@ -29,12 +29,6 @@ struct RunRow {
   std::size_t events = 0;  // checkpoints are not counted
 };
 
-std::string printf_double(const char* format, double value) {
-  char text[64];
-  std::snprintf(text, sizeof(text), format, value);
-  return text;
-}
-
 // ---- the table ------------------------------------------------------------------------------------
 
 RunRow summarize(const Run& run) {
@@ -79,8 +73,8 @@ std::string render_table(const std::vector<Run>& runs) {
       "<table>\n<thead><tr><th>Run</th><th>Algorithm</th><th>Rounds</th><th>Final test accuracy</th>"
       "<th>Best test accuracy</th><th>Wall time</th><th>Total bytes</th><th>Bytes / worker / round</th>"
       "<th>Events</th><th>Directory</th></tr></thead>\n<tbody>\n";
-  const auto accuracy = [](double v) { return printf_double("%.4f", v); };
-  const auto seconds = [](double v) { return printf_double("%.1f s", v); };
+  const auto accuracy = [](double v) { return format_double("%.4f", v); };
+  const auto seconds = [](double v) { return format_double("%.1f s", v); };
   const auto rounds = [](std::int64_t v) { return std::to_string(v); };
   const auto text = [](const std::string& v) { return v; };
   for (std::size_t i = 0; i < runs.size(); ++i) {

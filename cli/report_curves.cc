@@ -16,12 +16,6 @@ namespace ist::cli {
 
 namespace {
 
-std::string printf_double(const char* format, double value) {
-  char text[64];
-  std::snprintf(text, sizeof(text), format, value);
-  return text;
-}
-
 // The x of every round of a run on `axis` (nullopt where the metrics lack what the axis needs).
 std::vector<std::optional<double>> x_values(const Run& run, ReportAxis axis) {
   std::vector<std::optional<double>> xs;
@@ -79,9 +73,9 @@ std::string x_label(ReportAxis axis) {
 }
 
 std::string format_count(double v) {
-  if (std::abs(v) >= 1e6) return printf_double("%.3gM", v / 1e6);
-  if (std::abs(v) >= 1e3) return printf_double("%.3gk", v / 1e3);
-  return printf_double("%g", v);
+  if (std::abs(v) >= 1e6) return format_double("%.3gM", v / 1e6);
+  if (std::abs(v) >= 1e3) return format_double("%.3gk", v / 1e3);
+  return format_double("%g", v);
 }
 
 }  // namespace
@@ -150,8 +144,8 @@ std::vector<RenderedPlot> render_run_plots(const std::vector<Run>& runs, ReportA
         if (!y || !xs[r][i]) continue;
         s.points.emplace_back(*xs[r][i], *y);
         s.point_titles.push_back(runs[r].label + "\nround " + std::to_string(m.round) + ": " + metric.y_label + " " +
-                                 printf_double("%.6g", *y) + " at " + report_axis_name(axis) + " " +
-                                 printf_double("%.6g", *xs[r][i]));
+                                 format_double("%.6g", *y) + " at " + report_axis_name(axis) + " " +
+                                 format_double("%.6g", *xs[r][i]));
       }
       series.push_back(std::move(s));
     }
@@ -184,7 +178,7 @@ Result<std::vector<RenderedPlot>> render_sweep_plots(const SweepGroup& sweep) {
     if (numeric && *lo > 0.0 && *hi / *lo >= 10.0) {
       plot.x_scale = AxisScale::kLog10;
       plot.x_ticks = numbers;
-      plot.x_tick_label = [](double v) { return printf_double("%g", v); };
+      plot.x_tick_label = [](double v) { return format_double("%g", v); };
     } else if (!numeric) {
       for (std::size_t i = 0; i < axis.values.size(); ++i) plot.x_ticks.push_back(static_cast<double>(i));
       const std::vector<std::string> names = axis.values;
@@ -215,8 +209,8 @@ Result<std::vector<RenderedPlot>> render_sweep_plots(const SweepGroup& sweep) {
       if (index >= axis.values.size()) continue;
       s.points.emplace_back(numeric ? numbers[index] : static_cast<double>(index), *row.mean_accuracy);
       s.y_ranges.emplace_back(*row.min_accuracy, *row.max_accuracy);
-      s.point_titles.push_back(row.setting + ": " + printf_double("%.4f", *row.mean_accuracy) + " ± " +
-                               printf_double("%.4f", *row.std_accuracy) + " over " + std::to_string(row.finished) +
+      s.point_titles.push_back(row.setting + ": " + format_double("%.4f", *row.mean_accuracy) + " ± " +
+                               format_double("%.4f", *row.std_accuracy) + " over " + std::to_string(row.finished) +
                                " run(s)");
     }
     std::vector<PlotSeries> series;

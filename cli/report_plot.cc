@@ -18,14 +18,8 @@ constexpr std::size_t kMaxMarkers = 160;
 constexpr int kMarginTop = 36;
 constexpr int kMarginBottom = 52;
 
-std::string printf_double(const char* format, double value) {
-  char text[64];
-  std::snprintf(text, sizeof(text), format, value);
-  return text;
-}
-
 std::string px(double value) {
-  return printf_double("%.1f", value);
+  return format_double("%.1f", value);
 }
 
 // An axis maps data values in [lo, hi] to [0, 1] (linear or in log10 space) and carries its ticks.
@@ -83,10 +77,10 @@ Axis log_axis(double min, double max) {
 
 std::string tick_text(const Axis& axis, double value, const std::function<std::string(double)>& custom) {
   if (custom) return custom(value);
-  if (axis.scale == AxisScale::kLog10) return printf_double("%g", value);
+  if (axis.scale == AxisScale::kLog10) return format_double("%g", value);
   char format[16];
   std::snprintf(format, sizeof(format), "%%.%df", std::min(axis.decimals, 9));
-  return printf_double(format, value);
+  return format_double(format, value);
 }
 
 bool usable(const std::pair<double, double>& p, AxisScale x_scale) {
@@ -196,6 +190,12 @@ std::string render_legend(const LinePlot& plot, const std::vector<PlotSeries>& s
 
 }  // namespace
 
+std::string format_double(const char* format, double value) {
+  char text[64];
+  std::snprintf(text, sizeof(text), format, value);
+  return text;
+}
+
 const char* series_dash(std::size_t index) {
   static const char* const kDashes[] = {"", "7 4", "2 3", "9 3 2 3"};
   return kDashes[index % 4];
@@ -234,7 +234,7 @@ std::string format_bytes(double bytes) {
     bytes /= 1000.0;
     ++unit;
   }
-  return printf_double("%.3g", bytes) + " " + kUnits[unit];
+  return format_double("%.3g", bytes) + " " + kUnits[unit];
 }
 
 std::string render_line_plot(const LinePlot& plot, const std::vector<PlotSeries>& series, int y) {

@@ -66,6 +66,9 @@ const char* series_color(std::size_t index);
 // Escapes & < > " ' so the text is safe in XML/HTML content and attribute values.
 std::string escape_xml(std::string_view text);
 
+// `value` printed with a printf format ("%.4f"); at most 63 characters.
+std::string format_double(const char* format, double value);
+
 // Decimal units, three significant digits: "512 B", "1.5 KB", "20 MB", "1.23 GB".
 std::string format_bytes(double bytes);
 

@@ -4,17 +4,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "cli/report_plot.h"  // format_double
 #include "cli/run_summary.h"
 
 namespace ist::cli {
 
 namespace {
-
-std::string format(const char* spec, double value) {
-  char text[64];
-  std::snprintf(text, sizeof(text), spec, value);
-  return text;
-}
 
 nlohmann::json or_null(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
@@ -72,11 +67,11 @@ std::string sweep_table_markdown(const std::vector<SweepRow>& rows) {
       "|---|---|---|---|---|\n";
   for (const SweepRow& r : rows) {
     out += "| " + r.setting + " | " + std::to_string(r.finished) + "/" + std::to_string(r.runs) + " | ";
-    out += r.mean_accuracy ? format("%.4f", *r.mean_accuracy) + " ± " + format("%.4f", *r.std_accuracy) : "—";
+    out += r.mean_accuracy ? format_double("%.4f", *r.mean_accuracy) + " ± " + format_double("%.4f", *r.std_accuracy) : "—";
     out += " | ";
-    out += r.min_accuracy ? format("%.4f", *r.min_accuracy) + " .. " + format("%.4f", *r.max_accuracy) : "—";
+    out += r.min_accuracy ? format_double("%.4f", *r.min_accuracy) + " .. " + format_double("%.4f", *r.max_accuracy) : "—";
     out += " | ";
-    out += r.mean_wall_seconds ? format("%.2f s", *r.mean_wall_seconds) : "—";
+    out += r.mean_wall_seconds ? format_double("%.2f s", *r.mean_wall_seconds) : "—";
     out += " |\n";
   }
   return out;

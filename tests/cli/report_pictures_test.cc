@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "tests/cli/ist_process.h"
+#include "tests/cli/text_files.h"
 
 namespace ist::cli {
 namespace {
@@ -22,12 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using ist_process::run_ist;
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+const auto& read = text_files::read_file;
 
 struct Image {
   std::uint32_t width = 0, height = 0;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/report_plot.h"
+#include "tests/cli/text_files.h"
 
 namespace ist::cli {
 namespace {
@@ -22,18 +23,8 @@ void write_file(const fs::path& path, const std::string& text) {
   out << text;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
+using text_files::count;
+using text_files::read_file;
 
 // True when every element closes in order (void HTML elements like <meta> excepted). Enough to catch
 // an unclosed <svg>, <polyline> or <text>; not a full XML parser.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "tests/cli/ist_process.h"
+#include "tests/cli/text_files.h"
 
 namespace ist::cli {
 namespace {
@@ -16,18 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 using ist_process::run_ist;
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
+using text_files::count;
+const auto& read = text_files::read_file;
 
 class Sweep : public ::testing::Test {
  protected:
