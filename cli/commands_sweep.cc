@@ -117,8 +117,11 @@ int command_sweep(const SweepArgs& args) {
       ++skipped;
       continue;
     }
-    const bool resume = fs::exists(point_dir + "/checkpoint.safetensors", ec);
-    if (!resume) fs::remove_all(point_dir, ec);  // a start without a checkpoint: nothing to keep
+    // An interrupted or killed point continues from its checkpoint; a failed one (it would fail the same
+    // way from there) or one without a checkpoint starts again.
+    const bool resume = fs::exists(point_dir + "/checkpoint.safetensors", ec) &&
+                        RunDirectory::status_of(point_dir) != "failed";
+    if (!resume) fs::remove_all(point_dir, ec);
     std::printf("[%zu/%zu] %s: %s\n", i + 1, total, point.dir_name.c_str(),
                 resume ? "resuming from its checkpoint" : "running");
     std::fflush(stdout);
