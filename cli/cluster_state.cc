@@ -32,6 +32,7 @@ Result<ClusterState> load_cluster_state() {
     }
     ClusterState state;
     state.head_address = j.at("head_address").get<std::string>();
+    state.insecure = j.value("insecure", false);
     for (const nlohmann::json& p : j.at("processes")) {
       state.processes.push_back({p.at("role").get<std::string>(),
                                  {p.at("pid").get<pid_t>(), p.at("start_time").get<std::uint64_t>(),
@@ -54,7 +55,9 @@ Status save_cluster_state(const ClusterState& state) {
                          {"start_time", p.identity.start_time},
                          {"boot_id", p.identity.boot_id}});
   }
-  nlohmann::json j{{"head_address", state.head_address}, {"processes", std::move(processes)}};
+  nlohmann::json j{{"head_address", state.head_address},
+                   {"insecure", state.insecure},
+                   {"processes", std::move(processes)}};
   return write_file_atomically(path, j.dump(2) + "\n");
 }
 

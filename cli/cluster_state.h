@@ -19,6 +19,7 @@ struct StartedProcess {
 struct ClusterState {
   std::string head_address;               // tcp://host:port
   std::vector<StartedProcess> processes;  // started on this host (head and workers), in start order
+  bool insecure = false;                   // started with --insecure: no cluster key (plain TCP)
 };
 
 std::string cluster_state_path();

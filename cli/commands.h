@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cluster_credentials.h"
 #include "cli/program.h"
 #include "ist/data_source.h"  // fail(): how a command returns its exit code
 
@@ -19,6 +20,7 @@ struct RunArgs {
   std::vector<std::string> overrides;
   bool quiet = false;
   std::string node_ip = "127.0.0.1";  // the address other hosts reach this driver at (multi-host runs)
+  CredentialArgs credentials;         // with --address: the cluster's key (an embedded cluster makes its own)
 };
 
 int command_run(const RunArgs& args);       // distributed, on a cluster
@@ -34,6 +36,7 @@ struct StartArgs {
   std::string address;  // with --address: join that head (then workers >= 1)
   int workers = 0;
   std::string node_ip = "127.0.0.1";  // the address other hosts reach this host's nodes at
+  CredentialArgs credentials;         // --head makes a key (unless --insecure); --address needs one
 };
 int command_start(const StartArgs& args);
 int command_stop();
@@ -43,6 +46,7 @@ int command_stop();
 struct StatusArgs {
   std::string address;
   bool json = false;
+  CredentialArgs credentials;  // to query a secured head (default: the key kept on this host)
 };
 int command_status(const StatusArgs& args);
 // `ist logs RUN [-f]`: a run's log.txt, RUN a run directory or a recorded run's (directory) name; with

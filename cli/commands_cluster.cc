@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <random>
 #include <thread>
 #include <tuple>
@@ -14,6 +16,7 @@
 #include "actors/driver.h"
 #include "actors/subnet_trainer.h"
 #include "actors/trainer_placement.h"
+#include "cli/cluster_credentials.h"
 #include "cli/cluster_state.h"
 #include "cli/commands.h"
 #include "cli/head_address.h"
@@ -46,17 +49,37 @@ std::string start_tag() {
   return std::to_string(getpid()) + "-" + text;
 }
 
-// The head's alive members, read without joining (no membership event; nothing to bind, so it works
-// from behind NAT too).
-Result<std::vector<rt::Member>> query_head(const std::string& address, std::chrono::milliseconds timeout) {
-  return rt::query_members(with_scheme(address), rt::deadline_in(timeout));
+
+// `--key-file PATH` for node processes, or `--insecure` for an insecure cluster.
+std::vector<std::string> key_file_args(const std::optional<rt::ClusterKey>& key) {
+  if (!key) return {"--insecure"};
+  return {"--key-file", cluster_key_path()};
+}
+
+// The key this host's nodes of a cluster joined at --address use, kept in cluster_key_path() so later
+// commands here find it. Refuses to replace another cluster's key.
+Result<std::optional<rt::ClusterKey>> key_to_join(const CredentialArgs& credentials, const ClusterState& state) {
+  IST_ASSIGN_OR_RETURN(std::optional<rt::ClusterKey> key, cluster_key_for(credentials, state.insecure));
+  if (!key) return key;
+  auto kept = rt::ClusterKey::read_file(cluster_key_path());
+  if (kept.ok()) {
+    if (kept->text() != key->text()) {
+      return Status::invalid_argument(cluster_key_path() + " holds another cluster's key: `ist stop` that cluster first");
+    }
+    return key;
+  }
+  if (kept.status().code() != ErrorCode::kNotFound) return kept.status();
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(cluster_key_path()).parent_path(), ec);
+  IST_RETURN_IF_ERROR(key->write_file(cluster_key_path()));
+  return key;
 }
 
 // Waits until every worker (name, pid of our child) is an alive member, asking the head every 100 ms (the
 // head has no "tell me when" request; a query is one small round trip). Fails early if a worker process
 // exits, with the last line of its log as the reason.
 Status wait_for_workers(const std::string& address, const std::vector<std::pair<std::string, pid_t>>& workers,
-                        std::chrono::steady_clock::time_point deadline) {
+                        std::chrono::steady_clock::time_point deadline, const std::optional<rt::ClusterKey>& key) {
   std::size_t missing = workers.size();
   Status last;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -66,7 +89,7 @@ Status wait_for_workers(const std::string& address, const std::vector<std::pair<
         return Status::io_error("worker " + name + " exited" + (why.empty() ? "" : ": " + why));
       }
     }
-    auto members = query_head(address, 1s);
+    auto members = query_head(address, 1s, key);
     if (members.ok()) {
       missing = 0;
       for (const auto& [name, pid] : workers) {
@@ -89,7 +112,8 @@ Status wait_for_workers(const std::string& address, const std::vector<std::pair<
 // Waits until the head at `address` answers and is the one we started (named `name`): another cluster's
 // head answering at the same address does not count. Fails early if our head process (pid, our child)
 // exits, with the last line of its log as the reason.
-Status wait_for_own_head(const std::string& address, const std::string& name, pid_t pid) {
+Status wait_for_own_head(const std::string& address, const std::string& name, pid_t pid,
+                         const std::optional<rt::ClusterKey>& key) {
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   bool someone_else = false;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -99,7 +123,7 @@ Status wait_for_own_head(const std::string& address, const std::string& name, pi
     }
     // Each query waits for the head's socket by itself (ZeroMQ reconnects); the short slices only let us
     // notice a head process that exited.
-    auto members = query_head(address, 500ms);
+    auto members = query_head(address, 500ms, key);
     if (!members.ok()) continue;
     const bool ours = std::any_of(members->begin(), members->end(), [&](const rt::Member& m) {
       return m.role == rt::NodeRole::kHead && m.name == name && m.state == rt::MemberState::kAlive;
@@ -118,7 +142,20 @@ int command_node(int argc, char** argv) {
   if (Status s = actors::register_trainer_actor_types(); !s.ok()) return fail(s.to_string(), 2);
   // One trainer per node process, one core per trainer: BLAS threads would oversubscribe the cores.
   set_compute_threads(1);
-  auto options = rt::parse_node_args(argc, argv);
+  // A node speaks CURVE with --key-file; plain TCP only when asked for by name.
+  std::vector<char*> node_argv;
+  bool insecure = false, keyed = false;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--insecure") {
+      insecure = true;
+      continue;
+    }
+    keyed = keyed || arg == "--key-file";
+    node_argv.push_back(argv[i]);
+  }
+  if (insecure == keyed) return fail("ist node needs --key-file PATH (the cluster key) or --insecure, not both", kExitUsage);
+  auto options = rt::parse_node_args(static_cast<int>(node_argv.size()), node_argv.data());
   if (!options.ok()) return fail(options.status().to_string(), kExitUsage);
   return rt::run_node_main(*options);
 }
@@ -140,6 +177,7 @@ int command_start(const StartArgs& args) {
     return fail(existing.status().message());
   const std::string tag = start_tag();
   std::string head_address;
+  std::optional<rt::ClusterKey> key;
   if (args.head) {
     if (existing.ok() && any_still_ours(*existing)) {
       return fail("a cluster started here is still running (head " + existing->head_address + "); run `ist stop` first");
@@ -148,21 +186,38 @@ int command_start(const StartArgs& args) {
       return fail("cannot start a head on port " + std::to_string(args.port) + ": " + free.message());
     }
     state = ClusterState{};
+    state.insecure = args.credentials.insecure;
+    if (!args.credentials.insecure) {
+      auto fresh = rt::ClusterKey::generate();
+      if (!fresh.ok()) return fail(fresh.status().to_string());
+      key = std::move(fresh).value();
+      std::error_code ec;
+      std::filesystem::create_directories(std::filesystem::path(cluster_key_path()).parent_path(), ec);
+      if (Status s = key->write_file(cluster_key_path()); !s.ok()) return fail(s.to_string());
+    }
     head_address = "tcp://" + args.node_ip + ":" + std::to_string(args.port);
-    auto head = spawn_node("head", {"--role", "head", "--name", "head-" + tag, "--bind", head_address});
+    std::vector<std::string> head_args = {"--role", "head", "--name", "head-" + tag, "--bind", head_address};
+    for (const std::string& a : key_file_args(key)) head_args.push_back(a);
+    auto head = spawn_node("head", head_args);
     if (!head.ok()) return fail(head.status().to_string());
     state.processes.push_back(*head);
     state.head_address = head_address;
-    if (Status up = wait_for_own_head(head_address, "head-" + tag, head->identity.pid); !up.ok()) {
+    if (Status up = wait_for_own_head(head_address, "head-" + tag, head->identity.pid, key); !up.ok()) {
       end_node(head->identity);
       return fail("the head did not come up on port " + std::to_string(args.port) + ": " + up.message());
     }
   } else {
     head_address = with_scheme(args.address);
-    if (state.head_address.empty()) state.head_address = head_address;
+    if (state.head_address.empty()) {
+      state.head_address = head_address;
+      state.insecure = args.credentials.insecure;
+    }
+    auto joining = key_to_join(args.credentials, state);
+    if (!joining.ok()) return fail(joining.status().to_string());
+    key = std::move(joining).value();
   }
   if (args.workers > 0) {
-    auto reachable = query_head(head_address, 5s);
+    auto reachable = query_head(head_address, 5s, key);
     if (!reachable.ok()) {
       return fail("cannot reach the head at " + head_address + ": " + reachable.status().to_string());
     }
@@ -170,15 +225,17 @@ int command_start(const StartArgs& args) {
   std::vector<std::pair<std::string, pid_t>> workers;
   for (int i = 0; i < args.workers; ++i) {
     const std::string name = "worker-" + tag + "-" + std::to_string(i);
-    auto worker = spawn_node("worker", {"--role", "worker", "--head", head_address, "--bind",
-                                        "tcp://" + args.node_ip + ":*", "--name", name});
+    std::vector<std::string> worker_args = {"--role", "worker", "--head", head_address, "--bind",
+                                            "tcp://" + args.node_ip + ":*", "--name", name};
+    for (const std::string& a : key_file_args(key)) worker_args.push_back(a);
+    auto worker = spawn_node("worker", worker_args);
     if (!worker.ok()) return fail(worker.status().to_string());
     state.processes.push_back(*worker);
     workers.emplace_back(name, worker->identity.pid);
   }
   if (Status s = save_cluster_state(state); !s.ok()) return fail(s.to_string());
   if (!workers.empty()) {
-    Status joined = wait_for_workers(head_address, workers, std::chrono::steady_clock::now() + 30s);
+    Status joined = wait_for_workers(head_address, workers, std::chrono::steady_clock::now() + 30s, key);
     if (!joined.ok()) {
       return fail("the worker nodes did not all come up: " + joined.message() +
                   " (the nodes that did are recorded: `ist stop` stops them)");
@@ -189,8 +246,15 @@ int command_start(const StartArgs& args) {
   if (args.head && args.node_ip == "127.0.0.1") {
     std::printf("this head listens on loopback only; for other hosts start it with --node-ip <this host's address>\n");
   } else if (args.head) {
-    std::printf("join from other hosts: ist start --address %s:%d --node-ip <that host's address> --workers N\n",
-                args.node_ip.c_str(), args.port);
+    // The key travels in the command (like `ray start`'s printed join command): whoever holds it can join.
+    const std::string credential = key ? "--cluster-key " + key->text() : "--insecure";
+    std::printf("join from other hosts: ist start --address %s:%d %s --node-ip <that host's address> --workers N\n",
+                args.node_ip.c_str(), args.port, credential.c_str());
+  }
+  if (args.head) {
+    std::printf(key ? "the cluster key is in %s (mode 0600): anyone holding it can join and command this cluster\n"
+                    : "insecure: no encryption and no authentication; anyone who reaches port %s can join\n",
+                key ? cluster_key_path().c_str() : std::to_string(args.port).c_str());
   }
   return 0;
 }
@@ -219,6 +283,8 @@ int command_stop() {
     process.wait_for_exit(std::chrono::steady_clock::now() + 1s);
   }
   remove_cluster_state();
+  std::error_code ec;
+  std::filesystem::remove(cluster_key_path(), ec);
   std::printf("stopped %zu process(es)\n", ours.size());
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "actors/checkpoint.h"
 #include "actors/driver.h"
@@ -298,10 +299,26 @@ int command_run(const RunArgs& args) {
   options.heartbeat_interval = heartbeat;
   options.death_deadline = deadline;
   std::unique_ptr<rt::LocalCluster> embedded;
+  std::optional<TemporaryKeyFile> embedded_key;  // outlives the embedded cluster's workers
   if (embedded_cluster) {
     options.role = rt::NodeRole::kHead;
     options.name = "driver-head:" + p.config.name;
+    // A fresh key per run: the embedded cluster is as closed as a started one, and nothing is kept
+    // (--insecure: plain TCP on loopback, e.g. to measure what encryption costs).
+    if (!args.credentials.insecure) {
+      auto key = rt::ClusterKey::generate();
+      if (!key.ok()) return fail(key.status().to_string());
+      auto file = TemporaryKeyFile::create(*key);
+      if (!file.ok()) return fail(file.status().to_string());
+      embedded_key.emplace(std::move(file).value());
+      options.cluster_key = std::move(key).value();
+    }
   } else {
+    // The key given, or the one kept beside this host's cluster state (a cluster started --insecure needs none).
+    auto here = load_cluster_state();
+    auto key = cluster_key_for(args.credentials, here.ok() && here->insecure);
+    if (!key.ok()) return failed(key.status().to_string());
+    options.cluster_key = std::move(key).value();
     options.role = rt::NodeRole::kDriver;
     options.name = "driver:" + p.config.name;  // ist status lists it as a running experiment
     options.bind = "tcp://" + args.node_ip + ":*";
@@ -317,10 +334,15 @@ int command_run(const RunArgs& args) {
   const RuntimeLogToRun runtime_log(p.dir->file("log.txt"));
   std::string cluster_line;
   if (embedded_cluster) {
-    embedded = std::make_unique<rt::LocalCluster>(
-        self_binary(), std::vector<std::string>{"node", "--head", (*node)->endpoint(), "--heartbeat-ms",
-                                                std::to_string(heartbeat.count()), "--deadline-ms",
-                                                std::to_string(deadline.count())});
+    std::vector<std::string> node_args{"node", "--head", (*node)->endpoint(), "--heartbeat-ms",
+                                       std::to_string(heartbeat.count()), "--deadline-ms",
+                                       std::to_string(deadline.count())};
+    if (embedded_key) {
+      node_args.insert(node_args.end(), {"--key-file", embedded_key->path()});
+    } else {
+      node_args.push_back("--insecure");
+    }
+    embedded = std::make_unique<rt::LocalCluster>(self_binary(), std::move(node_args));
     embedded->set_output(p.dir->file("log.txt"));
     Status started = embedded->start_and_wait(workers, **node, rt::deadline_in(60s));
     if (!started.ok()) return failed("cannot start " + std::to_string(workers) + " local workers: " + started.to_string());

@@ -98,8 +98,8 @@ int command_status(const StatusArgs& args) {
   const std::vector<Experiment> experiments = running_experiments();
   std::string head = args.address;
   std::string no_cluster;
+  auto state = load_cluster_state();
   if (head.empty()) {
-    auto state = load_cluster_state();
     if (state.ok()) {
       head = state->head_address;
     } else {
@@ -108,7 +108,9 @@ int command_status(const StatusArgs& args) {
   }
   std::vector<rt::Member> members;
   if (!head.empty()) {
-    auto queried = rt::query_members(with_scheme(head), rt::deadline_in(5s));
+    auto key = cluster_key_for(args.credentials, state.ok() && state->insecure);
+    if (!key.ok()) return fail(key.status().to_string());
+    auto queried = query_head(head, 5s, *key);
     if (!queried.ok()) return fail("cannot reach the head at " + head + ": " + queried.status().to_string());
     members = std::move(queried).value();
     // The head first, then by role and name: the same cluster prints the same table.

@@ -17,6 +17,18 @@ const CLI::Validator kHeadAddress(
     },
     "HOST:PORT");
 
+// --cluster-key and --insecure: how a command that talks to a running cluster proves it belongs.
+void add_credential_flags(CLI::App* cmd, ist::cli::CredentialArgs& credentials, const char* key_help) {
+  CLI::Option* key = cmd->add_option("--cluster-key", credentials.cluster_key, key_help);
+  cmd->add_flag("--insecure", credentials.insecure,
+                "no encryption, no authentication: only for a trusted lab network (anyone who reaches the "
+                "ports can join the cluster and command its nodes); every node of a cluster must agree")
+      ->excludes(key);
+}
+
+constexpr const char* kJoinKeyHelp =
+    "the cluster key printed by `ist start --head` (default: $IST_CLUSTER_KEY, then the key kept on this host)";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,6 +67,7 @@ int main(int argc, char** argv) {
   run->add_flag("--embedded", run_args.embedded,
                 "start an embedded local cluster even when `ist start` left one running on this host");
   run->add_option("--node-ip", run_args.node_ip, "address other hosts reach this driver at")->capture_default_str();
+  add_credential_flags(run, run_args.credentials, kJoinKeyHelp);
   CLI::App* simulate = app.add_subcommand("simulate", "run an experiment in process (the reference), same outputs");
   add_run_flags(simulate);
 
@@ -87,6 +100,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, kMaxWorkersPerHost));
   start->add_option("--node-ip", start_args.node_ip, "address other hosts reach this host's nodes at")
       ->capture_default_str();
+  add_credential_flags(start, start_args.credentials,
+                       "with --address: the cluster key printed by `ist start --head` (default: $IST_CLUSTER_KEY, "
+                       "then the key kept on this host); --head makes a new one");
 
   app.add_subcommand("stop", "stop the nodes this host started");
   StatusArgs status_args;
@@ -98,6 +114,7 @@ int main(int argc, char** argv) {
   // Kept so older scripts still work: status reads the head's table without joining, so the head never
   // needs to reach this host and the address is not used.
   status->add_option("--node-ip", status_node_ip, "ignored (accepted for compatibility)");
+  add_credential_flags(status, status_args.credentials, kJoinKeyHelp);
 
   LogsArgs logs_args;
   CLI::App* logs = app.add_subcommand("logs", "print a run's log (by run directory or name), -f to follow it");
@@ -149,7 +166,12 @@ int main(int argc, char** argv) {
   }
   if (simulate->parsed()) return command_simulate(run_args);
   if (sweep->parsed()) return command_sweep(sweep_args);
-  if (start->parsed()) return command_start(start_args);
+  if (start->parsed()) {
+    if (start_args.head && !start_args.credentials.cluster_key.empty()) {
+      return fail("--cluster-key is for joining (--address); --head makes a new key", kExitUsage);
+    }
+    return command_start(start_args);
+  }
   if (app.got_subcommand("stop")) return command_stop();
   if (status->parsed()) return command_status(status_args);
   if (logs->parsed()) return command_logs(logs_args);

@@ -20,12 +20,16 @@ std::chrono::milliseconds left_until(Deadline deadline) {
 
 }  // namespace
 
-Result<std::vector<Member>> query_members(const std::string& head_endpoint, Deadline deadline) {
+Result<std::vector<Member>> query_members(const std::string& head_endpoint, Deadline deadline,
+                                          const ClusterKey* key) {
   try {
     zmq::context_t ctx(1);
     zmq::socket_t s(ctx, zmq::socket_type::dealer);
     s.set(zmq::sockopt::linger, 0);  // an unanswered query must not hold up the context's teardown
     s.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxAnswerBytes));
+    if (key != nullptr) {
+      if (Status secured = key->make_client(s); !secured.ok()) return secured;
+    }
     try {
       s.connect(head_endpoint);
     } catch (const zmq::error_t& e) {

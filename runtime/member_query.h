@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "runtime/cluster_key.h"
 #include "runtime/handle.h"
 #include "runtime/types.h"
 
@@ -18,6 +19,9 @@ namespace ist::rt {
 // Errors: kTimeout (no answer before `deadline`, e.g. nothing listens there), kInvalidArgument (the
 // endpoint cannot be connected to, or the node there is not the head), kProtocolMismatch /
 // kDecodeFailure (the head speaks another protocol, or its answer is malformed), kIoError (ZeroMQ).
-Result<std::vector<Member>> query_members(const std::string& head_endpoint, Deadline deadline);
+// With `key`, the query is a CURVE client of the cluster: a secured head answers only holders of its key
+// (a wrong or missing key is refused at the handshake, and the query times out).
+Result<std::vector<Member>> query_members(const std::string& head_endpoint, Deadline deadline,
+                                          const ClusterKey* key = nullptr);
 
 }  // namespace ist::rt

@@ -51,8 +51,16 @@ Status NodeCore::start() {
   if (options.heartbeat_interval.count() <= 0 || options.death_deadline <= options.heartbeat_interval) {
     return Status::invalid_argument("need 0 < heartbeat_interval < death_deadline");
   }
+  if (options.cluster_key) {
+    auto zap = ZapHandler::open(zctx_, *options.cluster_key, options.name.empty() ? "node" : options.name);
+    if (!zap.ok()) return zap.status();
+    zap_ = std::move(zap).value();
+  }
   try {
     router_ = zmq::socket_t(zctx_, zmq::socket_type::router);
+    if (options.cluster_key) {
+      if (Status s = options.cluster_key->make_server(router_); !s.ok()) return s;
+    }
     router_.set(zmq::sockopt::linger, 0);
     router_.set(zmq::sockopt::rcvhwm, 0);
     // libzmq drops (and disconnects) any single frame above twice the cap before buffering it all; frames

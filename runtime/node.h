@@ -10,11 +10,13 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "runtime/actor.h"
+#include "runtime/cluster_key.h"
 #include "runtime/handle.h"
 #include "runtime/membership.h"
 #include "runtime/types.h"
@@ -36,6 +38,10 @@ struct NodeOptions {
   // tells the head it leaves: a graceful leave finishes the work in hand (e.g. a training round).
   std::chrono::milliseconds drain_timeout{30000};
   std::size_t max_message_bytes = std::size_t{1} << 30;  // larger inbound messages are rejected
+  // The cluster's credential: with it, every socket of this node speaks CURVE (encrypted, and only
+  // holders of the key get past the handshake); without it, plain TCP (a trusted network, or tests that
+  // forge messages). The `ist` program always sets it unless told --insecure.
+  std::optional<ClusterKey> cluster_key;
 };
 
 class Node {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -28,6 +29,7 @@
 #include "runtime/peer_links.h"
 #include "runtime/peer_socket.h"
 #include "runtime/pending_calls.h"
+#include "runtime/zap_handler.h"
 
 namespace ist::rt {
 
@@ -167,6 +169,7 @@ class NodeCore {
 
   zmq::context_t zctx_;
   zmq::socket_t router_;
+  std::optional<ZapHandler> zap_;  // with a cluster key: admits only its holders; I/O thread only
   std::unordered_map<std::string, PeerSocket> dealers_;  // I/O thread only
   PeerLinks links_{steady_time()};                       // I/O thread only
   std::uint64_t next_monitor_ = 1;                       // I/O thread only

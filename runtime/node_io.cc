@@ -25,13 +25,16 @@ bool expects_reply(Kind k) {
 }  // namespace
 
 void NodeCore::io_loop() {
-  zmq::pollitem_t items[2] = {{router_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+  zmq::pollitem_t items[3] = {{router_.handle(), 0, ZMQ_POLLIN, 0},
+                              {nullptr, wake_fd_, ZMQ_POLLIN, 0},
+                              {zap_ ? zap_->handle() : nullptr, 0, ZMQ_POLLIN, 0}};
+  const int polled = zap_ ? 3 : 2;
   const auto tick = std::max<Clock::duration>(options.heartbeat_interval / 2, std::chrono::milliseconds(1));
   next_sweep_ = Clock::now();
   while (!stopping_.load()) {
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep_ - Clock::now());
     try {
-      zmq::poll(items, 2, std::max(wait, std::chrono::milliseconds(0)));
+      zmq::poll(items, polled, std::max(wait, std::chrono::milliseconds(0)));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) log(LogLevel::kError, "poll: ", e.what());
     }
@@ -39,6 +42,7 @@ void NodeCore::io_loop() {
       std::uint64_t n;
       [[maybe_unused]] auto r = ::read(wake_fd_, &n, sizeof n);
     }
+    if (zap_ && (items[2].revents & ZMQ_POLLIN)) zap_->serve_io();  // handshakes wait for this
     drain_outbound();
     if (items[0].revents & ZMQ_POLLIN) receive_io();
     drain_outbound();
@@ -61,6 +65,7 @@ void NodeCore::io_loop() {
   }
   dealers_.clear();
   router_.close();
+  if (zap_) zap_->close();
 }
 
 void NodeCore::drain_outbound() {
@@ -79,7 +84,8 @@ void NodeCore::drain_outbound() {
 zmq::socket_t* NodeCore::dealer_io(const std::string& to) {
   auto it = dealers_.find(to);
   if (it != dealers_.end()) return &it->second.dealer();
-  auto opened = PeerSocket::open(zctx_, to, "ist-peer-monitor-" + std::to_string(next_monitor_++));
+  auto opened = PeerSocket::open(zctx_, to, "ist-peer-monitor-" + std::to_string(next_monitor_++),
+                                 options.cluster_key ? &*options.cluster_key : nullptr);
   if (!opened.ok()) {
     log(LogLevel::kError, opened.status().to_string());
     return nullptr;

@@ -36,6 +36,10 @@ Result<NodeOptions> parse_node_args(int argc, char** argv) {
       o.head_endpoint = v;
     } else if (flag == "--bind") {
       o.bind = v;
+    } else if (flag == "--key-file") {
+      auto key = ClusterKey::read_file(v);
+      if (!key.ok()) return key.status().with_context("--key-file");
+      o.cluster_key = std::move(key).value();
     } else if (flag == "--name") {
       o.name = v;
     } else if (flag == "--role") {

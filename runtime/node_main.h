@@ -16,7 +16,8 @@
 namespace ist::rt {
 
 // Flags: --head ENDPOINT (required unless --role head), --role head|worker|driver|probe, --bind ENDPOINT,
-// --name NAME, --heartbeat-ms N, --deadline-ms N, --head-lost-ms N, --max-message-bytes N.
+// --name NAME, --heartbeat-ms N, --deadline-ms N, --head-lost-ms N, --max-message-bytes N,
+// --key-file PATH (the cluster key, cluster_key.h: every socket speaks CURVE; without it, plain TCP).
 // Errors: kInvalidArgument naming the bad flag.
 Result<NodeOptions> parse_node_args(int argc, char** argv);
 

@@ -6,12 +6,15 @@
 namespace ist::rt {
 
 Result<PeerSocket> PeerSocket::open(zmq::context_t& ctx, const std::string& endpoint,
-                                    const std::string& monitor_name) {
+                                    const std::string& monitor_name, const ClusterKey* key) {
   PeerSocket p;
   try {
     p.dealer_ = zmq::socket_t(ctx, zmq::socket_type::dealer);
     p.dealer_.set(zmq::sockopt::sndhwm, 0);  // never block the I/O thread; dead peers are dropped
     p.dealer_.set(zmq::sockopt::linger, 200);
+    if (key != nullptr) {
+      if (Status s = key->make_client(p.dealer_); !s.ok()) return s.with_context("connecting to '" + endpoint + "'");
+    }
     const std::string mon = "inproc://" + monitor_name;
     if (zmq_socket_monitor(p.dealer_.handle(), mon.c_str(), ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) !=
         0) {

@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 
 #include "base/status.h"
+#include "runtime/cluster_key.h"
 
 namespace ist::rt {
 
@@ -17,8 +18,9 @@ class PeerSocket {
 
   // Connects a DEALER to `endpoint` (never blocks on send: no high-water mark) and starts its monitor
   // on inproc://`monitor_name`, which must be unique within `ctx`. Errors: kIoError.
+  // With `key`, the connection is a CURVE client of the cluster (cluster_key.h).
   static Result<PeerSocket> open(zmq::context_t& ctx, const std::string& endpoint,
-                                 const std::string& monitor_name);
+                                 const std::string& monitor_name, const ClusterKey* key);
 
   PeerSocket(PeerSocket&&) = default;
   PeerSocket& operator=(PeerSocket&&) = default;

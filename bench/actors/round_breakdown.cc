@@ -63,7 +63,7 @@ int run(int workers) {
     return 1;
   }
   auto cluster = std::make_unique<rt::LocalCluster>(IST_WORKER_BINARY,
-                                                    std::vector<std::string>{"node", "--head", (*head)->endpoint()});
+                                                    std::vector<std::string>{"node", "--head", (*head)->endpoint(), "--insecure"});
   if (auto s = cluster->start_and_wait(workers, **head, rt::deadline_in(60s)); !s.ok()) {
     std::fprintf(stderr, "workers: %s\n", s.to_string().c_str());
     return 1;

@@ -231,9 +231,13 @@ TEST_F(ClusterBookkeeping, AWorkerThatCannotBindFailsTheStartWithItsReason) {
   const Outcome head = run_ist({"start", "--head", "--port", port}, {state_env("a")}, seconds(60));
   ASSERT_EQ(head.exit_code, 0) << head.output;
 
+  // Host b was given the cluster's key, as `ist start --head` prints it in the join command.
+  std::ifstream key_file(state_dir("a") + "/cluster.key");
+  std::string key;
+  std::getline(key_file, key);
   const Outcome joined =
       run_ist({"start", "--address", "127.0.0.1:" + port, "--node-ip", "192.0.2.1", "--workers", "1"},
-              {state_env("b")}, seconds(60));
+              {state_env("b"), "IST_CLUSTER_KEY=" + key}, seconds(60));
   EXPECT_EQ(joined.exit_code, 1) << joined.output;
   EXPECT_TRUE(contains(joined.output, "ist: the worker nodes did not all come up: worker ")) << joined.output;
   EXPECT_TRUE(contains(joined.output, "binding tcp://192.0.2.1:*")) << joined.output;

@@ -159,7 +159,8 @@ TEST_F(IstCommand, StatusListsTheClusterWithoutJoiningIt) {
   ASSERT_TRUE(worker.ok() && driver.ok());
   auto events = (*head)->subscribe();
 
-  const Outcome status = run_ist({"status", "--address", endpoint.substr(6), "--node-ip", "127.0.0.1"}, {},
+  // These nodes are made here without a cluster key: plain TCP, so the query is too.
+  const Outcome status = run_ist({"status", "--address", endpoint.substr(6), "--node-ip", "127.0.0.1", "--insecure"}, {},
                                  std::chrono::seconds(30));
   EXPECT_EQ(status.exit_code, 0) << status.output;
   EXPECT_NE(status.output.find(" head    alive    " + endpoint), std::string::npos) << status.output;

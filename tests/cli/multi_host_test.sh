@@ -30,10 +30,22 @@ ip -n "$a" addr add 10.231.0.1/24 dev "v$a"; ip -n "$b" addr add 10.231.0.2/24 d
 for ns in "$a" "$b"; do ip -n "$ns" link set lo up; done
 ip -n "$a" link set "v$a" up; ip -n "$b" link set "v$b" up
 
-ip netns exec "$a" env IST_STATE_DIR="$state/a" "$IST" start --head --node-ip 10.231.0.1 --port 6380 --workers 1 \
+started=$(ip netns exec "$a" env IST_STATE_DIR="$state/a" "$IST" start --head --node-ip 10.231.0.1 --port 6380 --workers 1) \
   || fail "head did not start on host A"
-ip netns exec "$b" env IST_STATE_DIR="$state/b" "$IST" start --address 10.231.0.1:6380 --node-ip 10.231.0.2 --workers 2 \
-  || fail "host B's workers did not join"
+echo "$started"
+[ "$(stat -c %a "$state/a/cluster.key")" = 600 ] || fail "the cluster key file is not mode 0600"
+# Host B joins with the command host A printed (the cluster key travels in it).
+join=$(sed -n "s/^join from other hosts: ist //p" <<<"$started")
+grep -qE -- "--cluster-key [0-9a-f]{64}" <<<"$join" || fail "the printed join command carries no cluster key: $join"
+join=${join/<that host\'s address>/10.231.0.2}
+join=${join/--workers N/--workers 2}
+# Without the key, host B is refused at the handshake: its status query gets no answer.
+if ip netns exec "$b" env IST_STATE_DIR="$state/nokey" "$IST" status --address 10.231.0.1:6380 \
+     --cluster-key "$(printf '%064d' 7)" >/dev/null 2>&1; then
+  fail "a status query with a foreign key was answered"
+fi
+# shellcheck disable=SC2086  # the printed command is split into its words, as a shell would
+ip netns exec "$b" env IST_STATE_DIR="$state/b" "$IST" $join || fail "host B's workers did not join"
 status=$(ip netns exec "$a" env IST_STATE_DIR="$state/a" "$IST" status --node-ip 10.231.0.1)
 echo "$status"
 grep -q "3 worker node(s) alive" <<<"$status" || fail "status does not show 3 workers"
@@ -52,7 +64,7 @@ warmup_epochs = 0
 [cluster]
 workers = 3
 TOML
-ip netns exec "$a" "$IST" run "$state/tiny.toml" --address 10.231.0.1:6380 --node-ip 10.231.0.1 \
+ip netns exec "$a" env IST_STATE_DIR="$state/a" "$IST" run "$state/tiny.toml" --address 10.231.0.1:6380 --node-ip 10.231.0.1 \
   --out "$state/run" --quiet || fail "run across the two hosts failed"
 [ -f "$state/run/model.safetensors" ] || fail "no model written"
 grep -q '"live_workers":3' "$state/run/metrics.jsonl" || fail "the run did not train on 3 workers"
