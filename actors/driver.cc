@@ -86,8 +86,9 @@ int Driver::trainers_ready() {
   return static_cast<int>(pool_.ready().size());
 }
 
-Status Driver::run_round(std::int64_t round, const LocalTrainingOptions& options, bool model_wanted,
+Status Driver::run_round(std::int64_t round, const RoundSettings& settings, bool model_wanted,
                          RoundRecord& record) {
+  const LocalTrainingOptions& options = settings.local;
   if (options_.training.algorithm == Algorithm::kIst) {
     // Scripted faults travel by their own message, before the work they disturb.
     const BeforeSend arm_scripted_fault = [&](int subnet, const PooledTrainer& trainer, RoundRecord& r) {
@@ -95,7 +96,7 @@ Status Driver::run_round(std::int64_t round, const LocalTrainingOptions& options
       if (fault.empty()) return Status::ok_status();
       return backend_->arm_fault(trainer.id, fault).with_context("arming a scripted fault");
     };
-    return run_ist_round(round, options, options_.training, options_.round_deadline, *backend_, pool_,
+    return run_ist_round(round, options, settings.subnets, options_.training, options_.round_deadline, *backend_, pool_,
                          arm_scripted_fault, model_, record, round_timing_);
   }
   return run_baseline_round(round, options, model_wanted, options_.training, *backend_, pool_, model_, record);

@@ -97,7 +97,7 @@ class Driver : private RoundRunner {
   // RoundRunner: the run loop calls these.
   Status prepare_round(std::int64_t round, RoundRecord& record) override;
   int trainers_ready() override;
-  Status run_round(std::int64_t round, const LocalTrainingOptions& options, bool model_wanted,
+  Status run_round(std::int64_t round, const RoundSettings& settings, bool model_wanted,
                    RoundRecord& record) override;
   const Mlp& model() const override { return model_; }
   void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,

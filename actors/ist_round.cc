@@ -7,6 +7,7 @@
 
 #include "ist/partition.h"
 #include "ist/slice.h"
+#include "ist/subnet_groups.h"
 
 namespace ist::actors {
 
@@ -20,21 +21,23 @@ double seconds_since(SteadyClock::time_point t) {
 std::vector<int> hidden_widths(const std::vector<int>& widths) { return {widths.begin() + 1, widths.end() - 1}; }
 }  // namespace
 
-Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, const TrainingConfig& config,
+Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, int configured_subnets, const TrainingConfig& config,
                      std::chrono::milliseconds round_deadline, TrainerBackend& backend, TrainerPool& pool,
                      const BeforeSend& before_send, Mlp& model, RoundRecord& record, RoundTiming& timing) {
   const std::vector<PooledTrainer*> trainers = pool.ready();
   if (trainers.empty()) return Status::node_dead("no trainer is free to take a slice in round " + std::to_string(round + 1));
-  const int subnets = static_cast<int>(trainers.size());
+  const int positions = static_cast<int>(trainers.size());
+  const int subnets = subnets_for_round(configured_subnets, positions);
   auto t = SteadyClock::now();
   IST_ASSIGN_OR_RETURN(SubnetPlan plan, make_partition(hidden_widths(config.widths), subnets, config.seed, round));
   timing.partition = seconds_since(t);
 
-  // Pipelined: slice s is cut into its frames and sent before slice s+1 is cut, so the first trainers
-  // start computing while the driver still slices for the others.
-  std::vector<bool> sent(static_cast<std::size_t>(subnets), false);
+  // Pipelined: trainer s's slice is cut into its frames and sent before trainer s+1's is cut, so the first
+  // trainers start computing while the driver still slices for the others. Trainer s trains subnet
+  // s mod S (subnet_groups.h).
+  std::vector<bool> sent(static_cast<std::size_t>(positions), false);
   double bytes_to_trainers = 0.0;
-  for (int s = 0; s < subnets; ++s) {
+  for (int s = 0; s < positions; ++s) {
     PooledTrainer& trainer = *trainers[static_cast<std::size_t>(s)];
     if (before_send) {
       if (Status ready = before_send(s, trainer, record); !ready.ok()) {
@@ -43,7 +46,7 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, co
       }
     }
     t = SteadyClock::now();
-    const IstWork work{round, s, &model, &plan, config.scaling, options, pool.cursor_of(trainer)};
+    const IstWork work{round, subnet_of_trainer(s, subnets), &model, &plan, config.scaling, options, pool.cursor_of(trainer)};
     bytes_to_trainers += static_cast<double>(backend.send_ist(trainer.id, work));
     sent[static_cast<std::size_t>(s)] = true;
     timing.extract_and_encode += seconds_since(t);
@@ -51,11 +54,11 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, co
 
   // Each reply is read as soon as it is in, while the later ones are still on their way.
   std::vector<TrainedSlice> trained;
-  trained.reserve(static_cast<std::size_t>(subnets));
+  trained.reserve(static_cast<std::size_t>(positions));
   double loss_sum = 0.0;
   double bytes_from_trainers = 0.0;
   double decode_seconds = 0.0;
-  for (int s = 0; s < subnets; ++s) {
+  for (int s = 0; s < positions; ++s) {
     if (!sent[static_cast<std::size_t>(s)]) continue;
     PooledTrainer& trainer = *trainers[static_cast<std::size_t>(s)];
     t = SteadyClock::now();
@@ -89,14 +92,17 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, co
   std::vector<SliceView> returned;
   for (const TrainedSlice& slice : trained) returned.push_back(slice.slice);
   const auto merge_start = SteadyClock::now();
-  IST_RETURN_IF_ERROR(merge_slice_views(model, plan, returned));
+  // A lost or late group member costs only its own contribution: the group averages those that returned.
+  IST_ASSIGN_OR_RETURN(GroupedSlices grouped, average_groups(model, plan, returned));
+  IST_RETURN_IF_ERROR(merge_slice_views(model, plan, grouped.views));
   timing.merge = seconds_since(merge_start);
   timing.decode_and_merge = decode_seconds + timing.merge;
 
   const auto survivors = static_cast<double>(trained.size());
   record.live_workers = static_cast<int>(trained.size());
+  record.subnets = subnets;
   record.train_loss = survivors > 0 ? loss_sum / survivors : 0.0;
-  record.bytes_received_per_worker = bytes_to_trainers / subnets;
+  record.bytes_received_per_worker = bytes_to_trainers / positions;
   record.bytes_sent_per_worker = survivors > 0 ? bytes_from_trainers / survivors : 0.0;
   return Status::ok_status();
 }

@@ -1,6 +1,7 @@
-// One IST round over the pool's ready trainers: partition the hidden neurons into one subnet per trainer,
-// send each trainer its slice as soon as it is cut (pipelined), collect the trained slices as they come
-// back and merge them. A lost trainer's slice (its work failed) and a late one (past the round deadline)
+// One IST round over the pool's ready trainers: partition the hidden neurons into S subnets (one per
+// trainer by default; with algorithm.subnets = S < trainers, trainer i takes subnet i mod S), send each
+// trainer its slice as soon as it is cut (pipelined), collect the trained slices as they come back,
+// average each group's slices (subnet_groups.h) and merge them. A lost trainer's slice (its work failed) and a late one (past the round deadline)
 // keep their start-of-round values; the lost trainer leaves the pool, the late one stays and sits out
 // until it is done (TrainerPool::ready()).
 #pragma once
@@ -31,14 +32,16 @@ struct RoundTiming {
   double evaluate = 0.0;
 };
 
-// Called before trainer `trainer` is sent subnet `subnet`'s work (the driver arms scripted faults here).
+// Called before trainer `trainer`, at `position` among the round's trainers (its subnet when S = W), is
+// sent its work (the driver arms scripted faults here).
 // An error loses the trainer for the run; its slice keeps its values.
-using BeforeSend = std::function<Status(int subnet, const PooledTrainer& trainer, RoundRecord& record)>;
+using BeforeSend = std::function<Status(int position, const PooledTrainer& trainer, RoundRecord& record)>;
 
-// Runs round `round` (0-based) of IST on `model`. Fills the record's loss, bytes, live_workers (slices
-// merged) and events, and `timing`. Errors: node_dead when no trainer is free, a merge failure.
+// Runs round `round` (0-based) of IST on `model` with `subnets` subnets (0: one per trainer; at most one
+// per trainer). Fills the record's loss, bytes, live_workers (slices
+// that returned and were averaged or merged) and events, and `timing`. Errors: node_dead when no trainer is free, a merge failure.
 // round_deadline is only named in late-slice events (the backend enforces it).
-Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, const TrainingConfig& config,
+Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, int subnets, const TrainingConfig& config,
                      std::chrono::milliseconds round_deadline, TrainerBackend& backend, TrainerPool& pool,
                      const BeforeSend& before_send, Mlp& model, RoundRecord& record, RoundTiming& timing);
 

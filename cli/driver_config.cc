@@ -17,6 +17,7 @@
 #include "cli/run_directory.h"
 #include "cli/text_hash.h"
 #include "ist/random.h"
+#include "ist/subnet_groups.h"
 
 namespace ist::cli {
 
@@ -195,6 +196,7 @@ const std::map<std::string, Setter>& schema() {
       {"data.class_names", read_class_names},
       {"data.placement", enum_field(parse_placement, [](C& c) -> std::string& { return c.driver.placement; })},
       {"algorithm.name", enum_field(parse_algorithm, [](C& c) -> Algorithm& { return c.driver.training.algorithm; })},
+      {"algorithm.subnets", integer_field<int>([](C& c) -> int& { return c.driver.training.subnets; }, 1, kIntMax)},
       {"algorithm.local_steps", integer_field<int>([](C& c) -> int& { return c.driver.training.local_steps; }, 1, kIntMax)},
       {"algorithm.batch_size", integer_field<int>([](C& c) -> int& { return c.driver.training.batch_size; }, 1, kIntMax)},
       {"algorithm.learning_rate", number_field<float>([](C& c) -> float& { return c.driver.training.sgd.learning_rate; }, positive_float)},
@@ -264,6 +266,46 @@ Status parse_events(const toml::node& node, const std::string& origin, DriverCon
   return Status::ok_status();
 }
 
+// [[algorithm.schedule]] tables: from_epoch (required), and any of subnets, learning_rate, local_steps.
+// Phases must come in ascending from_epoch; validate() checks the values against the rest of the config.
+Status parse_schedule(const toml::node& node, const std::string& origin, DriverConfig& config) {
+  const toml::array* phases = node.as_array();
+  if (phases == nullptr) return Origin{line_of(node, origin), "algorithm.schedule"}.error("expected [[algorithm.schedule]] tables");
+  for (const toml::node& item : *phases) {
+    const toml::table* t = item.as_table();
+    const Origin where{line_of(item, origin), "algorithm.schedule"};
+    if (t == nullptr) return where.error("expected [[algorithm.schedule]] tables");
+    SchedulePhase phase;
+    bool has_from = false;
+    for (const auto& [key, value] : *t) {
+      const std::string k(key.str());
+      const Origin o{line_of(value, origin), "algorithm.schedule." + k};
+      if (k == "from_epoch") {
+        IST_ASSIGN_OR_RETURN(phase.from_epoch, read_number(value, o, {0.0, kEpochsMax}));
+        has_from = true;
+      } else if (k == "subnets") {
+        IST_ASSIGN_OR_RETURN(const std::int64_t v, read_integer(value, o, 1, kIntMax));
+        phase.subnets = static_cast<int>(v);
+      } else if (k == "local_steps") {
+        IST_ASSIGN_OR_RETURN(const std::int64_t v, read_integer(value, o, 1, kIntMax));
+        phase.local_steps = static_cast<int>(v);
+      } else if (k == "learning_rate") {
+        IST_ASSIGN_OR_RETURN(const double v, read_number(value, o, {0.0, kFloatMax, true}, true));
+        phase.learning_rate = static_cast<float>(v);
+      } else {
+        return o.error("unknown key (expected from_epoch, subnets, learning_rate or local_steps)");
+      }
+    }
+    if (!has_from) return Origin{where.where, "algorithm.schedule.from_epoch"}.error("missing: every phase needs the epoch it starts from");
+    std::vector<SchedulePhase>& schedule = config.driver.training.schedule;
+    if (!schedule.empty() && !(phase.from_epoch > schedule.back().from_epoch)) {
+      return Origin{where.where, "algorithm.schedule.from_epoch"}.error("phases must come in ascending from_epoch");
+    }
+    schedule.push_back(phase);
+  }
+  return Status::ok_status();
+}
+
 // Applies every leaf of `table` (keys prefixed by `prefix`) to config.
 Status apply_table(const toml::table& table, const std::string& prefix, const std::string& origin, DriverConfig& config,
                    Origins& origins) {
@@ -272,6 +314,11 @@ Status apply_table(const toml::table& table, const std::string& prefix, const st
     const Origin o{line_of(node, origin), path};
     if (path == "events") {
       IST_RETURN_IF_ERROR(parse_events(node, origin, config));
+      continue;
+    }
+    if (path == "algorithm.schedule") {
+      IST_RETURN_IF_ERROR(parse_schedule(node, origin, config));
+      origins.record(o);
       continue;
     }
     auto setter = schema().find(path);
@@ -382,15 +429,29 @@ Status check_together(const DriverConfig& c, const Origins& origins) {
     return origins.of(origins.was_set("algorithm.rounds") ? "algorithm.rounds" : "algorithm.epochs")
         .error("set algorithm.rounds or algorithm.epochs to a positive number");
   }
+  if (t.subnets > t.workers) {
+    return origins.of("algorithm.subnets")
+        .error("must be between 1 and cluster.workers (" + std::to_string(t.workers) + "), got " +
+               std::to_string(t.subnets));
+  }
+  for (const SchedulePhase& p : t.schedule) {
+    if (p.subnets > t.workers) {
+      return origins.of("algorithm.schedule")
+          .error("a phase's subnets must be between 1 and cluster.workers (" + std::to_string(t.workers) + "), got " +
+                 std::to_string(p.subnets));
+    }
+  }
   if (t.algorithm == Algorithm::kIst) {
     if (t.widths.size() < 3) return origins.of("model.widths").error("IST needs at least one hidden layer");
+    const int subnets = subnets_for_round(t.subnets, t.workers);
+    const char* subnets_key = t.subnets > 0 ? "algorithm.subnets" : "cluster.workers";
     for (std::size_t l = 1; l + 1 < t.widths.size(); ++l) {
-      if (t.widths[l] < t.workers) {
-        const bool blame_workers = origins.was_set("cluster.workers") && !origins.was_set("model.widths");
-        return origins.of(blame_workers ? "cluster.workers" : "model.widths")
+      if (t.widths[l] < subnets) {
+        const bool blame_subnets = origins.was_set(subnets_key) && !origins.was_set("model.widths");
+        return origins.of(blame_subnets ? subnets_key : "model.widths")
             .error("hidden layer " + std::to_string(l) + " has " + std::to_string(t.widths[l]) +
-                   " neurons, fewer than the " + std::to_string(t.workers) +
-                   " subnets of cluster.workers (S must not exceed H)");
+                   " neurons, fewer than the " + std::to_string(subnets) + " subnets of " + subnets_key +
+                   " (S must not exceed H)");
       }
     }
   }
@@ -506,6 +567,18 @@ std::string resolved_toml(const DriverConfig& c) {
                               {"round_deadline_s", static_cast<double>(c.driver.round_deadline.count()) / 1000.0}}},
       {"checkpoint", toml::table{{"every", c.driver.checkpoint_every}}},
   };
+  if (t.subnets > 0) root.at_path("algorithm").as_table()->insert("subnets", t.subnets);
+  if (!t.schedule.empty()) {
+    toml::array phases;
+    for (const SchedulePhase& p : t.schedule) {
+      toml::table phase{{"from_epoch", p.from_epoch}};
+      if (p.subnets > 0) phase.insert("subnets", p.subnets);
+      if (p.learning_rate > 0.0f) phase.insert("learning_rate", static_cast<double>(p.learning_rate));
+      if (p.local_steps > 0) phase.insert("local_steps", p.local_steps);
+      phases.push_back(std::move(phase));
+    }
+    root.at_path("algorithm").as_table()->insert("schedule", std::move(phases));
+  }
   root.at_path("cluster").as_table()->insert("join_wait_s", static_cast<double>(c.driver.join_wait.count()) / 1000.0);
   toml::table& data = *root.at_path("data").as_table();
   // Known values only: a standardization still to be measured is written once the trainers measured it.

@@ -141,6 +141,7 @@ std::string metrics_json_line(const RoundRecord& r, double cumulative_bytes_tota
   j["bytes_received_per_worker"] = r.bytes_received_per_worker;
   j["bytes_total"] = cumulative_bytes_total;
   j["live_workers"] = r.live_workers;
+  if (r.subnets > 0) j["subnets"] = r.subnets;
   // Events as text for people, their kinds (RoundEvent::Kind names) for tools.
   nlohmann::json events = nlohmann::json::array(), kinds = nlohmann::json::array();
   for (const RoundEvent& e : r.events) {

@@ -10,6 +10,7 @@
 #include "ist/run_loop.h"
 #include "ist/slice.h"
 #include "ist/standardization.h"
+#include "ist/subnet_groups.h"
 
 namespace ist {
 
@@ -45,9 +46,10 @@ class ReferenceRun : public RoundRunner {
     }
   }
 
-  Result<RoundOutcome> train_round(std::int64_t round, const LocalTrainingOptions& options) {
+  Result<RoundOutcome> train_round(std::int64_t round, const RoundSettings& settings) {
+    const LocalTrainingOptions& options = settings.local;
     switch (config_.algorithm) {
-      case Algorithm::kIst: return ist_round(round, options);
+      case Algorithm::kIst: return ist_round(round, options, settings.subnets);
       case Algorithm::kDataParallel: return data_parallel_round(options);
       case Algorithm::kLocalSgd: return local_sgd_round(options);
     }
@@ -56,8 +58,9 @@ class ReferenceRun : public RoundRunner {
 
   Status prepare_round(std::int64_t, RoundRecord&) override { return Status::ok_status(); }
   int trainers_ready() override { return config_.workers; }
-  Status run_round(std::int64_t round, const LocalTrainingOptions& options, bool, RoundRecord& record) override {
-    IST_ASSIGN_OR_RETURN(RoundOutcome outcome, train_round(round, options));
+  Status run_round(std::int64_t round, const RoundSettings& settings, bool, RoundRecord& record) override {
+    IST_ASSIGN_OR_RETURN(RoundOutcome outcome, train_round(round, settings));
+    if (config_.algorithm == Algorithm::kIst) record.subnets = subnets_for_round(settings.subnets, config_.workers);
     record.train_loss = outcome.loss_sum / config_.workers;
     record.bytes_sent_per_worker = outcome.bytes_sent / config_.workers;
     record.bytes_received_per_worker = outcome.bytes_received / config_.workers;
@@ -69,23 +72,26 @@ class ReferenceRun : public RoundRunner {
   void round_published(const RoundRecord&) override {}
 
  private:
-  Result<RoundOutcome> ist_round(std::int64_t round, const LocalTrainingOptions& options) {
+  // Trainer w trains subnet w mod S on its own shard; a group's slices are averaged before the merge.
+  Result<RoundOutcome> ist_round(std::int64_t round, const LocalTrainingOptions& options, int configured_subnets) {
     const std::vector<int> widths = model_.widths();
     const std::vector<int> hidden(widths.begin() + 1, widths.end() - 1);
-    IST_ASSIGN_OR_RETURN(SubnetPlan plan, make_partition(hidden, config_.workers, config_.seed, round));
+    const int subnets = subnets_for_round(configured_subnets, config_.workers);
+    IST_ASSIGN_OR_RETURN(SubnetPlan plan, make_partition(hidden, subnets, config_.seed, round));
     std::vector<Slice> slices;
-    for (int s = 0; s < config_.workers; ++s) slices.push_back(extract_slice(model_, plan, s, config_.scaling));
+    for (int w = 0; w < config_.workers; ++w) {
+      slices.push_back(extract_slice(model_, plan, subnet_of_trainer(w, subnets), config_.scaling));
+    }
     RoundOutcome outcome;
-    std::vector<const Slice*> returned;
-    for (int s = 0; s < config_.workers; ++s) {
-      Slice& slice = slices[static_cast<std::size_t>(s)];
-      outcome.loss_sum += train_locally(slice.model, *samplers_[static_cast<std::size_t>(s)], options).mean_loss;
-      const double bytes = 4.0 * static_cast<double>(slice_parameter_count(widths, plan, s));
+    for (int w = 0; w < config_.workers; ++w) {
+      Slice& slice = slices[static_cast<std::size_t>(w)];
+      outcome.loss_sum += train_locally(slice.model, *samplers_[static_cast<std::size_t>(w)], options).mean_loss;
+      const double bytes = 4.0 * static_cast<double>(slice_parameter_count(widths, plan, slice.subnet));
       outcome.bytes_sent += bytes;
       outcome.bytes_received += bytes;
-      returned.push_back(&slice);
     }
-    IST_RETURN_IF_ERROR(merge_slices(model_, plan, returned));
+    IST_ASSIGN_OR_RETURN(GroupedSlices grouped, average_groups(model_, plan, views_of(slices)));
+    IST_RETURN_IF_ERROR(merge_slice_views(model_, plan, grouped.views));
     return outcome;
   }
 

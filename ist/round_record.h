@@ -63,6 +63,7 @@ struct RoundRecord {
   double bytes_sent_per_worker = 0.0;
   double bytes_received_per_worker = 0.0;
   int live_workers = 0;
+  int subnets = 0;  // IST: the subnets S this round was cut into (0 for the baselines)
   std::vector<RoundEvent> events;  // what happened this round besides training (a trainer lost, ...)
 
   // How many of this round's events are of `kind`.

@@ -41,9 +41,9 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
   RunResult result;
   const std::int64_t rounds = total_rounds(config, options.train_size);
   const bool by_epochs = config.rounds <= 0;
-  // Samples that `trainers` trainers process in one round, in training-set passes.
-  const auto epochs_of = [&](int trainers) {
-    return static_cast<double>(static_cast<std::int64_t>(trainers) * config.local_steps * config.batch_size) /
+  // Samples that `trainers` trainers process in one round of `steps` local steps, in training-set passes.
+  const auto epochs_of = [&](int trainers, int steps) {
+    return static_cast<double>(static_cast<std::int64_t>(trainers) * steps * config.batch_size) /
            static_cast<double>(options.train_size);
   };
   const auto stop_requested = [&] { return options.stop_requested && options.stop_requested(); };
@@ -54,8 +54,9 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     RoundRecord record;
     record.round = round + 1;
     IST_RETURN_IF_ERROR(runner.prepare_round(round, record));
-    const LocalTrainingOptions local = local_options_at(config, progress.epochs_done);
-    const bool last = by_epochs ? progress.epochs_done + epochs_of(runner.trainers_ready()) >= config.epochs - 1e-9
+    const RoundSettings settings = round_settings_at(config, progress.epochs_done);
+    const LocalTrainingOptions& local = settings.local;
+    const bool last = by_epochs ? progress.epochs_done + epochs_of(runner.trainers_ready(), local.steps) >= config.epochs - 1e-9
                                 : round + 1 == rounds;
     bool evaluate_now = (round + 1) % config.eval_every == 0 || last;
     bool checkpoint_due = options.checkpoint_every > 0 && (round + 1) % options.checkpoint_every == 0;
@@ -65,7 +66,7 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     if (round == options.start.next_round && round > 0) {
       record.events.push_back(RoundEvent{RoundEvent::Kind::kResumed, -1, -1, 0, round, ""});
     }
-    IST_RETURN_IF_ERROR(runner.run_round(round, local, model_wanted, record));
+    IST_RETURN_IF_ERROR(runner.run_round(round, settings, model_wanted, record));
     // IST drivers hold the merged model after every round; a baseline's is current only when fetched.
     const bool stopping =
         stop_seen_before || (stop_requested() && (model_wanted || config.algorithm == Algorithm::kIst));
@@ -76,7 +77,7 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     }
     IST_RETURN_IF_ERROR(check_loss(round, record.train_loss, local.learning_rate));
     if (evaluate_now || checkpoint_due) IST_RETURN_IF_ERROR(check_model(round, runner.model(), local.learning_rate));
-    progress.epochs_done += epochs_of(record.live_workers);
+    progress.epochs_done += epochs_of(record.live_workers, local.steps);
     progress.next_round = round + 1;
     record.epochs = progress.epochs_done;
     double evaluate_seconds = 0.0;

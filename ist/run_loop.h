@@ -34,10 +34,10 @@ class RoundRunner {
   // How many trainers will train in the coming round (after prepare_round): the loop counts the epoch
   // this round will complete by it.
   virtual int trainers_ready() = 0;
-  // Runs round `round` and fills the record's train_loss, bytes and live_workers (the trainers whose work
-  // counted) and its events. `model_wanted`: the loop reads model() after this round (to evaluate or
-  // checkpoint). An error ends the run with it.
-  virtual Status run_round(std::int64_t round, const LocalTrainingOptions& options, bool model_wanted,
+  // Runs round `round` with `settings` (the schedule's, at this round) and fills the record's train_loss,
+  // bytes and live_workers (the trainers whose work counted) and its events. `model_wanted`: the loop
+  // reads model() after this round (to evaluate or checkpoint). An error ends the run with it.
+  virtual Status run_round(std::int64_t round, const RoundSettings& settings, bool model_wanted,
                            RoundRecord& record) = 0;
   // The current model; valid after prepare_round and after a round that wanted it.
   virtual const Mlp& model() const = 0;

@@ -25,6 +25,14 @@ Index count_or(const std::vector<std::int32_t>* subset, Index all) {
 
 }  // namespace
 
+SliceView view_of(const Slice& slice) {
+  SliceView view{slice.subnet, {}};
+  for (const Linear& layer : slice.model.layers) {
+    view.layers.push_back(LayerView{layer.weight.data(), layer.bias.data(), layer.weight.rows(), layer.weight.cols()});
+  }
+  return view;
+}
+
 SliceShape slice_shape(const Mlp& full, const SubnetPlan& plan, int subnet, SubnetScaling scaling) {
   SliceShape shape;
   const std::vector<std::vector<std::int32_t>> neurons = plan.neurons_of(subnet);
@@ -117,11 +125,7 @@ Status merge_slices(Mlp& full, const SubnetPlan& plan, const std::vector<const S
   std::vector<SliceView> views;
   for (const Slice* slice : returned) {
     IST_RETURN_IF_ERROR(check_slice_matches_plan(full, plan, *slice));
-    SliceView view{slice->subnet, {}};
-    for (const Linear& layer : slice->model.layers) {
-      view.layers.push_back(LayerView{layer.weight.data(), layer.bias.data(), layer.weight.rows(), layer.weight.cols()});
-    }
-    views.push_back(std::move(view));
+    views.push_back(view_of(*slice));
   }
   return merge_slice_views(full, plan, views);
 }

@@ -41,6 +41,9 @@ struct SliceView {
   int subnet = 0;
   std::vector<LayerView> layers;
 };
+// A view of a slice held as a Slice. The view points into slice's memory.
+SliceView view_of(const Slice& slice);
+
 // A writable layer, for extracting straight into outgoing frames.
 struct MutableLayerView {
   float* weight = nullptr;

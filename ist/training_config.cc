@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ist/random.h"
+#include "ist/subnet_groups.h"
 
 namespace ist {
 
@@ -58,12 +59,17 @@ Result<ShardPolicy> parse_shard_policy(const std::string& name) {
 Status validate(const TrainingConfig& c) {
   IST_RETURN_IF_ERROR(validate_widths(c.widths).with_context("model widths"));
   if (c.workers < 1) return Status::invalid_argument("workers must be at least 1, got " + std::to_string(c.workers));
+  if (c.subnets < 0 || c.subnets > c.workers) {
+    return Status::invalid_argument("subnets must be between 1 and the " + std::to_string(c.workers) +
+                                    " workers, got " + std::to_string(c.subnets));
+  }
   if (c.algorithm == Algorithm::kIst) {
     if (c.widths.size() < 3) return Status::invalid_argument("IST needs at least one hidden layer in the widths");
+    const int subnets = subnets_for_round(c.subnets, c.workers);
     for (std::size_t l = 1; l + 1 < c.widths.size(); ++l) {
-      if (c.widths[l] < c.workers) {
+      if (c.widths[l] < subnets) {
         return Status::invalid_argument("hidden layer " + std::to_string(l) + " has " + std::to_string(c.widths[l]) +
-                                        " neurons, fewer than the " + std::to_string(c.workers) +
+                                        " neurons, fewer than the " + std::to_string(subnets) +
                                         " subnets (S must not exceed H)");
       }
     }
@@ -91,6 +97,34 @@ Status validate(const TrainingConfig& c) {
     }
   }
   IST_RETURN_IF_ERROR(validate(c.sgd));
+  for (std::size_t i = 0; i < c.schedule.size(); ++i) {
+    const SchedulePhase& p = c.schedule[i];
+    const std::string which = "schedule phase " + std::to_string(i + 1) + ": ";
+    if (!std::isfinite(p.from_epoch) || p.from_epoch < 0.0) {
+      return Status::invalid_argument(which + "from_epoch must be a non-negative number, got " + std::to_string(p.from_epoch));
+    }
+    if (i > 0 && !(p.from_epoch > c.schedule[i - 1].from_epoch)) {
+      return Status::invalid_argument(which + "from_epoch " + std::to_string(p.from_epoch) +
+                                      " must come after the previous phase's " + std::to_string(c.schedule[i - 1].from_epoch));
+    }
+    if (p.subnets < 0 || p.subnets > c.workers) {
+      return Status::invalid_argument(which + "subnets must be between 1 and the " + std::to_string(c.workers) +
+                                      " workers, got " + std::to_string(p.subnets));
+    }
+    if (p.learning_rate < 0.0f || !std::isfinite(p.learning_rate)) {
+      return Status::invalid_argument(which + "learning_rate must be a positive number, got " + std::to_string(p.learning_rate));
+    }
+    if (p.local_steps < 0) return Status::invalid_argument(which + "local_steps must be at least 1");
+    if (c.algorithm == Algorithm::kIst && p.subnets > 0) {
+      for (std::size_t l = 1; l + 1 < c.widths.size(); ++l) {
+        if (c.widths[l] < p.subnets) {
+          return Status::invalid_argument(which + "hidden layer " + std::to_string(l) + " has " +
+                                          std::to_string(c.widths[l]) + " neurons, fewer than the " +
+                                          std::to_string(p.subnets) + " subnets (S must not exceed H)");
+        }
+      }
+    }
+  }
   return Status::ok_status();
 }
 
@@ -126,20 +160,43 @@ std::int64_t samples_per_round(const TrainingConfig& c) {
 
 std::int64_t total_rounds(const TrainingConfig& c, std::int64_t train_size) {
   if (c.rounds > 0) return c.rounds;
-  const double rounds = std::ceil(c.epochs * static_cast<double>(train_size) /
-                                  static_cast<double>(samples_per_round(c)) - 1e-9);
-  return rounds < 1.0 ? 1 : static_cast<std::int64_t>(rounds);
+  bool steps_change = false;
+  for (const SchedulePhase& p : c.schedule) steps_change |= p.local_steps > 0;
+  if (!steps_change) {
+    const double rounds = std::ceil(c.epochs * static_cast<double>(train_size) /
+                                    static_cast<double>(samples_per_round(c)) - 1e-9);
+    return rounds < 1.0 ? 1 : static_cast<std::int64_t>(rounds);
+  }
+  // R changes along the way: count rounds as the run loop does (all W workers in every round).
+  std::int64_t rounds = 0;
+  for (double epochs = 0.0; epochs < c.epochs - 1e-9; ++rounds) {
+    const std::int64_t samples = static_cast<std::int64_t>(c.workers) * round_settings_at(c, epochs).local.steps * c.batch_size;
+    epochs += static_cast<double>(samples) / static_cast<double>(train_size);
+  }
+  return rounds < 1 ? 1 : rounds;
+}
+
+RoundSettings round_settings_at(const TrainingConfig& c, double epochs_done) {
+  SgdOptions sgd = c.sgd;
+  RoundSettings settings;
+  settings.subnets = c.subnets;
+  settings.local.steps = c.local_steps;
+  for (const SchedulePhase& p : c.schedule) {
+    if (p.from_epoch > epochs_done + 1e-9) break;
+    if (p.subnets > 0) settings.subnets = p.subnets;
+    if (p.learning_rate > 0.0f) sgd.learning_rate = p.learning_rate;
+    if (p.local_steps > 0) settings.local.steps = p.local_steps;
+  }
+  settings.local.batch_size = c.batch_size;
+  settings.local.learning_rate = learning_rate_at(sgd, epochs_done);
+  settings.local.momentum = c.sgd.momentum;
+  settings.local.weight_decay = c.sgd.weight_decay;
+  settings.local.subnet_lr = SubnetLrCorrection{c.sgd.subnet_lr_power, c.sgd.subnet_lr_on_bias};
+  return settings;
 }
 
 LocalTrainingOptions local_options_at(const TrainingConfig& c, double epochs_done) {
-  LocalTrainingOptions o;
-  o.steps = c.local_steps;
-  o.batch_size = c.batch_size;
-  o.learning_rate = learning_rate_at(c.sgd, epochs_done);
-  o.momentum = c.sgd.momentum;
-  o.weight_decay = c.sgd.weight_decay;
-  o.subnet_lr = SubnetLrCorrection{c.sgd.subnet_lr_power, c.sgd.subnet_lr_on_bias};
-  return o;
+  return round_settings_at(c, epochs_done).local;
 }
 
 std::uint64_t batch_seed_for_shard(std::uint64_t run_seed, int shard) {

@@ -35,10 +35,23 @@ enum class Standardize {
 };
 const char* standardize_name(Standardize standardize);  // "given", "global", "per_feature"
 
+// One phase of a schedule over training: from epoch `from_epoch` on (training-set passes done), the
+// settings it names replace those in force (the config's, or an earlier phase's). 0 leaves one unchanged.
+struct SchedulePhase {
+  double from_epoch = 0.0;
+  int subnets = 0;             // IST's S (1 <= S <= W)
+  float learning_rate = 0.0f;  // the base rate; warmup and decay still apply by epoch
+  int local_steps = 0;         // R
+};
+
 struct TrainingConfig {
   std::vector<int> widths = {784, 2048, 2048, 10};
   Algorithm algorithm = Algorithm::kIst;
-  int workers = 4;       // W (IST: the number of subnets S, one per live worker)
+  int workers = 4;       // W
+  // IST: S, the subnets per round (1 <= S <= W; 0: W, one per trainer). Each subnet is trained by about
+  // W/S trainers whose slices are averaged before the merge (subnet_groups.h): S = W is IST, S = 1 is
+  // local SGD through the driver. A round with fewer live trainers than S uses one subnet per trainer.
+  int subnets = 0;
   int local_steps = 20;  // R
   int batch_size = 128;
   SgdOptions sgd;
@@ -65,9 +78,19 @@ struct TrainingConfig {
   int eval_every = 5;            // evaluate test accuracy every E rounds (and after the last round)
   double target_accuracy = 0.0;  // stop after the first evaluation at or above this (0: never)
   std::uint64_t seed = 1;
+  // Changes over training, in ascending from_epoch (e.g. IST early, fewer larger subnets later). A round
+  // runs with the phases whose from_epoch is at most the epochs done before it. Empty: no changes.
+  std::vector<SchedulePhase> schedule;
 };
 
-// Errors: invalid_argument naming the field and the value (widths, workers < 1, S > H for IST, batch or
+// What one round runs with: its local training and, for IST, the number of subnets S (0: one per trainer).
+struct RoundSettings {
+  LocalTrainingOptions local;
+  int subnets = 0;
+};
+
+// Errors: invalid_argument naming the field and the value (widths, workers < 1, subnets outside [0, W],
+// S > H for IST, a schedule out of order or with a value out of range, batch or
 // steps < 1, both rounds and epochs unset, eval_every < 1, input_std <= 0 or a non-finite input_mean or
 // input_std, feature_mean/feature_std not both empty or both of widths[0] finite values (std > 0), bad SGD
 // options).
@@ -82,13 +105,15 @@ bool normalizes_inputs(const TrainingConfig& config);
 
 void normalize_inputs(const TrainingConfig& config, Dataset& data);
 
-// Samples all workers together process in one round: W * R * batch.
+// Samples all workers together process in one round: W * R * batch (R of the first round).
 std::int64_t samples_per_round(const TrainingConfig& config);
 
 // The number of rounds the run will take for a training set of train_size examples.
 std::int64_t total_rounds(const TrainingConfig& config, std::int64_t train_size);
 
-// The local-training options of one round that starts after epochs_done epochs.
+// The settings of one round that starts after epochs_done epochs (the schedule's phases applied).
+RoundSettings round_settings_at(const TrainingConfig& config, double epochs_done);
+// round_settings_at(config, epochs_done).local.
 LocalTrainingOptions local_options_at(const TrainingConfig& config, double epochs_done);
 
 // Seed of worker w's batch cursor: its batch order depends on the run seed and its shard only.

@@ -81,5 +81,34 @@ TEST_F(DistributedRun, LocalSgdEndsWithExactlyTheReferenceModel) {
   EXPECT_EQ(parameter_hash(distributed.model), parameter_hash(reference.model));
 }
 
+TEST_F(DistributedRun, IstWithTwoSubnetGroupsOfTwoEndsWithExactlyTheReferenceModel) {
+  start_cluster(2);
+  const Dataset test = load_idx_dataset(kData, Split::kTest).value();
+  TrainingConfig c = small_config(Algorithm::kIst);
+  c.workers = 4;
+  c.subnets = 2;
+  const RunResult reference = reference_run(c, test);
+  const RunResult distributed = distributed_run(c, test);
+  ASSERT_EQ(distributed.records.size(), reference.records.size());
+  EXPECT_EQ(parameter_hash(distributed.model), parameter_hash(reference.model));
+  // The wire adds a header to the reference's payload floats.
+  EXPECT_GE(distributed.records.back().bytes_sent_per_worker, reference.records.back().bytes_sent_per_worker);
+  EXPECT_LT(distributed.records.back().bytes_sent_per_worker, reference.records.back().bytes_sent_per_worker + 1024);
+  EXPECT_EQ(distributed.records.back().subnets, 2);
+}
+
+TEST_F(DistributedRun, IstWithOneSubnetGroupEndsWithExactlyTheLocalSgdModel) {
+  start_cluster(2);
+  const Dataset test = load_idx_dataset(kData, Split::kTest).value();
+  TrainingConfig c = small_config(Algorithm::kIst);
+  c.workers = 3;  // uneven ring chunks in the group's average
+  c.subnets = 1;
+  const RunResult distributed = distributed_run(c, test);
+  c.algorithm = Algorithm::kLocalSgd;
+  c.subnets = 0;
+  const RunResult local_sgd = reference_run(c, test);
+  EXPECT_EQ(parameter_hash(distributed.model), parameter_hash(local_sgd.model));
+}
+
 }  // namespace
 }  // namespace ist::actors

@@ -271,5 +271,33 @@ TEST(ElasticUnit, ScriptedSlowdownPastTheRoundDeadlineMakesTheSliceLate) {
   EXPECT_EQ(run.backend->rounds_trained_by(2), (std::vector<std::int64_t>{0, 1, 3, 4}));
 }
 
+TEST(ElasticUnit, ALostGroupMemberCostsOnlyItsOwnContributionToItsGroupsAverage) {
+  DriverOptions o = options(4, 2);
+  o.training.subnets = 2;  // trainers 0 and 2 train subnet 0, trainers 1 and 3 subnet 1
+  ScriptedRun run(o);
+  run.backend->lose_in_round(1, 2);
+  auto result = run.run();
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  EXPECT_EQ(result->records[1].live_workers, 3) << history_of(*result);
+  const SubnetPlan plan = make_partition({24, 24}, 2, o.training.seed, 1).value();
+  const Mlp& merged = result->model;
+  const Slice* first = run.backend->last_slice_trained_by(0);
+  const Slice* second = run.backend->last_slice_trained_by(2);
+  const Slice* survivor = run.backend->last_slice_trained_by(3);
+  ASSERT_TRUE(first != nullptr && second != nullptr && survivor != nullptr);
+  // Subnet 0: the mean of its two members; subnet 1: its surviving member's slice as it came back.
+  for (std::size_t i = 0; i < plan.groups[0][0].size(); ++i) {
+    const Index row = plan.groups[0][0][i];
+    const Index mine = static_cast<Index>(i);
+    const Vector mean = ((first->model.layers[0].weight.row(mine) + second->model.layers[0].weight.row(mine)) * 0.5f).transpose();
+    EXPECT_TRUE(merged.layers[0].weight.row(row).transpose() == mean) << "subnet 0, row " << row;
+  }
+  for (std::size_t i = 0; i < plan.groups[0][1].size(); ++i) {
+    const Index row = plan.groups[0][1][i];
+    EXPECT_TRUE(merged.layers[0].weight.row(row) == survivor->model.layers[0].weight.row(static_cast<Index>(i)))
+        << "subnet 1, row " << row;
+  }
+}
+
 }  // namespace
 }  // namespace ist::actors

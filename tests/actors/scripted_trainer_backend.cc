@@ -98,6 +98,10 @@ const Slice& ScriptedTrainerBackend::last_slice_sent_to(TrainerId t) const {
   return trainers_.at(static_cast<std::size_t>(t)).last_sent;
 }
 
+const Slice* ScriptedTrainerBackend::last_slice_trained_by(TrainerId t) const {
+  return trainers_.at(static_cast<std::size_t>(t)).last_trained.get();
+}
+
 std::vector<Result<StartedTrainer>> ScriptedTrainerBackend::start_trainers(const std::vector<TrainerPlacement>& placements) {
   std::vector<Result<StartedTrainer>> started;
   for (const TrainerPlacement& p : placements) {
@@ -177,11 +181,9 @@ std::int64_t ScriptedTrainerBackend::send_ist(TrainerId id, const IstWork& work)
     TrainedSlice trained;
     trained.mean_loss = train_locally(slice->model, sampler, work.options).mean_loss;
     trained.cursor = sampler.cursor();
-    trained.slice.subnet = work.subnet;
-    for (const Linear& layer : slice->model.layers) {
-      trained.slice.layers.push_back(LayerView{layer.weight.data(), layer.bias.data(), layer.weight.rows(), layer.weight.cols()});
-    }
+    trained.slice = view_of(*slice);
     trained.bytes = bytes;
+    t.last_trained = slice;
     trained.owner = std::move(slice);
     t.outcome = std::move(trained);
     if (fault.leave_midway) node_leaves(t.node);  // a graceful leave: the round's work is done first

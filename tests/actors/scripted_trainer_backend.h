@@ -61,6 +61,8 @@ class ScriptedTrainerBackend : public TrainerBackend {
   int shard_loads() const { return shard_loads_; }
   // The slice (subnet, start-of-round parameters) trainer `trainer` was sent last.
   const Slice& last_slice_sent_to(TrainerId trainer) const;
+  // The slice trainer `trainer` last sent back trained (null before it returned one).
+  const Slice* last_slice_trained_by(TrainerId trainer) const;
 
   // --- TrainerBackend ---
   std::vector<Result<StartedTrainer>> start_trainers(const std::vector<TrainerPlacement>& placements) override;
@@ -88,6 +90,7 @@ class ScriptedTrainerBackend : public TrainerBackend {
     std::vector<std::int64_t> rounds;
     std::vector<FaultPlan> faults;
     Slice last_sent;
+    std::shared_ptr<const Slice> last_trained;
   };
   rt::NodeId new_node();
   void announce(rt::MembershipChange change, rt::NodeId node);

@@ -166,6 +166,50 @@ TEST(DriverConfig, CheckpointsAreOnByDefaultEveryTenRounds) {
   EXPECT_TRUE(off->checkpoint_set);
 }
 
+TEST(DriverConfig, SubnetGroupsAndAScheduleAreReadAndReadBackAndBadOnesNamed) {
+  const std::string text = std::string(kConfig) +
+                           "\n[[algorithm.schedule]]\nfrom_epoch = 1\nsubnets = 2\nlearning_rate = 0.05\n"
+                           "\n[[algorithm.schedule]]\nfrom_epoch = 1.5\nsubnets = 1\nlocal_steps = 10\n";
+  auto c = parse_driver_config(text, "exp.toml", {"algorithm.name=ist", "algorithm.subnets=3"});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  const TrainingConfig& t = c->driver.training;
+  EXPECT_EQ(t.subnets, 3);
+  ASSERT_EQ(t.schedule.size(), 2u);
+  EXPECT_EQ(t.schedule[0].from_epoch, 1.0);
+  EXPECT_EQ(t.schedule[0].subnets, 2);
+  EXPECT_EQ(t.schedule[0].learning_rate, 0.05f);
+  EXPECT_EQ(t.schedule[0].local_steps, 0) << "unset: unchanged";
+  EXPECT_EQ(t.schedule[1].local_steps, 10);
+  auto again = parse_driver_config(resolved_toml(*c), "resolved.toml");
+  ASSERT_TRUE(again.ok()) << again.status().to_string() << "\n" << resolved_toml(*c);
+  EXPECT_EQ(resolved_toml(*again), resolved_toml(*c));
+  EXPECT_NE(config_hash(*c), config_hash(parse_driver_config(text, "exp.toml", {"algorithm.name=ist"}).value()))
+      << "the subnets are part of the config a checkpoint belongs to";
+
+  auto bad = parse_driver_config(kConfig, "exp.toml", {"algorithm.subnets=4"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("key 'algorithm.subnets': must be between 1 and cluster.workers (3), got 4"),
+            std::string::npos)
+      << bad.status().to_string();
+  bad = parse_driver_config(std::string(kConfig) + "\n[[algorithm.schedule]]\nsubnets = 2\n", "exp.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("key 'algorithm.schedule.from_epoch': missing"), std::string::npos)
+      << bad.status().to_string();
+  bad = parse_driver_config(std::string(kConfig) +
+                                "\n[[algorithm.schedule]]\nfrom_epoch = 2\n\n[[algorithm.schedule]]\nfrom_epoch = 1\n",
+                            "exp.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("ascending"), std::string::npos) << bad.status().to_string();
+  bad = parse_driver_config(std::string(kConfig) + "\n[[algorithm.schedule]]\nfrom_epoch = 1\nlr = 2\n", "exp.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("key 'algorithm.schedule.lr': unknown key"), std::string::npos)
+      << bad.status().to_string();
+  bad = parse_driver_config(std::string(kConfig) + "\n[[algorithm.schedule]]\nfrom_epoch = 1\nsubnets = 9\n", "exp.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("subnets must be between 1 and cluster.workers (3), got 9"), std::string::npos)
+      << bad.status().to_string();
+}
+
 TEST(DriverConfig, ScriptedEventsAreReadAndBadOnesNamed) {
   const std::string text = std::string(kConfig) +
                            "\n[[events]]\nround = 3\naction = \"kill\"\nworker = 1\n"

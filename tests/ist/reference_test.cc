@@ -2,8 +2,12 @@
 // all three algorithms learn.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "ist/local_training.h"
+#include "ist/partition.h"
 #include "ist/reference.h"
+#include "ist/slice.h"
 #include "test_data.h"
 
 namespace ist {
@@ -149,6 +153,113 @@ TEST(Reference, RejectsMoreSubnetsThanHiddenNeurons) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("S must not exceed H"), std::string::npos) << r.status().to_string();
+}
+
+// Subnet groups (algorithm.subnets = S): the two ends are the algorithms that already exist.
+
+TEST(IstReference, WithOneSubnetGroupIsLocalSgdBitForBit) {
+  const Dataset data = testing::make_toy_dataset(600, 12, 4, 1);
+  const Dataset test = testing::make_toy_dataset(100, 12, 4, 2);
+  TrainingConfig c = small_config(Algorithm::kIst, 3);  // three members: uneven ring chunks
+  c.subnets = 1;
+  c.sgd.momentum = 0.9f;
+  const auto shards = shards_of(data, 3);
+  const RunResult grouped = run_reference(c, shards, test).value();
+  c.algorithm = Algorithm::kLocalSgd;
+  c.subnets = 0;
+  const RunResult local_sgd = run_reference(c, shards, test).value();
+  EXPECT_EQ(parameter_hash(grouped.model), parameter_hash(local_sgd.model));
+  EXPECT_NE(parameter_hash(grouped.model), parameter_hash(make_mlp(c.widths, c.seed).value()));
+  EXPECT_EQ(grouped.final_test_accuracy, local_sgd.final_test_accuracy);
+}
+
+// Today's IST spelled out step by step (one subnet per worker, slices copied back, shared bias averaged):
+// S = W must end with exactly this model.
+Mlp one_subnet_per_worker(const TrainingConfig& c, const std::vector<Dataset>& shards) {
+  std::vector<Dataset> data = shards;
+  for (Dataset& d : data) normalize_inputs(c, d);
+  Mlp model = make_mlp(c.widths, c.seed).value();
+  std::vector<std::unique_ptr<BatchSampler>> samplers;
+  for (int w = 0; w < c.workers; ++w) {
+    samplers.push_back(std::make_unique<BatchSampler>(data[static_cast<std::size_t>(w)],
+                                                      BatchCursor{batch_seed_for_shard(c.seed, w), 0, 0}));
+  }
+  const std::vector<int> hidden(c.widths.begin() + 1, c.widths.end() - 1);
+  std::int64_t train_size = 0;
+  for (const Dataset& d : data) train_size += d.size();
+  double epochs_done = 0.0;
+  for (std::int64_t round = 0; round < c.rounds; ++round) {
+    const SubnetPlan plan = make_partition(hidden, c.workers, c.seed, round).value();
+    std::vector<Slice> slices;
+    for (int s = 0; s < c.workers; ++s) {
+      slices.push_back(extract_slice(model, plan, s, c.scaling));
+      train_locally(slices.back().model, *samplers[static_cast<std::size_t>(s)], local_options_at(c, epochs_done));
+    }
+    std::vector<const Slice*> returned;
+    for (const Slice& slice : slices) returned.push_back(&slice);
+    EXPECT_TRUE(merge_slices(model, plan, returned).ok());
+    epochs_done += static_cast<double>(samples_per_round(c)) / static_cast<double>(train_size);
+  }
+  return model;
+}
+
+TEST(IstReference, WithOneSubnetGroupPerWorkerIsPlainIstBitForBit) {
+  const Dataset data = testing::make_toy_dataset(600, 12, 4, 1);
+  const Dataset test = testing::make_toy_dataset(100, 12, 4, 2);
+  TrainingConfig c = small_config(Algorithm::kIst, 3);
+  c.subnets = 3;
+  const auto shards = shards_of(data, 3);
+  const RunResult grouped = run_reference(c, shards, test).value();
+  EXPECT_EQ(parameter_hash(grouped.model), parameter_hash(one_subnet_per_worker(c, shards)));
+  c.subnets = 0;  // the default: one subnet per worker
+  EXPECT_EQ(parameter_hash(run_reference(c, shards, test).value().model), parameter_hash(grouped.model));
+}
+
+TEST(IstReference, TwoGroupsOfTwoDifferFromBothEndsAndStillLearn) {
+  const Dataset data = testing::make_toy_dataset(2000, 12, 4, 1);
+  const Dataset test = testing::make_toy_dataset(500, 12, 4, 2);
+  TrainingConfig c = small_config(Algorithm::kIst, 4);
+  c.widths = {12, 64, 64, 4};
+  c.rounds = 40;
+  c.eval_every = 40;
+  c.sgd.learning_rate = 0.1f;
+  const auto shards = shards_of(data, 4);
+  std::vector<std::uint64_t> hashes;
+  for (int s : {1, 2, 4}) {
+    c.subnets = s;
+    const RunResult r = run_reference(c, shards, test).value();
+    hashes.push_back(parameter_hash(r.model));
+    ASSERT_TRUE(r.final_test_accuracy.has_value());
+    EXPECT_GT(*r.final_test_accuracy, 0.6) << "S = " << s;  // chance is 0.25
+  }
+  EXPECT_NE(hashes[1], hashes[0]);
+  EXPECT_NE(hashes[1], hashes[2]);
+}
+
+TEST(IstReference, BytesPerWorkerGrowAsTheSubnetsGrow) {
+  const Dataset data = testing::make_toy_dataset(800, 12, 4, 1);
+  TrainingConfig c = small_config(Algorithm::kIst, 4);
+  c.rounds = 1;
+  c.eval_every = 1;
+  const auto shards = shards_of(data, 4);
+  // widths 12-24-16-4: with S subnets every worker holds 24/S and 16/S hidden neurons.
+  const auto subnet_floats = [](int s) { return 12 * (24 / s) + 24 / s + (16 / s) * (24 / s) + 16 / s + 4 * (16 / s) + 4; };
+  for (int s : {1, 2, 4}) {
+    c.subnets = s;
+    const RunResult r = run_reference(c, shards, data).value();
+    EXPECT_DOUBLE_EQ(r.records[0].bytes_sent_per_worker, 4.0 * subnet_floats(s)) << "S = " << s;
+    EXPECT_DOUBLE_EQ(r.records[0].bytes_received_per_worker, 4.0 * subnet_floats(s)) << "S = " << s;
+  }
+}
+
+TEST(Reference, RejectsMoreSubnetGroupsThanWorkers) {
+  const Dataset data = testing::make_toy_dataset(400, 12, 4, 1);
+  TrainingConfig c = small_config(Algorithm::kIst, 2);
+  c.subnets = 3;
+  auto r = run_reference(c, shards_of(data, 2), data);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("subnets must be between 1 and the 2 workers, got 3"), std::string::npos)
+      << r.status().to_string();
 }
 
 }  // namespace

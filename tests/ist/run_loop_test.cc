@@ -29,7 +29,7 @@ class ScriptedRounds : public RoundRunner {
 
   Status prepare_round(std::int64_t, RoundRecord&) override { return Status::ok_status(); }
   int trainers_ready() override { return 1; }
-  Status run_round(std::int64_t round, const LocalTrainingOptions&, bool, RoundRecord& record) override {
+  Status run_round(std::int64_t round, const RoundSettings&, bool, RoundRecord& record) override {
     record.train_loss = losses[static_cast<std::size_t>(round)];
     record.live_workers = 1;
     if (round == poison_from) model_.layers[1].weight(1, 2) = std::numeric_limits<float>::quiet_NaN();

@@ -9,12 +9,6 @@
 namespace ist {
 namespace {
 
-SliceView view_of(const Slice& slice) {
-  SliceView view{slice.subnet, {}};
-  for (const Linear& l : slice.model.layers) view.layers.push_back(LayerView{l.weight.data(), l.bias.data(), l.weight.rows(), l.weight.cols()});
-  return view;
-}
-
 TEST(SliceView, MergingViewsEqualsMergingSlicesBitForBit) {
   const Mlp full = make_mlp({9, 7, 5, 3}, 11).value();
   const SubnetPlan plan = make_partition({7, 5}, 3, 2, 0).value();
