@@ -138,12 +138,13 @@ Result<TrainReply> SubnetTrainer::data_parallel_round(rt::ActorContext& ctx, con
   Gradients grads;
   Matrix x;
   std::vector<std::int32_t> y;
+  std::vector<float> flat;  // the flattened gradient, reused by every step
   double compute = 0.0;
   for (int step = 0; step < options.steps; ++step) {
     auto t = std::chrono::steady_clock::now();
     sampler.next(options.batch_size, x, y);
     reply.mean_loss += compute_gradients(*replica_, x, y, ws, grads) / options.steps;
-    std::vector<float> flat = flatten_gradients(grads);
+    flatten_gradients(grads, flat);
     compute += seconds_since(t);
     IST_RETURN_IF_ERROR(ring_allreduce_sum(ctx, ring_, rank_, allreduce_sequence_++, flat,
                                            rt::deadline_in(kRingDeadline), &ring));

@@ -35,13 +35,12 @@ void unflatten_parameters(const std::vector<float>& flat, Mlp& model) {
   }
 }
 
-std::vector<float> flatten_gradients(const Gradients& grads) {
-  std::vector<float> flat;
+void flatten_gradients(const Gradients& grads, std::vector<float>& flat) {
+  flat.clear();
   for (std::size_t l = 0; l < grads.weight.size(); ++l) {
     append(flat, grads.weight[l]);
     append(flat, grads.bias[l]);
   }
-  return flat;
 }
 
 void unflatten_gradients(const std::vector<float>& flat, Gradients& grads) {

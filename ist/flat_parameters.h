@@ -12,7 +12,9 @@ std::vector<float> flatten_parameters(const Mlp& model);
 // REQUIRES: flat.size() == model.parameter_count().
 void unflatten_parameters(const std::vector<float>& flat, Mlp& model);
 
-std::vector<float> flatten_gradients(const Gradients& grads);
+// Writes the gradients into `flat` (resized; its storage is reused, so a buffer kept across steps is
+// allocated once).
+void flatten_gradients(const Gradients& grads, std::vector<float>& flat);
 // REQUIRES: grads already has the model's shapes and flat.size() matches.
 void unflatten_gradients(const std::vector<float>& flat, Gradients& grads);
 

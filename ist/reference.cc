@@ -108,7 +108,7 @@ class ReferenceRun : public RoundRunner {
         const auto wi = static_cast<std::size_t>(w);
         samplers_[wi]->next(options.batch_size, x, y);
         outcome.loss_sum += compute_gradients(model_, x, y, workspace_, grads[wi]) / options.steps;
-        flat[wi] = flatten_gradients(grads[wi]);
+        flatten_gradients(grads[wi], flat[wi]);
         buffers.push_back(&flat[wi]);
       }
       ring_allreduce_sum_in_process(buffers);

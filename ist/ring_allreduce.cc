@@ -21,9 +21,9 @@ void ring_allreduce_sum_in_process(std::vector<std::vector<float>*>& buffers) {
   const int workers = static_cast<int>(buffers.size());
   if (workers <= 1) return;
   const auto length = static_cast<std::int64_t>(buffers[0]->size());
+  std::vector<std::vector<float>> incoming(static_cast<std::size_t>(workers));  // reused by every step
   for (int step = 0; step + 1 < workers; ++step) {
     // All sends of a step happen "at once": compute every incoming chunk from the pre-step state.
-    std::vector<std::vector<float>> incoming(static_cast<std::size_t>(workers));
     for (int rank = 0; rank < workers; ++rank) {
       const ChunkRange r = ring_chunk(length, workers, ring_send_chunk(rank, workers, step));
       const auto& src = *buffers[static_cast<std::size_t>(rank)];
