@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <thread>
 
 namespace ist {
 namespace {
@@ -65,6 +66,38 @@ Result<Evaluation> evaluate(const Mlp& model, const Dataset& data) {
     e.class_accuracy.push_back(total > 0 ? static_cast<double>(row[static_cast<std::size_t>(c)]) / static_cast<double>(total) : 0.0);
   }
   return e;
+}
+
+double accuracy(const Mlp& model, const Matrix& x, const std::vector<std::int32_t>& labels, int threads) {
+  if (x.rows() == 0) return 0.0;
+  constexpr Index kChunk = 1000;
+  const Index chunks = (x.rows() + kChunk - 1) / kChunk;
+  const int workers = static_cast<int>(std::clamp<Index>(threads, 1, chunks));
+  // Thread t takes chunks t, t + workers, ...; each chunk's rows go through the net on their own (fixed
+  // chunk bounds, so the logits do not depend on the thread count) and the counts are integers.
+  std::vector<std::int64_t> correct(static_cast<std::size_t>(workers), 0);
+  auto count = [&](int t) {
+    Workspace ws;
+    Matrix chunk;
+    for (Index c = t; c < chunks; c += workers) {
+      const Index start = c * kChunk;
+      const Index rows = std::min(kChunk, x.rows() - start);
+      chunk = x.middleRows(start, rows);
+      const Matrix& logits = forward(model, chunk, ws);
+      for (Index i = 0; i < rows; ++i) {
+        Index best = 0;
+        logits.row(i).maxCoeff(&best);
+        if (best == labels[static_cast<std::size_t>(start + i)]) ++correct[static_cast<std::size_t>(t)];
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < workers; ++t) pool.emplace_back(count, t);
+  count(0);
+  for (std::thread& thread : pool) thread.join();
+  std::int64_t total = 0;
+  for (std::int64_t c : correct) total += c;
+  return static_cast<double>(total) / static_cast<double>(x.rows());
 }
 
 Result<std::vector<Prediction>> predict(const Mlp& model, const Matrix& features) {

@@ -30,6 +30,12 @@ struct Prediction {
 // Errors: invalid_argument when the data's feature count is not the model's input width, or a label is
 // not one of the model's classes (naming the example).
 Result<Evaluation> evaluate(const Mlp& model, const Dataset& data);
+// accuracy() of ist/mlp.h (the fraction of rows whose arg-max logit is the label) with its chunks of 1000
+// rows spread over `threads` threads; ist::accuracy without a count uses every core of this host. The
+// result is the same whatever the thread count (fixed chunk bounds, integer counts). Matrix products must
+// be safe to call from several threads (OpenBLAS is; `ist run` sets set_compute_threads(1)).
+// REQUIRES: labels.size() == x.rows(), x.cols() is the model's input width.
+double accuracy(const Mlp& model, const Matrix& x, const std::vector<std::int32_t>& labels, int threads);
 // Errors: invalid_argument when the feature count is not the model's input width.
 Result<std::vector<Prediction>> predict(const Mlp& model, const Matrix& features);
 

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <thread>
 
+#include "ist/evaluation.h"
 #include "ist/random.h"
 
 namespace ist {
@@ -161,22 +163,7 @@ float compute_gradients(const Mlp& model, const Matrix& x, const std::vector<std
 }
 
 double accuracy(const Mlp& model, const Matrix& x, const std::vector<std::int32_t>& labels) {
-  if (x.rows() == 0) return 0.0;
-  constexpr Index kChunk = 1000;
-  Workspace ws;
-  Matrix chunk;
-  std::int64_t correct = 0;
-  for (Index start = 0; start < x.rows(); start += kChunk) {
-    const Index rows = std::min(kChunk, x.rows() - start);
-    chunk = x.middleRows(start, rows);
-    const Matrix& logits = forward(model, chunk, ws);
-    for (Index i = 0; i < rows; ++i) {
-      Index best = 0;
-      logits.row(i).maxCoeff(&best);
-      if (best == labels[static_cast<std::size_t>(start + i)]) ++correct;
-    }
-  }
-  return static_cast<double>(correct) / static_cast<double>(x.rows());
+  return accuracy(model, x, labels, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 namespace {

@@ -39,6 +39,16 @@ TEST(Evaluation, AccuracyIsTheTrainingLoopsAndTheConfusionMatrixCountsEveryExamp
   EXPECT_GT(e->mean_loss, 0.0);
 }
 
+TEST(Evaluation, AccuracyOverManyThreadsCountsEveryChunkOnceAndMatchesOneThread) {
+  const Mlp model = make_mlp({12, 16, 5}, 4).value();
+  const Dataset data = random_data(4321, 12, 5);  // five chunks of 1000, the last one short
+  auto e = evaluate(model, data);
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  const double one = accuracy(model, data.features, data.labels, 1);
+  EXPECT_DOUBLE_EQ(one, e->accuracy);
+  for (int threads : {2, 3, 5, 16}) EXPECT_EQ(accuracy(model, data.features, data.labels, threads), one) << threads;
+}
+
 TEST(Evaluation, PredictionsAgreeWithTheConfusionMatrixAndAreProbabilities) {
   const Mlp model = make_mlp({12, 16, 5}, 4).value();
   const Dataset data = random_data(300, 12, 5);
