@@ -40,6 +40,13 @@ bool any_still_ours(const ClusterState& state) {
                      [](const StartedProcess& p) { return ProvenProcess::open(p.identity).ok(); });
 }
 
+// True if the head recorded in `state` still runs as the process recorded.
+bool head_still_ours(const ClusterState& state) {
+  return std::any_of(state.processes.begin(), state.processes.end(), [](const StartedProcess& p) {
+    return p.role == "head" && ProvenProcess::open(p.identity).ok();
+  });
+}
+
 // Names this start's nodes apart from every other start's: a head found at our address under another
 // name is someone else's.
 std::string start_tag() {
@@ -179,28 +186,48 @@ int command_start(const StartArgs& args) {
   std::string head_address;
   std::optional<rt::ClusterKey> key;
   if (args.head) {
-    if (existing.ok() && any_still_ours(*existing)) {
-      return fail("a cluster started here is still running (head " + existing->head_address + "); run `ist stop` first");
+    head_address = "tcp://" + args.node_ip + ":" + std::to_string(args.port);
+    // The head of a cluster started here died while its workers run on: a head started again at the same
+    // address takes its place (the workers join it again), and the workers stay recorded for `ist stop`.
+    const bool replaces_dead_head = existing.ok() && existing->head_address == head_address &&
+                                    !head_still_ours(*existing) && any_still_ours(*existing);
+    if (existing.ok() && any_still_ours(*existing) && !replaces_dead_head) {
+      return fail("a cluster started here is still running (head " + existing->head_address +
+                  "); run `ist stop` first");
     }
     if (Status free = check_port_free(args.node_ip, args.port); !free.ok()) {
       return fail("cannot start a head on port " + std::to_string(args.port) + ": " + free.message());
     }
     state = ClusterState{};
-    state.insecure = args.credentials.insecure;
-    if (!args.credentials.insecure) {
-      auto fresh = rt::ClusterKey::generate();
-      if (!fresh.ok()) return fail(fresh.status().to_string());
-      key = std::move(fresh).value();
-      std::error_code ec;
-      std::filesystem::create_directories(std::filesystem::path(cluster_key_path()).parent_path(), ec);
-      if (Status s = key->write_file(cluster_key_path()); !s.ok()) return fail(s.to_string());
+    if (replaces_dead_head) {
+      // The workers still running hold the cluster's key: the new head keeps it (and the old mode).
+      state.insecure = existing->insecure;
+      if (!state.insecure) {
+        auto kept = rt::ClusterKey::read_file(cluster_key_path());
+        if (!kept.ok()) return fail("restarting the head: " + kept.status().to_string());
+        key = std::move(kept).value();
+      }
+      for (const StartedProcess& p : existing->processes) {
+        if (p.role != "head" && ProvenProcess::open(p.identity).ok()) state.processes.push_back(p);
+      }
+      std::printf("the head at %s is gone; starting it again for the %zu node(s) still running\n",
+                  head_address.c_str(), state.processes.size());
+    } else {
+      state.insecure = args.credentials.insecure;
+      if (!args.credentials.insecure) {
+        auto fresh = rt::ClusterKey::generate();
+        if (!fresh.ok()) return fail(fresh.status().to_string());
+        key = std::move(fresh).value();
+        std::error_code ec;
+        std::filesystem::create_directories(std::filesystem::path(cluster_key_path()).parent_path(), ec);
+        if (Status s = key->write_file(cluster_key_path()); !s.ok()) return fail(s.to_string());
+      }
     }
-    head_address = "tcp://" + args.node_ip + ":" + std::to_string(args.port);
     std::vector<std::string> head_args = {"--role", "head", "--name", "head-" + tag, "--bind", head_address};
     for (const std::string& a : key_file_args(key)) head_args.push_back(a);
     auto head = spawn_node("head", head_args);
     if (!head.ok()) return fail(head.status().to_string());
-    state.processes.push_back(*head);
+    state.processes.insert(state.processes.begin(), *head);  // first: `ist stop` ends it last
     state.head_address = head_address;
     if (Status up = wait_for_own_head(head_address, "head-" + tag, head->identity.pid, key); !up.ok()) {
       end_node(head->identity);

@@ -37,6 +37,12 @@ std::string this_boot_id() {
 
 }  // namespace
 
+bool is_zombie_stat(const std::string& stat_line) {
+  const auto close_paren = stat_line.rfind(')');
+  return close_paren != std::string::npos && close_paren + 2 < stat_line.size() &&
+         stat_line[close_paren + 2] == 'Z';
+}
+
 Result<std::uint64_t> start_time_from_stat(const std::string& stat_line) {
   const auto close_paren = stat_line.rfind(')');
   if (close_paren == std::string::npos) return Status::corrupt_data("no command name in stat line");
@@ -82,6 +88,11 @@ Result<ProvenProcess> ProvenProcess::open(const ProcessIdentity& recorded) {
     return Status::invalid_argument(pid_text + " now belongs to a process started at tick " +
                                     std::to_string(now->start_time) + ", ours started at tick " +
                                     std::to_string(recorded.start_time));
+  }
+  // A daemon's parent is init, which may be slow to reap it (or, in a container, never): a zombie has
+  // exited all the same.
+  if (is_zombie_stat(read_text("/proc/" + std::to_string(recorded.pid) + "/stat"))) {
+    return Status::not_found(pid_text + " has exited (a zombie not yet reaped)");
   }
   return process;
 }

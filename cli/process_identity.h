@@ -28,13 +28,16 @@ Result<std::uint64_t> start_time_from_stat(const std::string& stat_line);
 // The identity of process `pid` now. not_found if there is no such process.
 Result<ProcessIdentity> identify_process(pid_t pid);
 
+// True if a /proc/PID/stat line says the process is a zombie (state Z): it has exited, not yet reaped.
+bool is_zombie_stat(const std::string& stat_line);
+
 // A process proven to be the one recorded, held by a pidfd: a signal through it reaches that process or
 // nothing, never a later holder of the same pid. Move-only; closes the pidfd on destruction.
 class ProvenProcess {
  public:
   // Opens a pidfd on recorded.pid, then checks the identity of the process behind it. Checking after
   // opening leaves no window: had the pid changed hands before the pidfd was opened, the start time
-  // read after would differ. Errors: not_found (no process with that pid: ours has exited);
+  // read after would differ. Errors: not_found (no process with that pid, or a zombie: ours has exited);
   // invalid_argument (the pid belongs to another process now: other start time or other boot, or the
   // record has no start time), its message saying which.
   static Result<ProvenProcess> open(const ProcessIdentity& recorded);

@@ -3,6 +3,7 @@
 #include "cli/process_identity.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace ist::cli {
@@ -74,6 +75,23 @@ TEST(ProvenProcess, ARecordWithoutStartTimeProvesNothing) {
   auto proven = ProvenProcess::open(ProcessIdentity{getpid(), 0, self->boot_id});
   ASSERT_FALSE(proven.ok());
   EXPECT_EQ(proven.status().code(), ErrorCode::kInvalidArgument);
+}
+
+// A daemon whose parent (init) has not reaped it yet is a zombie: it has exited, and `ist stop` or
+// `ist start` must not count it as a running node.
+TEST(ProvenProcess, AnExitedProcessNotYetReapedCountsAsGone) {
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  auto recorded = identify_process(child);  // not reaped: its /proc entry stays, as a zombie
+  ASSERT_TRUE(recorded.ok()) << recorded.status().to_string();
+  siginfo_t info{};
+  ASSERT_EQ(waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);  // exited, still unreaped
+  auto proven = ProvenProcess::open(*recorded);
+  ASSERT_FALSE(proven.ok());
+  EXPECT_EQ(proven.status().code(), ErrorCode::kNotFound) << proven.status().to_string();
+  EXPECT_TRUE(is_zombie_stat("4242 (a) b) Z 1 2 3"));
+  EXPECT_FALSE(is_zombie_stat("4242 (Z) S 1 2 3"));
+  waitpid(child, nullptr, 0);
 }
 
 }  // namespace
