@@ -176,6 +176,20 @@ Status TrainerPool::admit_membership_events(RoundRecord& record, rt::Deadline wa
     auto event = backend_.next_membership_event(joins_wanted > 0 ? wait_until : rt::Clock::now());
     if (!event.ok()) return event.status().code() == ErrorCode::kCancelled ? event.status() : Status::ok_status();
     const rt::Member& m = event->member;
+    if (event->change == rt::MembershipChange::kSelfDeclaredDead) {
+      return Status::node_dead(
+          "the head declared this driver's node dead (silent past the death deadline: paused, or cut off?); "
+          "every trainer it started was stopped");
+    }
+    if (event->change == rt::MembershipChange::kHeadLost ||
+        event->change == rt::MembershipChange::kHeadRejoined) {
+      head_lost_ = event->change == rt::MembershipChange::kHeadLost;
+      record.events.push_back(
+          RoundEvent{head_lost_ ? RoundEvent::Kind::kHeadLost : RoundEvent::Kind::kHeadRejoined, -1, -1, m.id,
+                     0, m.endpoint});
+      if (joins_wanted > 0 && head_lost_ && live().empty()) return lost_head_and_trainers();
+      continue;
+    }
     if (event->change == rt::MembershipChange::kJoined) {
       if (!hosts_trainers(m)) continue;
       const bool known = std::any_of(trainers_.begin(), trainers_.end(), [&](const PooledTrainer& t) { return t.node == m.id; });
@@ -221,10 +235,18 @@ Status TrainerPool::recut_shards(RoundRecord& record) {
   return Status::ok_status();
 }
 
+Status TrainerPool::lost_head_and_trainers() const {
+  return Status::node_dead(
+      "lost the head and every trainer: no worker can join without a head (is the cluster down? start its "
+      "head again, then resume the run)");
+}
+
 Status TrainerPool::prepare_round(std::int64_t round, RoundRecord& record) {
   IST_RETURN_IF_ERROR(admit_membership_events(record, rt::Clock::now(), 0));
   const int needed = std::max(1, options_.min_workers);
   if (static_cast<int>(live().size()) < needed) {
+    // Joins come through the head: with neither a head nor a trainer, waiting join_wait helps nobody.
+    if (head_lost_ && live().empty()) return lost_head_and_trainers();
     record.events.push_back(RoundEvent{RoundEvent::Kind::kBelowMinWorkers, -1, -1, 0, needed, ""});
     IST_RETURN_IF_ERROR(admit_membership_events(record, rt::deadline_in(options_.join_wait),
                                                 needed - static_cast<int>(live().size())));

@@ -65,10 +65,13 @@ class TrainerPool {
 
   // Before a round: takes in membership events, waits for joins below min_workers, re-cuts shared data
   // when the membership changed. Errors: node_dead (below min_workers and no join within join_wait, or
-  // nobody left to give the data to).
+  // nobody left to give the data to; at once when the driver's node lost its head and every trainer, or
+  // was itself declared dead).
   Status prepare_round(std::int64_t round, RoundRecord& record);
   // Takes in membership events until `wait_until`, or, with joins_wanted > 0, until that many workers
-  // joined. A joined worker gets a trainer (shared placement); a left or dead one loses its trainers.
+  // joined. A joined worker gets a trainer (shared placement); a left or dead one loses its trainers;
+  // the head's loss and return are recorded. Errors: node_dead when this driver's node was declared dead,
+  // or (while waiting for joins) lost its head with no trainer left.
   Status admit_membership_events(RoundRecord& record, rt::Deadline wait_until, int joins_wanted);
 
   // Live trainers, in the order they joined.
@@ -96,6 +99,8 @@ class TrainerPool {
   Status add_trainer_on(rt::NodeId node, RoundRecord& record);
   Status recut_shards(RoundRecord& record);
   Status measure_standardization();
+  // The error of a driver left with neither a head nor a trainer.
+  Status lost_head_and_trainers() const;
 
   TrainerBackend& backend_;
   TrainingConfig training_;
@@ -104,6 +109,7 @@ class TrainerPool {
   bool restored_ = false;
   std::vector<PooledTrainer> trainers_;
   bool membership_changed_ = false;  // since the last cut
+  bool head_lost_ = false;           // the driver's node has lost its head (and not joined one again)
   std::int64_t train_size_ = 0;
 };
 

@@ -34,10 +34,14 @@ std::string describe(const RoundEvent& e) {
     case K::kScriptedSlow:
       return "scripted: trainer " + trainer + " slowed by " + e.detail + " ms per step for " + count + " round(s)";
     case K::kScriptedAdd: return "scripted: " + count + " worker node(s) started";
-    case K::kCheckpointWritten: return "checkpoint written";
-    case K::kCheckpointFailed: return "checkpoint failed: " + e.detail;
+    case K::kCheckpointWritten: return "checkpoint of round " + count + " written";
+    case K::kCheckpointFailed: return "checkpoint of round " + count + " failed: " + e.detail;
     case K::kInterrupted: return "interrupted: stopping after this round";
     case K::kResumed: return "resumed from the checkpoint after round " + count;
+    case K::kHeadLost:
+      return "lost the head at " + e.detail + ": training on without it; no joins until it is back";
+    case K::kHeadRejoined:
+      return "joined the head at " + e.detail + " again (head node " + hex_node(e.node) + ")";
   }
   return "unknown event " + std::to_string(static_cast<int>(e.kind));
 }
@@ -61,6 +65,8 @@ const char* event_kind_name(RoundEvent::Kind kind) {
     case K::kCheckpointFailed: return "checkpoint_failed";
     case K::kInterrupted: return "interrupted";
     case K::kResumed: return "resumed";
+    case K::kHeadLost: return "head_lost";
+    case K::kHeadRejoined: return "head_rejoined";
   }
   return "unknown";
 }

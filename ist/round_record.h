@@ -21,22 +21,24 @@ namespace ist {
 // fields a kind does not use keep their defaults.
 struct RoundEvent {
   enum class Kind : std::int32_t {
-    kTrainerLost = 0,        // node, shard; detail: why (the error)
-    kPrivateShardLost = 1,   // shard; count: its examples; detail: its share of the training set ("33.3%")
-    kTrainerJoined = 2,      // node: a worker joined and got a trainer
-    kJoinNotUsed = 3,        // node: a worker joined, but private placement has no data for it
-    kJoinFailed = 4,         // node; detail: why its trainer did not start
-    kDataRecut = 5,          // count: shards in the new cut; detail: "cut N"
-    kSliceLate = 6,          // trainer (subnet index this round); count: the round deadline in ms
-    kBelowMinWorkers = 7,    // count: min_workers
-    kScriptedKill = 8,       // trainer (subnet index); count: the round (1-based)
-    kScriptedLeave = 9,      // trainer (subnet index); count: the round (1-based)
-    kScriptedSlow = 10,      // trainer (index among live trainers); count: rounds; detail: ms per step
-    kScriptedAdd = 11,       // count: worker nodes started
-    kCheckpointWritten = 12,
-    kCheckpointFailed = 13,  // detail: why
-    kInterrupted = 14,       // the run was asked to stop (Ctrl-C, SIGTERM) and stops after this round
-    kResumed = 15,           // count: the round the run resumed after (its checkpoint's); first round only
+    kTrainerLost = 0,         // node, shard; detail: why (the error)
+    kPrivateShardLost = 1,    // shard; count: its examples; detail: its share of the training set ("33.3%")
+    kTrainerJoined = 2,       // node: a worker joined and got a trainer
+    kJoinNotUsed = 3,         // node: a worker joined, but private placement has no data for it
+    kJoinFailed = 4,          // node; detail: why its trainer did not start
+    kDataRecut = 5,           // count: shards in the new cut; detail: "cut N"
+    kSliceLate = 6,           // trainer (subnet index this round); count: the round deadline in ms
+    kBelowMinWorkers = 7,     // count: min_workers
+    kScriptedKill = 8,        // trainer (subnet index); count: the round (1-based)
+    kScriptedLeave = 9,       // trainer (subnet index); count: the round (1-based)
+    kScriptedSlow = 10,       // trainer (index among live trainers); count: rounds; detail: ms per step
+    kScriptedAdd = 11,        // count: worker nodes started
+    kCheckpointWritten = 12,  // count: the round it covers (the one before the record it is in)
+    kCheckpointFailed = 13,   // count: the round it was for; detail: why
+    kInterrupted = 14,        // the run was asked to stop (Ctrl-C, SIGTERM) and stops after this round
+    kResumed = 15,            // count: the round the run resumed after (its checkpoint's); first round only
+    kHeadLost = 16,           // node: the head; detail: its endpoint. Training goes on peer to peer; no joins
+    kHeadRejoined = 17,       // node: the head joined again (a new process at the same address, or the same)
   };
   Kind kind = Kind::kTrainerLost;
   int trainer = -1;

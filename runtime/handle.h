@@ -55,7 +55,18 @@ struct Member {
   MSGPACK_DEFINE(id, endpoint, name, state, role)
 };
 
-enum class MembershipChange : std::uint8_t { kJoined = 0, kLeft = 1, kDead = 2 };
+// kJoined, kLeft, kDead: what the head announces about `member`. The others are this node's own standing,
+// told only to its own subscribers (never sent): kHeadLost (member: the head it lost), kHeadRejoined
+// (member: the head it joined again), kSelfDeclaredDead (member: this node; the head declared it dead, its
+// actors and the actors it spawned elsewhere are stopped).
+enum class MembershipChange : std::uint8_t {
+  kJoined = 0,
+  kLeft = 1,
+  kDead = 2,
+  kHeadLost = 3,
+  kHeadRejoined = 4,
+  kSelfDeclaredDead = 5,
+};
 
 struct MembershipEvent {
   MembershipChange change = MembershipChange::kJoined;

@@ -66,7 +66,8 @@ class Node {
   std::vector<Member> members() const;
   // Waits until at least `alive` members are alive. Errors: kTimeout. @threadsafe
   Status wait_for_members(std::size_t alive, Deadline deadline);
-  // A queue that receives every membership event from now on. @threadsafe
+  // A queue that receives every membership event from now on, and this node's own standing: head lost,
+  // head joined again, declared dead (MembershipChange). @threadsafe
   std::shared_ptr<MembershipQueue> subscribe();
   // True while the head is unreachable: silent for head_lost_after, or restarted and not knowing this
   // node yet. The node serves on (actors, peer-to-peer calls; calls to a peer whose process is gone

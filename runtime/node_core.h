@@ -114,6 +114,12 @@ class NodeCore {
   void on_reply(Envelope& env);
   void on_heartbeat_ack_io(const Header& ack);
   void on_membership(const MembershipEvent& e);
+  // Pushes `e` to every live subscriber (and forgets the gone ones).
+  void notify_subscribers(const MembershipEvent& e);
+  // The subscribers still listening; forgets the others. REQUIRES: members_mu held.
+  std::vector<std::shared_ptr<MembershipQueue>> live_subscribers_locked();
+  // The head as this node knows it (id, endpoint), for kHeadLost / kHeadRejoined events.
+  Member head_member() const;
   void apply_membership(const MembershipEvent& e);
   void timers_io();
   // The head is unreachable: fail the calls only it could answer, stop heartbeats, start rejoining.

@@ -271,9 +271,33 @@ void NodeCore::on_reply(Envelope& env) {
   }
 }
 
+std::vector<std::shared_ptr<MembershipQueue>> NodeCore::live_subscribers_locked() {
+  std::vector<std::shared_ptr<MembershipQueue>> subs;
+  for (auto it = subscribers.begin(); it != subscribers.end();) {
+    if (auto q = it->lock()) {
+      subs.push_back(std::move(q));
+      ++it;
+    } else {
+      it = subscribers.erase(it);
+    }
+  }
+  return subs;
+}
+
+void NodeCore::notify_subscribers(const MembershipEvent& e) {
+  std::vector<std::shared_ptr<MembershipQueue>> subs;
+  {
+    std::lock_guard<std::mutex> lock(members_mu);
+    subs = live_subscribers_locked();
+  }
+  for (auto& q : subs) q->push(e);
+}
+
 void NodeCore::apply_membership(const MembershipEvent& e) {
   std::vector<std::shared_ptr<MembershipQueue>> subs;
   {
+    // The table and the subscriber list under one lock: who subscribes after seeing the change in the
+    // table is not told it again.
     std::lock_guard<std::mutex> lock(members_mu);
     Member m = e.member;
     m.state = e.change == MembershipChange::kJoined ? MemberState::kAlive
@@ -281,14 +305,7 @@ void NodeCore::apply_membership(const MembershipEvent& e) {
                                                     : MemberState::kDead;
     members[m.id] = m;
     members_cv.notify_all();
-    for (auto it = subscribers.begin(); it != subscribers.end();) {
-      if (auto q = it->lock()) {
-        subs.push_back(std::move(q));
-        ++it;
-      } else {
-        it = subscribers.erase(it);
-      }
-    }
+    subs = live_subscribers_locked();
   }
   for (auto& q : subs) q->push(e);
   if (e.change != MembershipChange::kJoined && e.member.id != id) {

@@ -27,6 +27,7 @@ void NodeCore::on_head_lost_io(const std::string& why) {
   if (head_lost.exchange(true)) return;
   log(LogLevel::kError, "lost the head at ", head_endpoint_, " (", why,
       "); serving on, and joining it again when it answers");
+  notify_subscribers(MembershipEvent{MembershipChange::kHeadLost, head_member()});
   // Actors on the head, names: nobody else can answer these.
   const auto n =
       calls_.fail(head_id_, Status::node_dead("lost the head at " + head_endpoint_ + " (" + why + ")"));
@@ -67,6 +68,7 @@ Status NodeCore::on_joined_io(const Envelope& reply) {
   head_lost = false;
   log(LogLevel::kInfo, "joined the head at ", head_endpoint_, " again (head node ", new_head, ") as node ",
       id);
+  notify_subscribers(MembershipEvent{MembershipChange::kHeadRejoined, head_member()});
   if (old_head != 0 && old_head != new_head) {
     // A new head process: the old one is gone, with the actors it spawned and calls to it.
     if (auto m = member(old_head); m && m->state == MemberState::kAlive) {
@@ -84,6 +86,14 @@ void NodeCore::on_declared_dead_io(const std::string& why) {
   // Every member was told this node died: its actors' spawners count them lost, callers failed.
   const auto n = stop_all_actors_io("stopped: its node was declared dead");
   if (n > 0) log(LogLevel::kInfo, "stopped ", n, " actor(s)");
+  notify_subscribers(MembershipEvent{MembershipChange::kSelfDeclaredDead,
+                                     Member{id, endpoint, options.name, MemberState::kDead, options.role}});
+}
+
+Member NodeCore::head_member() const {
+  const NodeId head = head_id_.load();
+  if (auto m = member(head)) return *m;
+  return Member{head, head_endpoint_, "head", MemberState::kAlive, NodeRole::kHead};
 }
 
 }  // namespace ist::rt
