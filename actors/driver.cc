@@ -73,6 +73,8 @@ Status Driver::start(const std::vector<rt::NodeId>& nodes) {
 
 Status Driver::prepare_round(std::int64_t round, RoundRecord& record) {
   round_timing_ = RoundTiming{};
+  for (RoundEvent& e : carried_events_) record.events.push_back(std::move(e));
+  carried_events_.clear();
   // Baselines need every ring member; membership changes do not apply to them.
   if (options_.training.algorithm != Algorithm::kIst) return Status::ok_status();
   IST_RETURN_IF_ERROR(script_.before_round(round, *backend_, pool_, record, options_.spawn_deadline));
@@ -103,20 +105,31 @@ Status Driver::run_round(std::int64_t round, const RoundSettings& settings, bool
 }
 
 void Driver::finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,
-                          RoundRecord& record) {
+                          RoundRecord& /*record*/) {
   progress_ = progress;
   round_timing_.evaluate = evaluate_seconds;
   timings_.push_back(round_timing_);
-  if (!checkpoint_due || options_.checkpoint_path.empty()) return;
-  const PoolState pool = pool_.state();
-  const DriverCheckpoint c{model_,           progress.next_round, progress.epochs_done, pool.generation,
-                           pool.num_shards,  pool.cursors,        pool.lost_examples,   options_.checkpoint_tag};
-  const Status saved = save_checkpoint(options_.checkpoint_path, c);
-  record.events.push_back(saved.ok() ? RoundEvent{RoundEvent::Kind::kCheckpointWritten, -1, -1, 0, 0, ""}
-                                     : RoundEvent{RoundEvent::Kind::kCheckpointFailed, -1, -1, 0, 0, saved.to_string()});
+  checkpoint_pending_ = checkpoint_due && !options_.checkpoint_path.empty();
 }
 
-void Driver::round_published(const RoundRecord& record) { script_.after_round_published(record); }
+void Driver::round_published(const RoundRecord& record) {
+  // The checkpoint of round k follows round k's published record: a driver stopped between the two
+  // leaves an older checkpoint and metrics a resume cuts back to it, never a checkpoint ahead of them.
+  if (checkpoint_pending_) {
+    checkpoint_pending_ = false;
+    const PoolState pool = pool_.state();
+    const DriverCheckpoint c{
+        model_,          progress_.next_round, progress_.epochs_done, pool.generation,
+        pool.num_shards, pool.cursors,         pool.lost_examples,    options_.checkpoint_tag};
+    const Status saved = save_checkpoint(options_.checkpoint_path, c);
+    // Told in the next round's record (count: the round it covers).
+    carried_events_.push_back(
+        saved.ok()
+            ? RoundEvent{RoundEvent::Kind::kCheckpointWritten, -1, -1, 0, record.round, ""}
+            : RoundEvent{RoundEvent::Kind::kCheckpointFailed, -1, -1, 0, record.round, saved.to_string()});
+  }
+  script_.after_round_published(record);
+}
 
 Result<RunResult> Driver::run(const RoundCallback& on_round) {
   if (!started_) return Status::invalid_argument("run() before start()");

@@ -8,8 +8,10 @@
 // and the TrainerBackend seam (trainer_backend.h) through which all of them reach the trainers: the
 // runtime's actors, or an in-process backend in tests.
 //
-// Every checkpoint_every rounds the driver writes a checkpoint; a Driver resumed from one continues the
-// run bit for bit as if it had never stopped (same membership). Runs on the thread that calls run().
+// Every checkpoint_every rounds the driver writes a checkpoint, after that round's record went to the
+// run's callback (its metrics line), and records the outcome in the next round's record; a Driver resumed
+// from one continues the run bit for bit as if it had never stopped (same membership). Runs on the
+// thread that calls run().
 #pragma once
 
 #include <chrono>
@@ -113,7 +115,9 @@ class Driver : private RoundRunner {
   RunProgress progress_;
   bool resumed_ = false;
   bool started_ = false;
-  RoundTiming round_timing_;  // of the round in progress
+  RoundTiming round_timing_;                // of the round in progress
+  bool checkpoint_pending_ = false;         // the finished round ends with a checkpoint, once published
+  std::vector<RoundEvent> carried_events_;  // for the next round's record (the last checkpoint's outcome)
   std::vector<RoundTiming> timings_;
 };
 

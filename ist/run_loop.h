@@ -41,12 +41,13 @@ class RoundRunner {
                            RoundRecord& record) = 0;
   // The current model; valid after prepare_round and after a round that wanted it.
   virtual const Mlp& model() const = 0;
-  // After the round's evaluation, before its record is published: e.g. a checkpoint at `progress`.
-  // `checkpoint_due`: checkpoint_every says this round ends with one. `evaluate_seconds`: the time the
-  // evaluation took (0 without one).
+  // After the round's evaluation, before its record is published. `checkpoint_due`: checkpoint_every says
+  // this round ends with a checkpoint at `progress` (written once the record is published).
+  // `evaluate_seconds`: the time the evaluation took (0 without one).
   virtual void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,
                             RoundRecord& record) = 0;
-  // After the record went to the caller's callback (e.g. a scripted driver death).
+  // After the record went to the caller's callback (its metrics line): the round's checkpoint, then e.g.
+  // a scripted driver death. Not called when the callback failed.
   virtual void round_published(const RoundRecord& record) = 0;
 };
 
@@ -67,7 +68,7 @@ struct RunLoopOptions {
 // `rounds` after that many rounds; with constant membership both give total_rounds() rounds.
 // Errors: the runner's; the callback's (naming the round); diverged when a round's training loss is not
 // finite, or the model is not when the loop reads it (evaluation, checkpoint, end): then the round's
-// finish_round (its checkpoint) and record never happen, so the last checkpoint stays the last good one.
+// record and round_published (its checkpoint) never happen, so the last checkpoint stays the last good one.
 // REQUIRES: validate(config) is ok; options.train_size > 0.
 Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, const RunLoopOptions& options,
                              const Dataset& test, const RoundCallback& on_round);
