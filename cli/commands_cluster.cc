@@ -249,6 +249,19 @@ int command_start(const StartArgs& args) {
       return fail("cannot reach the head at " + head_address + ": " + reachable.status().to_string());
     }
   }
+  // A start that fails partway stops what it brought up (workers first, then its head) and puts the
+  // state file back as it was: nothing of it is left running or recorded.
+  std::vector<ProcessIdentity> started_now;
+  if (args.head) started_now.push_back(state.processes.front().identity);
+  const auto undo = [&](const std::string& why) {
+    for (auto it = started_now.rbegin(); it != started_now.rend(); ++it) end_node(*it);
+    if (existing.ok()) {
+      (void)save_cluster_state(*existing);
+    } else {
+      remove_cluster_state();
+    }
+    return fail(why + "; stopped the " + std::to_string(started_now.size()) + " node(s) this start brought up");
+  };
   std::vector<std::pair<std::string, pid_t>> workers;
   for (int i = 0; i < args.workers; ++i) {
     const std::string name = "worker-" + tag + "-" + std::to_string(i);
@@ -256,17 +269,15 @@ int command_start(const StartArgs& args) {
                                             "tcp://" + args.node_ip + ":*", "--name", name};
     for (const std::string& a : key_file_args(key)) worker_args.push_back(a);
     auto worker = spawn_node("worker", worker_args);
-    if (!worker.ok()) return fail(worker.status().to_string());
+    if (!worker.ok()) return undo(worker.status().to_string());
     state.processes.push_back(*worker);
+    started_now.push_back(worker->identity);
     workers.emplace_back(name, worker->identity.pid);
   }
-  if (Status s = save_cluster_state(state); !s.ok()) return fail(s.to_string());
+  if (Status s = save_cluster_state(state); !s.ok()) return undo(s.to_string());
   if (!workers.empty()) {
     Status joined = wait_for_workers(head_address, workers, std::chrono::steady_clock::now() + 30s, key);
-    if (!joined.ok()) {
-      return fail("the worker nodes did not all come up: " + joined.message() +
-                  " (the nodes that did are recorded: `ist stop` stops them)");
-    }
+    if (!joined.ok()) return undo("the worker nodes did not all come up: " + joined.message());
   }
   std::printf("%s %s%s\n", args.head ? "started head at" : "joined", head_address.c_str(),
               args.workers > 0 ? (" with " + std::to_string(args.workers) + " worker node(s)").c_str() : "");

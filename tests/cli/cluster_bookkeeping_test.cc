@@ -220,8 +220,46 @@ TEST_F(ClusterBookkeeping, ASecondHeadOnTheSamePortFailsAndAddsNoWorkerToTheFirs
   EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
 }
 
+// The head of a cluster started here is killed while its worker runs on: `ist start --head` on the same
+// port starts a head again, keeps the worker recorded, and the worker joins it; `ist stop` stops both.
+TEST_F(ClusterBookkeeping, AHeadThatDiedIsStartedAgainOnItsPortAndItsWorkersJoinIt) {
+  std::string port;
+  {
+    BusyPort chosen;  // released at once: the head takes it
+    port = std::to_string(chosen.port());
+  }
+  const Outcome first = run_ist({"start", "--head", "--port", port, "--workers", "1"}, {state_env("a")}, seconds(60));
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  setenv("IST_STATE_DIR", state_dir("a").c_str(), 1);
+  auto state = load_cluster_state();
+  unsetenv("IST_STATE_DIR");
+  ASSERT_TRUE(state.ok()) << state.status().to_string();
+  ASSERT_EQ(state->processes.front().role, "head");
+  const ProcessIdentity old_head = state->processes.front().identity;
+  {
+    auto head = ProvenProcess::open(old_head);
+    ASSERT_TRUE(head.ok()) << head.status().to_string();
+    ASSERT_TRUE(head->send(SIGKILL).ok());
+    ASSERT_TRUE(head->wait_for_exit(std::chrono::steady_clock::now() + seconds(5)));
+  }
+
+  const Outcome again = run_ist({"start", "--head", "--port", port}, {state_env("a")}, seconds(60));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(contains(again.output, "starting it again for the 1 node(s) still running")) << again.output;
+  bool rejoined = false;
+  for (const auto deadline = std::chrono::steady_clock::now() + seconds(15);
+       !rejoined && std::chrono::steady_clock::now() < deadline;) {
+    const Outcome status = run_ist({"status"}, {state_env("a")}, seconds(30));
+    rejoined = contains(status.output, "1 worker node(s) alive");
+  }
+  EXPECT_TRUE(rejoined) << "the worker did not join the head started again";
+  const Outcome stopped = run_ist({"stop"}, {state_env("a")}, seconds(30));
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
+  EXPECT_TRUE(contains(stopped.output, "stopped 2 process(es)")) << stopped.output;
+}
+
 // A worker that cannot bind (here: an address not on this host, from TEST-NET-1) fails the start at once,
-// with its own reason, instead of after the 30 s join wait.
+// with its own reason, instead of after the 30 s join wait; the start stops what it brought up.
 TEST_F(ClusterBookkeeping, AWorkerThatCannotBindFailsTheStartWithItsReason) {
   std::string port;
   {
@@ -241,7 +279,10 @@ TEST_F(ClusterBookkeeping, AWorkerThatCannotBindFailsTheStartWithItsReason) {
   EXPECT_EQ(joined.exit_code, 1) << joined.output;
   EXPECT_TRUE(contains(joined.output, "ist: the worker nodes did not all come up: worker ")) << joined.output;
   EXPECT_TRUE(contains(joined.output, "binding tcp://192.0.2.1:*")) << joined.output;
-  const Outcome stopped = run_ist({"stop"}, {state_env("b")}, seconds(30));
+  // What the failed start brought up it stopped, and it left no record behind.
+  EXPECT_TRUE(contains(joined.output, "stopped the 1 node(s) this start brought up")) << joined.output;
+  EXPECT_FALSE(fs::exists(state_dir("b") + "/cluster.json"));
+  const Outcome stopped = run_ist({"stop"}, {state_env("a")}, seconds(30));
   EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
 }
 
