@@ -48,7 +48,9 @@ ip -n "$a" link set "v$a" up; ip -n "$b" link set "v$b" up
 in_a() { ip netns exec "$a" env IST_STATE_DIR="$state/a" "$IST" "$@"; }
 in_b() { ip netns exec "$b" env IST_STATE_DIR="$state/b" "$IST" "$@"; }
 in_a start --head --node-ip 10.232.0.1 --port 6390 --workers 3 >/dev/null || fail "head did not start on host A"
-in_b start --address 10.232.0.1:6390 --node-ip 10.232.0.2 --workers 2 >/dev/null || fail "host B's workers did not join"
+# Host B joins with the cluster key host A's head made (as its printed join command carries it).
+in_b start --address 10.232.0.1:6390 --node-ip 10.232.0.2 --workers 2 --cluster-key "$(cat "$state/a/cluster.key")" \
+  >/dev/null || fail "host B's workers did not join"
 say "cluster up: head and 3 workers on A, 2 workers on B"
 
 # Every trainer steps slowly (the scripted slowdown), so the run lasts long enough for every fault
@@ -74,7 +76,7 @@ TOML
   for w in 0 1 2 3 4; do printf '[[events]]\nround = 1\naction = "slow"\nworker = %d\ndelay_ms = 40\nrounds = 100\n' "$w"; done
 } > "$state/chaos.toml"
 metrics="$state/run/metrics.jsonl"
-ip netns exec "$a" "$IST" run "$state/chaos.toml" --address 10.232.0.1:6390 --node-ip 10.232.0.1 \
+ip netns exec "$a" env IST_STATE_DIR="$state/a" "$IST" run "$state/chaos.toml" --address 10.232.0.1:6390 --node-ip 10.232.0.1 \
   --out "$state/run" --quiet > "$state/run.out" 2>&1 &
 run_pid=$!
 
