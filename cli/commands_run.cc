@@ -202,6 +202,10 @@ std::vector<rt::NodeId> worker_nodes(const rt::Node& node) {
 
 int command_simulate(const RunArgs& args) {
   const auto command_start = SteadyClock::now();
+  // Before any thread starts (see command_run). ist simulate keeps no checkpoints, so Ctrl-C cannot save
+  // a resumable run: the first signal stops it after the round in progress and marks its directory failed
+  // (a retry with the same --out then works); a second one ends it at once.
+  InterruptWatcher interrupts;
   auto prepared = load_checked(args, /*distributed=*/false);
   if (!prepared.ok()) return fail(prepared.status().to_string());
   Prepared& p = *prepared;
@@ -230,7 +234,19 @@ int command_simulate(const RunArgs& args) {
   const double startup = seconds_since(command_start);
   Progress progress(run_plan(training, train_size), args.quiet, earlier_sessions(*p.dir, startup));
   RoundSink sink(*p.dir, progress, startup);
-  auto result = run_reference(training, shards, p.test, std::ref(sink));
+  const auto record_or_stop = [&](const RoundRecord& record) -> Status {
+    IST_RETURN_IF_ERROR(sink(record));
+    if (!interrupts.requested()) return Status::ok_status();
+    return Status::cancelled(std::string("interrupted by ") + interrupts.signal_name() + " after round " +
+                             std::to_string(record.round) +
+                             "; ist simulate keeps no checkpoints, so it cannot be resumed: run it again");
+  };
+  auto result = run_reference(training, shards, p.test, record_or_stop);
+  if (!result.ok() && interrupts.requested()) {
+    progress.finish("");
+    fail_run(*p.dir, result.status().message());
+    return kExitInterrupted;
+  }
   return finish_run(p, result, progress, seconds_since(command_start));
 }
 

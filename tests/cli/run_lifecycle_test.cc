@@ -178,5 +178,30 @@ TEST_F(RunLifecycle, ASecondCtrlCStopsAtOnceAndLeavesNoProcess) {
       << "embedded workers outlived the driver";
 }
 
+TEST_F(RunLifecycle, CtrlCStopsASimulationAfterItsRoundAndItsDirectoryTakesARetry) {
+  // Long enough (thousands of rounds) that only the signal can end it within the test's deadline.
+  const std::string config = path("long.toml");
+  std::ofstream(config) << "name = \"long\"\nseed = 3\n[model]\nwidths = [784, 64, 10]\n"
+                           "[algorithm]\nlocal_steps = 4\nbatch_size = 32\nrounds = 100000\neval_every = 1000\n"
+                           "learning_rate = 0.05\nwarmup_epochs = 0\n[cluster]\nworkers = 2\n";
+  const std::string run = path("sim");
+  const pid_t pid = spawn_ist({"simulate", config, "--out", run}, path("out.log"));
+  ASSERT_TRUE(poll_until([&] { return !file_text(run + "/metrics.jsonl").empty(); }))
+      << file_text(path("out.log"));
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  const int code = wait_exit(pid, std::chrono::seconds(30));
+  const std::string output = file_text(path("out.log"));
+  ASSERT_EQ(code, 130) << output;
+  EXPECT_NE(output.find("interrupted by SIGINT"), std::string::npos) << output;
+  EXPECT_NE(output.find("cannot be resumed"), std::string::npos) << output;
+  const auto status = nlohmann::json::parse(file_text(run + "/status.json"));
+  EXPECT_EQ(status.at("status"), "failed") << status;
+  EXPECT_LT(metrics_of(run).size(), 100000u);
+
+  const Outcome retry = run_ist({"simulate", config, "--out", run, "--set", "algorithm.rounds=2", "--quiet"});
+  ASSERT_EQ(retry.exit_code, 0) << retry.output;
+  EXPECT_EQ(nlohmann::json::parse(file_text(run + "/status.json")).at("status"), "finished");
+}
+
 }  // namespace
 }  // namespace ist::cli
