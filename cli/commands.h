@@ -59,7 +59,10 @@ int command_logs(const LogsArgs& args);
 // `ist node ...`: the life of one node process (what `ist start` and embedded clusters launch).
 int command_node(int argc, char** argv);
 
-int command_export(const std::string& run_dir, const std::string& output);
+// `ist export SOURCE -o OUT.safetensors`: SOURCE is a run directory (its model.safetensors, metadata kept) or
+// a checkpoint file in one (folded with the standardization in the config.toml beside it, with the same
+// metadata plus checkpoint_after_round).
+int command_export(const std::string& source, const std::string& output);
 
 // `ist eval MODEL --data PATH`: accuracy, mean loss, per-class accuracy and the confusion matrix of a model
 // file (raw features in, as runs write them) on a labelled data set in any format runs read.
@@ -69,6 +72,18 @@ struct EvalArgs {
   std::string split = "test";  // idx directories hold both splits
 };
 int command_eval(const EvalArgs& args);
+
+// `ist predict MODEL --data PATH -o predictions.csv`: one CSV row per example (example, predicted,
+// predicted_name when the model knows its classes' names, label when the file has labels, p_0 .. p_C-1
+// the softmax probabilities). The file needs no labels (see load_features). Errors: an output not named
+// *.csv, the model's or the reader's.
+struct PredictArgs {
+  std::string model;
+  DataSource data;
+  std::string split = "test";
+  std::string output;
+};
+int command_predict(const PredictArgs& args);
 // `ist sweep CONFIG --grid KEY=V1,V2 ... [--seeds N]`: one `ist run` per combination and seed, under
 // one sweep directory (default sweeps/NAME-FINGERPRINT, so the same command continues the same sweep).
 struct SweepArgs {

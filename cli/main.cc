@@ -132,8 +132,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"time", "epochs", "samples", "bytes"}));
 
   std::string export_dir, export_out;
-  CLI::App* export_cmd = app.add_subcommand("export", "write a run's final model as safetensors");
-  export_cmd->add_option("run", export_dir, "run directory")->required();
+  CLI::App* export_cmd = app.add_subcommand("export", "write a run's final model, or a checkpoint, as a standalone safetensors model");
+  export_cmd->add_option("run", export_dir, "run directory (its model), or a checkpoint file in one (RUN/checkpoint.safetensors)")
+      ->required()
+      ->check(CLI::ExistingPath);
   export_cmd->add_option("-o,--output", export_out, "output file")->required();
 
   EvalArgs eval_args;
@@ -150,6 +152,22 @@ int main(int argc, char** argv) {
   eval->add_option("--features-key", eval_args.data.features_key, ".npz only: the features array")->capture_default_str();
   eval->add_option("--labels-key", eval_args.data.labels_key, ".npz only: the labels array")->capture_default_str();
   eval->add_option("--label-column", eval_args.data.label_column, "CSV only: the label column's header name (default: the last)");
+
+  PredictArgs predict_args;
+  predict_args.data.path.clear();
+  CLI::App* predict = app.add_subcommand("predict", "a model's predictions on a data file (labels optional) as CSV");
+  predict->add_option("model", predict_args.model, "model file (.safetensors, as runs and ist export write them)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  predict->add_option("--data", predict_args.data.path, "data: an IDX directory, or a .npz, .npy or .csv file")->required();
+  predict->add_option("-o,--output", predict_args.output, "predictions file (.csv)")->required();
+  predict->add_option("--format", predict_args.data.format, "idx, csv, npy or npz (default: from the path)")
+      ->check(CLI::IsMember({"", "idx", "csv", "npy", "npz"}));
+  predict->add_option("--split", predict_args.split, "IDX only: test or train")->capture_default_str()->check(CLI::IsMember({"test", "train"}));
+  predict->add_option("--labels", predict_args.data.labels_path, ".npy only: the labels file, if any");
+  predict->add_option("--features-key", predict_args.data.features_key, ".npz only: the features array")->capture_default_str();
+  predict->add_option("--labels-key", predict_args.data.labels_key, ".npz only: the labels array, if the archive has it")->capture_default_str();
+  predict->add_option("--label-column", predict_args.data.label_column, "CSV only: the label column's header name, if any");
 
   try {
     app.parse(argc, argv);
@@ -178,5 +196,6 @@ int main(int argc, char** argv) {
   if (report->parsed()) return command_report(report_dirs, report_out, report_x);
   if (export_cmd->parsed()) return command_export(export_dir, export_out);
   if (eval->parsed()) return command_eval(eval_args);
+  if (predict->parsed()) return command_predict(predict_args);
   return fail("unknown command", kExitUsage);
 }

@@ -84,7 +84,7 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
   while (std::getline(in, line)) {
     ++line_number;
     if (line_number == 1 && options.has_header) {
-      if (!options.label_name.empty() && !options.label_last) {
+      if (!options.label_name.empty() && !options.label_last && !options.no_labels) {
         IST_ASSIGN_OR_RETURN(label_column, column_named(path, line, options.label_name));
       }
       continue;
@@ -94,12 +94,13 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
     if (width == 0) {
       width = fields.size();
       if (options.label_last) label_column = width - 1;
-      if (label_column >= width) {
+      if (options.no_labels) label_column = width;  // no column is the label
+      if (label_column >= width && !options.no_labels) {
         return Status::corrupt_data(path + ":" + std::to_string(line_number) + ": the row has " +
                                     std::to_string(width) + " columns, so there is no label column " +
                                     std::to_string(label_column + 1));
       }
-      if (width < 2) {
+      if (width < 2 && !options.no_labels) {
         return Status::corrupt_data(path + ":" + std::to_string(line_number) +
                                     ": the row has no feature columns besides the label");
       }
@@ -127,10 +128,10 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
     }
   }
   if (in.bad()) return Status::io_error(path + ": read failed");
-  if (labels.empty()) return Status::corrupt_data(path + ": no examples (the file is empty)");
-
-  const auto features = static_cast<Index>(width - 1);
-  const auto all_rows = static_cast<std::size_t>(labels.size());
+  const auto features = static_cast<Index>(options.no_labels ? width : width - 1);
+  const auto all_rows = features == 0 ? 0 : values.size() / static_cast<std::size_t>(features);
+  if (all_rows == 0) return Status::corrupt_data(path + ": no examples (the file is empty)");
+  if (options.no_labels && shard.has_value()) return Status::invalid_argument(path + ": a set without labels cannot be sharded");
   std::vector<std::int64_t> rows;
   if (shard.has_value()) {
     auto selected = shard_indices(labels, *shard);
@@ -141,7 +142,7 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
     for (std::size_t i = 0; i < all_rows; ++i) rows[i] = static_cast<std::int64_t>(i);
   }
   Dataset data;
-  data.num_classes = max_label + 1;  // of the whole file, so every shard agrees on the class count
+  data.num_classes = options.no_labels ? 0 : max_label + 1;  // of the whole file, so every shard agrees
   data.origin = path;
   if (shard.has_value()) data.origin_rows = rows;
   data.features.resize(static_cast<Index>(rows.size()), features);
@@ -150,7 +151,7 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
     const auto r = static_cast<std::size_t>(rows[i]);
     std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(r * static_cast<std::size_t>(features)), features,
                 data.features.row(static_cast<Index>(i)).data());
-    data.labels.push_back(labels[r]);
+    if (!options.no_labels) data.labels.push_back(labels[r]);
   }
   return data;
 }

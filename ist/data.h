@@ -73,6 +73,7 @@ struct CsvOptions {
   float feature_scale = 1.0f; // features are multiplied by this (e.g. 1/255 for pixel CSVs)
   std::string label_name;     // with has_header: the label column is the header's column of this name
   bool label_last = false;    // the label column is the last one (label_column and label_name unused)
+  bool no_labels = false;     // every column is a feature: a set without labels (labels empty, num_classes 0)
 };
 
 // Loads a CSV file of numbers, one example per line; blank lines are skipped. num_classes = max label + 1

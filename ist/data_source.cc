@@ -69,4 +69,21 @@ Result<Dataset> load_dataset(const DataSource& source, Split split, const std::o
   return load_csv_dataset(file, options, shard);
 }
 
+Result<Dataset> load_features(const DataSource& source, Split split, int inputs) {
+  IST_ASSIGN_OR_RETURN(std::string format, data_format(source));
+  if (format == "idx") return load_idx_dataset(source.path, split);
+  if (format == "npz") return load_npz_features(source.path, source.features_key, source.labels_key);
+  if (format == "npy") return load_npy_features(source.path, source.labels_path);
+  CsvOptions options;
+  options.has_header = true;
+  options.label_name = source.label_column;
+  options.label_last = source.label_column.empty();
+  auto with_label = load_csv_dataset(source.path, options);
+  if (with_label.ok() && with_label->feature_count() == inputs) return with_label;
+  options.no_labels = source.label_column.empty();  // a named label column must be there
+  auto without = load_csv_dataset(source.path, options);
+  if (without.ok() && without->feature_count() == inputs) return without;
+  return with_label.ok() ? without : with_label;
+}
+
 }  // namespace ist

@@ -41,4 +41,10 @@ Status check_data_source(const DataSource& source);
 // Errors: invalid_argument naming a missing key, or the reader's, naming the file.
 Result<Dataset> load_dataset(const DataSource& source, Split split, const std::optional<ShardSpec>& shard = std::nullopt);
 
+// For predictions: the features of one file (or an IDX directory's split), with its labels when it has
+// them. `inputs` is the model's input count: a CSV row of exactly that many columns has no label; with one
+// more, the label column is data.label_column (or the last). npy: no labels_path, no labels; npz: no
+// labels_key array, no labels. A set without labels has labels empty and num_classes 0.
+Result<Dataset> load_features(const DataSource& source, Split split, int inputs);
+
 }  // namespace ist

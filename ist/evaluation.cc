@@ -108,7 +108,10 @@ Result<std::vector<Prediction>> predict(const Mlp& model, const Matrix& features
     const float top = logits.maxCoeff(&best);
     double sum = 0.0;
     for (Index c = 0; c < logits.size(); ++c) sum += std::exp(static_cast<double>(logits(c) - top));
-    predictions[static_cast<std::size_t>(row)] = Prediction{static_cast<std::int32_t>(best), static_cast<float>(1.0 / sum)};
+    Prediction& p = predictions[static_cast<std::size_t>(row)];
+    p.predicted = static_cast<std::int32_t>(best);
+    p.confidence = static_cast<float>(1.0 / sum);
+    for (Index c = 0; c < logits.size(); ++c) p.probabilities.push_back(static_cast<float>(std::exp(static_cast<double>(logits(c) - top)) / sum));
   });
   return predictions;
 }

@@ -25,6 +25,7 @@ struct Evaluation {
 struct Prediction {
   std::int32_t predicted = 0;
   float confidence = 0.0f;  // the softmax probability of the predicted class
+  std::vector<float> probabilities;  // the softmax probability of every class
 };
 
 // Errors: invalid_argument when the data's feature count is not the model's input width, or a label is

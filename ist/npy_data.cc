@@ -140,7 +140,14 @@ Result<std::int64_t> label_at(const NpyArray& a, std::int64_t i) {
   return v;
 }
 
-Result<Dataset> dataset_from(const NpyArray& features, const NpyArray& labels, const std::optional<ShardSpec>& shard) {
+// labels null: a features-only set (no labels, num_classes 0; no shard).
+Result<Dataset> dataset_from(const NpyArray& features, const NpyArray* labels_or_null, const std::optional<ShardSpec>& shard) {
+  NpyArray none;
+  none.kind = 'i';
+  none.item_size = 4;
+  none.shape = {features.shape.empty() ? 0 : features.shape[0]};
+  none.where = features.where;
+  const NpyArray& labels = labels_or_null != nullptr ? *labels_or_null : none;
   const bool float_features = features.kind == 'f' && (features.item_size == 4 || features.item_size == 8);
   const bool byte_features = features.kind == 'u' && features.item_size == 1;
   if (!float_features && !byte_features) {
@@ -166,12 +173,13 @@ Result<Dataset> dataset_from(const NpyArray& features, const NpyArray& labels, c
   Dataset data;
   data.labels.reserve(static_cast<std::size_t>(rows));
   std::int64_t max_label = 0;
-  for (std::int64_t i = 0; i < rows; ++i) {
+  for (std::int64_t i = 0; i < rows && labels_or_null != nullptr; ++i) {
     IST_ASSIGN_OR_RETURN(std::int64_t label, label_at(labels, i));
     data.labels.push_back(static_cast<std::int32_t>(label));
     max_label = std::max(max_label, label);
   }
-  data.num_classes = static_cast<int>(max_label + 1);
+  data.num_classes = labels_or_null != nullptr ? static_cast<int>(max_label + 1) : 0;
+  if (shard && labels_or_null == nullptr) return corrupt(features.where, "a set without labels cannot be sharded");
   std::vector<std::int64_t> keep;
   if (shard) {
     IST_ASSIGN_OR_RETURN(keep, shard_indices(data.labels, *shard));
@@ -194,7 +202,7 @@ Result<Dataset> dataset_from(const NpyArray& features, const NpyArray& labels, c
       }
       out[c] = v;
     }
-    kept_labels.push_back(data.labels[static_cast<std::size_t>(row)]);
+    if (labels_or_null != nullptr) kept_labels.push_back(data.labels[static_cast<std::size_t>(row)]);
     // Every 4096 rows, the file's pages already converted go back to the kernel.
     if (features.mapping != nullptr && r % 4096 == 4095) {
       features.mapping->release_before(features.data + (row + 1) * columns * features.item_size);
@@ -213,7 +221,8 @@ struct ZipMember {
   std::shared_ptr<std::vector<unsigned char>> inflated;
 };
 
-Result<ZipMember> find_zip_member(const MappedFile& file, const std::string& name) {
+// optional: a missing member is an empty ZipMember (data null), not an error.
+Result<ZipMember> find_zip_member(const MappedFile& file, const std::string& name, bool optional = false) {
   const unsigned char* b = file.data();
   const std::size_t n = file.size();
   const std::string& path = file.path();
@@ -286,6 +295,7 @@ Result<ZipMember> find_zip_member(const MappedFile& file, const std::string& nam
     found.size = found.inflated->size();
     return found;
   }
+  if (optional) return ZipMember{};
   return Status::corrupt_data(path + ": no array '" + name.substr(0, name.size() - 4) + "' (the archive holds " +
                               (names.empty() ? std::string("nothing") : names) + ")");
 }
@@ -299,7 +309,7 @@ Result<Dataset> load_npy_dataset(const std::string& features_path, const std::st
   IST_ASSIGN_OR_RETURN(NpyArray features, parse_npy(features_file.data(), features_file.size(), features_path));
   features.mapping = &features_file;
   IST_ASSIGN_OR_RETURN(NpyArray labels, parse_npy(labels_file.data(), labels_file.size(), labels_path));
-  return dataset_from(features, labels, shard);
+  return dataset_from(features, &labels, shard);
 }
 
 Result<Dataset> load_npz_dataset(const std::string& path, const std::string& features_key, const std::string& labels_key,
@@ -310,7 +320,26 @@ Result<Dataset> load_npz_dataset(const std::string& path, const std::string& fea
   IST_ASSIGN_OR_RETURN(NpyArray features, parse_npy(features_member.data, features_member.size, path + ":" + features_key));
   if (!features_member.inflated) features.mapping = &file;
   IST_ASSIGN_OR_RETURN(NpyArray labels, parse_npy(labels_member.data, labels_member.size, path + ":" + labels_key));
-  return dataset_from(features, labels, shard);
+  return dataset_from(features, &labels, shard);
+}
+
+Result<Dataset> load_npy_features(const std::string& features_path, const std::string& labels_path) {
+  if (!labels_path.empty()) return load_npy_dataset(features_path, labels_path);
+  IST_ASSIGN_OR_RETURN(MappedFile features_file, MappedFile::open(features_path));
+  IST_ASSIGN_OR_RETURN(NpyArray features, parse_npy(features_file.data(), features_file.size(), features_path));
+  features.mapping = &features_file;
+  return dataset_from(features, nullptr, std::nullopt);
+}
+
+Result<Dataset> load_npz_features(const std::string& path, const std::string& features_key, const std::string& labels_key) {
+  IST_ASSIGN_OR_RETURN(MappedFile file, MappedFile::open(path));
+  IST_ASSIGN_OR_RETURN(ZipMember features_member, find_zip_member(file, features_key + ".npy"));
+  IST_ASSIGN_OR_RETURN(ZipMember labels_member, find_zip_member(file, labels_key + ".npy", /*optional=*/true));
+  IST_ASSIGN_OR_RETURN(NpyArray features, parse_npy(features_member.data, features_member.size, path + ":" + features_key));
+  if (!features_member.inflated) features.mapping = &file;
+  if (labels_member.data == nullptr) return dataset_from(features, nullptr, std::nullopt);
+  IST_ASSIGN_OR_RETURN(NpyArray labels, parse_npy(labels_member.data, labels_member.size, path + ":" + labels_key));
+  return dataset_from(features, &labels, std::nullopt);
 }
 
 }  // namespace ist

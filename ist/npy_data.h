@@ -26,4 +26,9 @@ Result<Dataset> load_npz_dataset(const std::string& path, const std::string& fea
                                  const std::string& labels_key = "y",
                                  const std::optional<ShardSpec>& shard = std::nullopt);
 
+// Features, with labels when there are any (for predictions): labels_path empty, or an archive without a
+// labels_key array, gives a set without labels (labels empty, num_classes 0). Errors as above.
+Result<Dataset> load_npy_features(const std::string& features_path, const std::string& labels_path);
+Result<Dataset> load_npz_features(const std::string& path, const std::string& features_key, const std::string& labels_key);
+
 }  // namespace ist
