@@ -237,8 +237,8 @@ int command_simulate(const RunArgs& args) {
   const auto record_or_stop = [&](const RoundRecord& record) -> Status {
     IST_RETURN_IF_ERROR(sink(record));
     if (!interrupts.requested()) return Status::ok_status();
-    return Status::cancelled(std::string("interrupted by ") + interrupts.signal_name() + " after round " +
-                             std::to_string(record.round) +
+    // run_rounds names the round.
+    return Status::cancelled(std::string("interrupted by ") + interrupts.signal_name() +
                              "; ist simulate keeps no checkpoints, so it cannot be resumed: run it again");
   };
   auto result = run_reference(training, shards, p.test, record_or_stop);
