@@ -5,12 +5,7 @@
 # with a message naming it.
 # Usage: data_formats_test.sh PATH/TO/ist SOURCE_DIR
 set -euo pipefail
-IST=$(readlink -f "$1")
-SRC=$(readlink -f "$2")
-PYTHON=/usr/bin/python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/script_prelude.sh" "$@"
 
 "$PYTHON" "$SRC/examples/python/make_small_datasets.py" "$work/data" 2000 500 >/dev/null
 common=(--set name=formats --set model.widths=[784,64,10] --set algorithm.rounds=6 --set algorithm.local_steps=5

@@ -5,12 +5,7 @@
 # the run's metadata, equal to the run's own model when taken after the last round.
 # Usage: predict_export_test.sh PATH/TO/ist SOURCE_DIR
 set -euo pipefail
-IST=$(readlink -f "$1")
-SRC=$(readlink -f "$2")
-PYTHON=/usr/bin/python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/script_prelude.sh" "$@"
 
 "$PYTHON" "$SRC/examples/python/make_small_datasets.py" "$work/data" 1000 300 >/dev/null
 "$PYTHON" - "$work/data" <<'PY'

@@ -4,12 +4,7 @@
 # its metadata what the file is. The same holds for `ist export`, which refuses a name it cannot write.
 # Usage: standalone_model_test.sh PATH/TO/ist SOURCE_DIR
 set -euo pipefail
-IST=$(readlink -f "$1")
-SRC=$(readlink -f "$2")
-PYTHON=/usr/bin/python3  # Debian's, with python3-numpy (scripts/setup.sh installs it)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/script_prelude.sh" "$@"
 
 cat > "$work/config.toml" <<'TOML'
 name = "standalone"

@@ -5,12 +5,7 @@
 # on raw features scores what the run reported.
 # Usage: standardization_test.sh PATH/TO/ist SOURCE_DIR
 set -euo pipefail
-IST=$(readlink -f "$1")
-SRC=$(readlink -f "$2")
-PYTHON=/usr/bin/python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/script_prelude.sh" "$@"
 
 "$PYTHON" "$SRC/examples/python/make_small_datasets.py" "$work/data" 1500 500 >/dev/null
 "$PYTHON" - "$work/data" <<'PY'
