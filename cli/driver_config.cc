@@ -1,6 +1,8 @@
+// Reading a driver config: one schema of keys (each with its checked reader), [[events]] and
+// [[algorithm.schedule]], --set overrides, and the checks that span keys, each error naming file:line:key
+// or the --set. One job; it is long because the schema is. Writing a config back is resolved_config.cc.
 #include "cli/driver_config.h"
 
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -488,135 +490,6 @@ Result<DriverConfig> load_driver_config(const std::string& path, const std::vect
   std::stringstream text;
   text << in.rdbuf();
   return parse_driver_config(text.str(), path, overrides);
-}
-
-namespace {
-// The double nearest the shortest decimal that reads back as `value`: TOML then prints 0.03, not the
-// float's exact 0.029999999329447746, and reading it back gives the same float.
-double as_short_double(float value) {
-  char text[32];
-  const auto [end, ec] = std::to_chars(text, text + sizeof(text), value);
-  return ec == std::errc() ? std::strtod(std::string(text, end).c_str(), nullptr) : static_cast<double>(value);
-}
-// toml++ prints a double with 17 digits (0.029999999999999999); this rewrites each `key = NUMBER` line's
-// number with the fewest digits that read back as the same double (0.03). Strings and arrays are left alone.
-std::string with_short_floats(const std::string& toml_text) {
-  std::istringstream in(toml_text);
-  std::string out;
-  for (std::string line; std::getline(in, line);) {
-    const auto eq = line.find(" = ");
-    if (eq != std::string::npos && line.find('"') == std::string::npos && line.find('\'') == std::string::npos &&
-        line.find_first_of(".eE", eq + 3) != std::string::npos) {
-      const std::string number = line.substr(eq + 3);
-      char* end = nullptr;
-      const double value = std::strtod(number.c_str(), &end);
-      if (end != nullptr && *end == '\0' && std::isfinite(value)) {
-        char text[32];
-        const auto [last, ec] = std::to_chars(text, text + sizeof(text), value);
-        std::string shortest(text, last);
-        if (shortest.find_first_of(".eE") == std::string::npos) shortest += ".0";  // stays a TOML float
-        if (ec == std::errc()) line = line.substr(0, eq + 3) + shortest;
-      }
-    }
-    out += line + "\n";
-  }
-  return out;
-}
-}  // namespace
-
-std::string resolved_toml(const DriverConfig& c) {
-  const TrainingConfig& t = c.driver.training;
-  toml::array widths;
-  for (int w : t.widths) widths.push_back(w);
-  toml::table root{
-      {"name", c.name},
-      {"seed", static_cast<std::int64_t>(t.seed)},
-      {"model", toml::table{{"widths", widths}}},
-      {"data", toml::table{{"path", c.driver.data.path},
-                           {"format", c.driver.data.format},
-                           {"test_path", c.driver.data.test_path},
-                           {"labels_path", c.driver.data.labels_path},
-                           {"test_labels_path", c.driver.data.test_labels_path},
-                           {"features_key", c.driver.data.features_key},
-                           {"labels_key", c.driver.data.labels_key},
-                           {"label_column", c.driver.data.label_column},
-                           {"shards", shard_policy_name(t.shard_policy)},
-                           {"placement", c.driver.placement},
-                           {"standardize", c.standardize}}},
-      {"algorithm", toml::table{{"name", algorithm_name(t.algorithm)},
-                                {"local_steps", t.local_steps},
-                                {"batch_size", t.batch_size},
-                                {"learning_rate", as_short_double(t.sgd.learning_rate)},
-                                {"momentum", as_short_double(t.sgd.momentum)},
-                                {"weight_decay", as_short_double(t.sgd.weight_decay)},
-                                {"lr_decay_factor", as_short_double(t.sgd.lr_decay_factor)},
-                                {"lr_decay_every_epochs", t.sgd.lr_decay_every_epochs},
-                                {"cosine_epochs", t.sgd.cosine_epochs},
-                                {"warmup_epochs", t.sgd.warmup_epochs},
-                                {"subnet_lr_power", as_short_double(t.sgd.subnet_lr_power)},
-                                {"subnet_lr_on_bias", t.sgd.subnet_lr_on_bias},
-                                {"scaling", scaling_name(t.scaling)},
-                                {"epochs", t.epochs},
-                                {"rounds", t.rounds},
-                                {"eval_every", t.eval_every},
-                                {"target_accuracy", t.target_accuracy}}},
-      {"cluster", toml::table{{"workers", t.workers},
-                              {"min_workers", c.driver.min_workers},
-                              {"heartbeat_ms", c.heartbeat_ms},
-                              {"death_deadline_ms", c.death_deadline_ms},
-                              {"round_deadline_s", static_cast<double>(c.driver.round_deadline.count()) / 1000.0}}},
-      {"checkpoint", toml::table{{"every", c.driver.checkpoint_every}}},
-  };
-  if (t.subnets > 0) root.at_path("algorithm").as_table()->insert("subnets", t.subnets);
-  if (!t.schedule.empty()) {
-    toml::array phases;
-    for (const SchedulePhase& p : t.schedule) {
-      toml::table phase{{"from_epoch", p.from_epoch}};
-      if (p.subnets > 0) phase.insert("subnets", p.subnets);
-      if (p.learning_rate > 0.0f) phase.insert("learning_rate", static_cast<double>(p.learning_rate));
-      if (p.local_steps > 0) phase.insert("local_steps", p.local_steps);
-      phases.push_back(std::move(phase));
-    }
-    root.at_path("algorithm").as_table()->insert("schedule", std::move(phases));
-  }
-  root.at_path("cluster").as_table()->insert("join_wait_s", static_cast<double>(c.driver.join_wait.count()) / 1000.0);
-  toml::table& data = *root.at_path("data").as_table();
-  // Known values only: a standardization still to be measured is written once the trainers measured it.
-  if (t.standardize == Standardize::kGiven && t.feature_mean.empty()) {
-    data.insert("input_mean", static_cast<double>(t.input_mean));
-    data.insert("input_std", static_cast<double>(t.input_std));
-  } else if (t.standardize == Standardize::kGiven) {
-    toml::array mean, std;
-    for (float v : t.feature_mean) mean.push_back(static_cast<double>(v));
-    for (float v : t.feature_std) std.push_back(static_cast<double>(v));
-    data.insert("input_mean", std::move(mean));
-    data.insert("input_std", std::move(std));
-  }
-  if (!c.class_names.empty()) {
-    toml::array names;
-    for (const std::string& name : c.class_names) names.push_back(name);
-    data.insert("class_names", std::move(names));
-  }
-  if (!c.driver.events.empty()) {
-    toml::array events;
-    for (const actors::ScriptedEvent& e : c.driver.events) {
-      const char* action = e.kind == actors::ScriptedEvent::Kind::kKillWorker   ? "kill"
-                           : e.kind == actors::ScriptedEvent::Kind::kSlowWorker ? "slow"
-                           : e.kind == actors::ScriptedEvent::Kind::kAddWorkers ? "add"
-                           : e.kind == actors::ScriptedEvent::Kind::kLeaveWorker ? "leave"
-                                                                                 : "kill_driver";
-      events.push_back(toml::table{{"round", e.round}, {"action", action}, {"worker", e.worker}, {"count", e.count},
-                                   {"delay_ms", e.delay_ms}, {"rounds", e.rounds}});
-    }
-    root.insert("events", std::move(events));
-  }
-  std::stringstream out;
-  out << root << "\n";
-  return with_short_floats(out.str());
-}
-
-std::uint64_t config_hash(const DriverConfig& config) {
-  return text_hash(resolved_toml(config));
 }
 
 }  // namespace ist::cli
