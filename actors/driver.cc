@@ -14,7 +14,7 @@ std::unique_ptr<TrainerBackend> runtime_backend(rt::ActorContext& ctx, const Dri
       ctx, RuntimeBackendOptions{o.spawn_deadline, o.round_deadline, o.membership, o.add_workers});
 }
 
-PoolOptions pool_options(const DriverOptions& o) { return PoolOptions{o.data, o.min_workers, o.join_wait, o.placement}; }
+PoolOptions pool_options(const DriverOptions& o) { return PoolOptions{o.data, o.min_workers, o.join_wait, o.placement, o.only_nodes}; }
 
 }  // namespace
 

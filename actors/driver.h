@@ -47,6 +47,8 @@ struct DriverOptions {
   int min_workers = 1;
   std::chrono::milliseconds join_wait{60000};  // how long to wait for joins below min_workers
   std::string placement = "shared";            // "shared" or "private"
+  // When not empty, the only nodes trainers may run on (ist run --nodes); joins of others are ignored.
+  std::vector<rt::NodeId> only_nodes;
   // Membership events of the driver's node (Node::subscribe()); without it joins go unnoticed.
   std::shared_ptr<rt::MembershipQueue> membership;
   std::vector<ScriptedEvent> events;

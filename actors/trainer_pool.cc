@@ -167,6 +167,11 @@ Status TrainerPool::add_trainer_on(rt::NodeId node, RoundRecord& record) {
   return Status::ok_status();
 }
 
+bool TrainerPool::may_host(rt::NodeId node) const {
+  const std::vector<rt::NodeId>& only = options_.only_nodes;
+  return only.empty() || std::find(only.begin(), only.end(), node) != only.end();
+}
+
 Status TrainerPool::admit_membership_events(RoundRecord& record, rt::Deadline wait_until, int joins_wanted) {
   if (!backend_.watches_membership()) {
     if (joins_wanted > 0) return Status::invalid_argument("waiting for joins needs a membership subscription");
@@ -191,7 +196,7 @@ Status TrainerPool::admit_membership_events(RoundRecord& record, rt::Deadline wa
       continue;
     }
     if (event->change == rt::MembershipChange::kJoined) {
-      if (!hosts_trainers(m)) continue;
+      if (!hosts_trainers(m) || !may_host(m.id)) continue;
       const bool known = std::any_of(trainers_.begin(), trainers_.end(), [&](const PooledTrainer& t) { return t.node == m.id; });
       if (known) continue;
       IST_RETURN_IF_ERROR(add_trainer_on(m.id, record));

@@ -28,6 +28,8 @@ struct PoolOptions {
   int min_workers = 1;
   std::chrono::milliseconds join_wait{60000};  // how long to wait for joins below min_workers
   std::string placement = "shared";            // "shared" or "private"
+  // When not empty, the only nodes trainers may run on (ist run --nodes); joins of others are ignored.
+  std::vector<rt::NodeId> only_nodes;
 };
 
 // What a checkpoint keeps of the pool: the data cut and where every shard's batch order stands.
@@ -97,6 +99,8 @@ class TrainerPool {
   TrainerSpec spec_for(int shard, int num_shards) const;
   BatchCursor fresh_cursor(int shard) const;
   Status add_trainer_on(rt::NodeId node, RoundRecord& record);
+  // False for a node outside options.only_nodes (when that is given).
+  bool may_host(rt::NodeId node) const;
   Status recut_shards(RoundRecord& record);
   Status measure_standardization();
   // The error of a driver left with neither a head nor a trainer.

@@ -1,7 +1,9 @@
-// Running another `ist` command as a child process in the foreground, as `ist sweep` runs each point
-// with `ist run`: the child shares this terminal (stdin, stdout, stderr and the process group, so a
-// Ctrl-C at the terminal reaches it directly). Called from the main thread only (installs signal handlers).
+// Running other `ist` commands as child processes in the foreground, as `ist sweep` runs each point with
+// `ist run`: children share this terminal (stdin, stdout, stderr and the process group, so a Ctrl-C at the
+// terminal reaches them directly). Called from the main thread only (installs signal handlers).
 #pragma once
+
+#include <sys/types.h>
 
 #include <string>
 #include <vector>
@@ -15,9 +17,30 @@ struct ChildExit {
   bool interrupted = false;  // this process received SIGINT or SIGTERM while the child ran
 };
 
-// Starts `binary args...` and waits for it. While it runs, a SIGINT or SIGTERM sent to this process does
-// not end it: it is recorded in `interrupted` and a SIGTERM is passed on to the child (a terminal's
-// SIGINT reaches the child itself). Errors: io_error when the child cannot be started.
+// Children started and waited for together. While the group lives, a SIGINT or SIGTERM sent to this
+// process does not end it: it is recorded (interrupted()) and a SIGTERM is passed on to every running
+// child (a terminal's SIGINT reaches the children themselves). One group at a time.
+class ChildGroup {
+ public:
+  ChildGroup();   // installs the signal handlers
+  ~ChildGroup();  // puts the earlier handlers back; waits for children still running
+  ChildGroup(const ChildGroup&) = delete;
+  ChildGroup& operator=(const ChildGroup&) = delete;
+
+  // Starts `binary args...`. Errors: io_error when it cannot be started, too_large when 64
+  // children run already.
+  Result<pid_t> start(const std::string& binary, const std::vector<std::string>& args);
+  // Waits until one running child ends; returns it and how it ended. REQUIRES: running() > 0.
+  std::pair<pid_t, ChildExit> wait_any();
+  std::size_t running() const { return running_.size(); }
+  bool interrupted() const;
+
+ private:
+  std::vector<pid_t> running_;
+};
+
+// Starts `binary args...` and waits for it (a ChildGroup of one). Errors: io_error when the child cannot
+// be started.
 Result<ChildExit> run_child(const std::string& binary, const std::vector<std::string>& args);
 
 }  // namespace ist::cli

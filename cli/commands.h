@@ -21,6 +21,9 @@ struct RunArgs {
   bool quiet = false;
   std::string node_ip = "127.0.0.1";  // the address other hosts reach this driver at (multi-host runs)
   CredentialArgs credentials;         // with --address: the cluster's key (an embedded cluster makes its own)
+  // With a started cluster: the only worker nodes (ids as `ist status` prints them) trainers may run on,
+  // so that runs share a cluster side by side (ist sweep); empty: every worker.
+  std::vector<std::string> nodes;
 };
 
 int command_run(const RunArgs& args);       // distributed, on a cluster
@@ -93,6 +96,8 @@ struct SweepArgs {
   std::string out;                     // the sweep directory
   std::vector<std::string> overrides;  // --set, shared by every run
   std::string address;                 // a started cluster to run on (empty: as `ist run` chooses)
+  bool embedded = false;               // every point on an embedded cluster, even when one was started here
+  CredentialArgs credentials;          // the started cluster's key, passed on to every point
 };
 int command_sweep(const SweepArgs& args);
 

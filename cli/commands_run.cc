@@ -1,6 +1,10 @@
 // `ist run` and `ist simulate`: load the config, create the run directory, train, save the results.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -198,6 +202,34 @@ std::vector<rt::NodeId> worker_nodes(const rt::Node& node) {
   return workers.empty() ? heads : workers;
 }
 
+// The node ids of `--nodes`, in the order given, once each. Errors: invalid_argument naming one that is not hex.
+Result<std::vector<rt::NodeId>> parse_node_ids(const std::vector<std::string>& texts) {
+  std::vector<rt::NodeId> ids;
+  for (const std::string& text : texts) {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long id = std::strtoull(text.c_str(), &end, 16);
+    if (text.empty() || *end != '\0' || errno != 0 || text.size() > 16) {
+      return Status::invalid_argument("--nodes: '" + text + "' is not a node id (16 hex digits, as ist status lists them)");
+    }
+    if (std::find(ids.begin(), ids.end(), rt::NodeId{id}) == ids.end()) ids.push_back(id);
+  }
+  return ids;
+}
+
+// Checks that every chosen node is an alive worker. Errors: invalid_argument naming one that is not.
+Status check_chosen_nodes(const std::vector<rt::NodeId>& workers, const std::vector<rt::NodeId>& chosen) {
+  for (rt::NodeId id : chosen) {
+    if (std::find(workers.begin(), workers.end(), id) == workers.end()) {
+      char hex[20];
+      std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(id));
+      return Status::invalid_argument("--nodes: " + std::string(hex) +
+                                      " is not an alive worker node of the cluster (see ist status)");
+    }
+  }
+  return Status::ok_status();
+}
+
 }  // namespace
 
 int command_simulate(const RunArgs& args) {
@@ -291,6 +323,12 @@ int command_run(const RunArgs& args) {
   const int workers = p.config.driver.training.workers;
   const ClusterChoice cluster = choose_cluster(args, workers);
   const bool embedded_cluster = cluster.head_endpoint.empty();
+  if (embedded_cluster && !args.nodes.empty()) {
+    return fail("--nodes chooses workers of a started cluster; this run starts its own (give --address, or ist start first)");
+  }
+  auto parsed_nodes = parse_node_ids(args.nodes);
+  if (!parsed_nodes.ok()) return fail(parsed_nodes.status().message(), kExitUsage);
+  const std::vector<rt::NodeId> chosen_nodes = std::move(parsed_nodes).value();
   // The directory, once it exists, is marked failed by any later failure.
   const auto failed = [&](const std::string& message) {
     return p.dir ? fail_run(*p.dir, message) : fail(message);
@@ -366,8 +404,13 @@ int command_run(const RunArgs& args) {
   } else {
     cluster_line = "driver joined the cluster at " + options.head_endpoint;
   }
-  const std::vector<rt::NodeId> nodes = worker_nodes(**node);
+  std::vector<rt::NodeId> nodes = worker_nodes(**node);
   if (nodes.empty()) return failed("the cluster at " + cluster.head_endpoint + " has no worker nodes to place trainers on");
+  if (!chosen_nodes.empty()) {
+    if (Status s = check_chosen_nodes(nodes, chosen_nodes); !s.ok()) return failed(s.message());
+    nodes = chosen_nodes;
+    p.config.driver.only_nodes = nodes;
+  }
   p.dir->log(cluster.said);
   p.dir->log(cluster_line);
 

@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
   run->add_flag("--embedded", run_args.embedded,
                 "start an embedded local cluster even when `ist start` left one running on this host");
   run->add_option("--node-ip", run_args.node_ip, "address other hosts reach this driver at")->capture_default_str();
+  run->add_option("--nodes", run_args.nodes,
+                  "place trainers only on these worker nodes of a started cluster (ids as ist status lists "
+                  "them, comma-separated), so runs share it side by side")
+      ->delimiter(',');
   add_credential_flags(run, run_args.credentials, kJoinKeyHelp);
   CLI::App* simulate = app.add_subcommand("simulate", "run an experiment in process (the reference), same outputs");
   add_run_flags(simulate);
@@ -80,8 +84,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   sweep->add_option("--out", sweep_args.out, "sweep directory (default sweeps/NAME-FINGERPRINT)");
   sweep->add_option("--set", sweep_args.overrides, "override a config key in every run");
-  sweep->add_option("--address", sweep_args.address, "HOST:PORT of a running head (ist start --head)")
+  sweep->add_option("--address", sweep_args.address,
+                    "HOST:PORT of a running head (ist start --head); runs go side by side when they fit")
       ->check(kHeadAddress);
+  sweep->add_flag("--embedded", sweep_args.embedded,
+                  "run every point on an embedded cluster of its own, one at a time, even when `ist start` left "
+                  "a cluster running on this host");
+  add_credential_flags(sweep, sweep_args.credentials, kJoinKeyHelp);
 
   StartArgs start_args;
   CLI::App* start = app.add_subcommand("start", "start a head node and/or worker nodes on this host");

@@ -29,20 +29,8 @@ namespace {
 namespace fs = std::filesystem;
 
 using ist_process::Outcome;
+using ist_process::free_port;
 using ist_process::run_ist;
-
-// A port the OS chose (bound to port 0, read back, released).
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // True while pid exists and is not a zombie.
 bool process_running(pid_t pid) {
@@ -132,6 +120,19 @@ TEST_F(IstCommand, StartStatusRunAgainstTheClusterAndStopLeavesNoProcess) {
   const Outcome own = run_ist({"run", config_, "--embedded", "--out", path("own")}, {state_env});
   EXPECT_EQ(own.exit_code, 0) << own.output;
   EXPECT_EQ(own.output.rfind("starting an embedded cluster of 2 worker processes", 0), 0u) << own.output;
+  // --nodes names workers of the started cluster: a malformed id, an id no worker has, and --nodes with
+  // a cluster of the run's own are each refused by name, without a run directory.
+  const Outcome malformed = run_ist({"run", config_, "--nodes", "zz", "--out", path("nodes1")}, {state_env});
+  EXPECT_EQ(malformed.exit_code, 2) << malformed.output;
+  EXPECT_NE(malformed.output.find("ist: --nodes: 'zz' is not a node id"), std::string::npos) << malformed.output;
+  EXPECT_FALSE(fs::exists(path("nodes1")));
+  const Outcome stranger = run_ist({"run", config_, "--nodes", "00000000000000ab", "--out", path("nodes2")}, {state_env});
+  EXPECT_EQ(stranger.exit_code, 1) << stranger.output;
+  EXPECT_NE(stranger.output.find("--nodes: 00000000000000ab is not an alive worker node"), std::string::npos)
+      << stranger.output;
+  const Outcome own_nodes = run_ist({"run", config_, "--embedded", "--nodes", "00000000000000ab"}, {state_env});
+  EXPECT_EQ(own_nodes.exit_code, 1) << own_nodes.output;
+  EXPECT_NE(own_nodes.output.find("--nodes chooses workers of a started cluster"), std::string::npos) << own_nodes.output;
 
   const Outcome stopped = run_ist({"stop"}, {state_env});
   EXPECT_EQ(stopped.exit_code, 0) << stopped.output;

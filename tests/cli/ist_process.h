@@ -121,6 +121,19 @@ inline int node_processes_mentioning(const std::string& needle) {
   return count;
 }
 
+// A loopback port the OS chose (bound to port 0, read back, released): for a process that binds it next.
+inline int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
 // A loopback TCP port the OS chose, held listening for the object's life: anything else that binds it fails.
 class BusyPort {
  public:
