@@ -377,8 +377,16 @@ int command_run(const RunArgs& args) {
     options.name = "driver:" + p.config.name;  // ist status lists it as a running experiment
     options.bind = "tcp://" + args.node_ip + ":*";
     options.head_endpoint = cluster.head_endpoint;
+    options.join_timeout = std::chrono::milliseconds(p.config.join_timeout_ms);
   }
   auto node = rt::Node::start(options);
+  if (!node.ok() && node.status().code() == ErrorCode::kTimeout && !embedded_cluster) {
+    char waited[32];
+    std::snprintf(waited, sizeof(waited), "%g s", p.config.join_timeout_ms / 1000.0);
+    return failed("cannot reach the head at " + cluster.head_endpoint + " within " + waited +
+                  " (cluster.join_timeout_ms): is a head running there, reachable from this host, and does it use "
+                  "the same cluster key (or --insecure)?");
+  }
   if (!node.ok()) return failed("cannot start the driver node: " + node.status().to_string());
   // The directory exists from here on (a cluster given by address was reached first). The runtime's
   // warnings and the embedded workers' output go to its log.txt, not into the live line.

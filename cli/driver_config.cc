@@ -219,6 +219,7 @@ const std::map<std::string, Setter>& schema() {
       {"cluster.min_workers", integer_field<int>([](C& c) -> int& { return c.driver.min_workers; }, 1, kIntMax)},
       {"cluster.heartbeat_ms", integer_field<int>([](C& c) -> int& { return c.heartbeat_ms; }, 1, kIntMax)},
       {"cluster.death_deadline_ms", integer_field<int>([](C& c) -> int& { return c.death_deadline_ms; }, 2, kIntMax)},
+      {"cluster.join_timeout_ms", integer_field<int>([](C& c) -> int& { return c.join_timeout_ms; }, 100, kIntMax)},
       {"cluster.join_wait_s", seconds_field([](C& c) -> std::chrono::milliseconds& { return c.driver.join_wait; }, {0.0, kSecondsMax})},
       {"cluster.round_deadline_s", seconds_field([](C& c) -> std::chrono::milliseconds& { return c.driver.round_deadline; }, {0.001, kSecondsMax})},
       {"checkpoint.every", integer_field<int>([](C& c) -> int& { return c.driver.checkpoint_every; }, 0, kIntMax)},

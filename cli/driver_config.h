@@ -23,6 +23,7 @@ struct DriverConfig {
   actors::DriverOptions driver;   // training config, data path, deadlines, placement, events, checkpoints
   int heartbeat_ms = 100;
   int death_deadline_ms = 1000;
+  int join_timeout_ms = 10000;  // cluster.join_timeout_ms: how long the driver tries to reach a started head
   // data.standardize: how input_mean and input_std are measured on the training data when the config does
   // not give them: "global", "per_feature", or "none" (the data as loaded). Typed values win.
   std::string standardize = "global";

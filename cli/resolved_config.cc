@@ -88,6 +88,7 @@ std::string resolved_toml(const DriverConfig& c) {
                               {"min_workers", c.driver.min_workers},
                               {"heartbeat_ms", c.heartbeat_ms},
                               {"death_deadline_ms", c.death_deadline_ms},
+                              {"join_timeout_ms", c.join_timeout_ms},
                               {"round_deadline_s", static_cast<double>(c.driver.round_deadline.count()) / 1000.0}}},
       {"checkpoint", toml::table{{"every", c.driver.checkpoint_every}}},
   };

@@ -210,6 +210,38 @@ TEST_F(IstCommand, ConfigErrorsGiveFileLineAndKeyAndANonZeroExit) {
   EXPECT_NE(simulated_events.output.find("ist simulate does not carry out [[events]]"), std::string::npos)
       << simulated_events.output;
   EXPECT_FALSE(fs::exists(path("run5")));
+  // A head nobody answers at fails the run within cluster.join_timeout_ms, naming the address and the
+  // likely causes, and leaves no directory that would block a retry with the same --out.
+  const std::string silent = "127.0.0.1:" + std::to_string(ist_process::free_port());
+  const auto started = std::chrono::steady_clock::now();
+  const Outcome unreachable = run_ist({"run", config_, "--address", silent, "--insecure", "--set",
+                                       "cluster.join_timeout_ms=300", "--out", path("run6")});
+  EXPECT_EQ(unreachable.exit_code, 1) << unreachable.output;
+  EXPECT_NE(unreachable.output.find("ist: cannot reach the head at tcp://" + silent + " within 0.3 s"), std::string::npos)
+      << unreachable.output;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(8)) << "not the 10 s default";
+  EXPECT_FALSE(fs::exists(path("run6")));
+}
+
+// Command-line mistakes of every kind CLI11 tells apart (a bad conversion, a value out of range, an
+// unexpected argument, an unknown flag, a missing one) are one `ist:` line and exit 2, the documented
+// usage code, not CLI11's own 105, 106, 109.
+TEST_F(IstCommand, CommandLineMistakesAreOneIstLineAndExitTwo) {
+  const std::vector<std::vector<std::string>> mistakes{
+      {"sweep", config_, "--grid", "seed=1", "--seeds", "abc"},
+      {"sweep", config_, "--grid", "seed=1", "--seeds", "0"},
+      {"run", config_, "extra"},
+      {"run", "--frobnicate"},
+      {"start", "--workers", "x"},
+      {"logs"},
+      {"frobnicate"},
+  };
+  for (const std::vector<std::string>& args : mistakes) {
+    const Outcome o = run_ist(args);
+    EXPECT_EQ(o.exit_code, 2) << args[0] << " " << args.back() << ": " << o.output;
+    EXPECT_EQ(o.output.rfind("ist: ", 0), 0u) << o.output;
+    EXPECT_EQ(std::count(o.output.begin(), o.output.end(), '\n'), 1) << o.output;
+  }
 }
 
 TEST_F(IstCommand, SimulateWritesTheSameRunDirectoryLayout) {
