@@ -214,6 +214,7 @@ Status register_trainer_actor_types() {
           .method("shard_size", &SubnetTrainer::shard_size)
           .method("load_shard", &SubnetTrainer::load_shard)
           .method("shard_moments", &SubnetTrainer::shard_moments)
+          .spawner_only()  // a trainer takes work (and faults to arm) only from the driver that spawned it
           .register_type();
   return registered;
 }

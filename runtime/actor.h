@@ -84,6 +84,9 @@ struct ActorType {
   std::string name;
   FactoryFn factory;
   std::unordered_map<std::string, MethodFn> methods;
+  // Only the node that spawned an actor of this type may call or tell it (e.g. a trainer takes work
+  // only from its driver). Kill is always the spawner's alone; tagged messages come from any member.
+  bool spawner_only = false;
 };
 
 // Process-wide actor types. Register at start-up, before starting nodes. @threadsafe
@@ -125,6 +128,11 @@ class ActorTypeBuilder {
     type_.methods[name] = [m](Actor& a, ActorContext& ctx, const Payload& p) {
       return (static_cast<T&>(a).*m)(ctx, p);
     };
+    return *this;
+  }
+  // Calls and tells only from the node that spawned the actor (ActorType::spawner_only).
+  ActorTypeBuilder& spawner_only() {
+    type_.spawner_only = true;
     return *this;
   }
   Status register_type(ActorTypeRegistry& registry = ActorTypeRegistry::global()) {

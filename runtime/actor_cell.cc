@@ -15,6 +15,14 @@ Status missing_actor(ActorId aid, ActorId next_id) {
   return Status::not_found("no actor " + std::to_string(aid) + " on this node");
 }
 
+// Whether node `from` may make `cell` do `kind`: kill is its spawner's alone (this node's, for an actor
+// it spawned itself); calls and tells too when its type is spawner_only.
+bool may_command(const ActorCell& cell, NodeId self, NodeId from, Kind kind) {
+  const NodeId spawner = cell.owner == 0 ? self : cell.owner;
+  if (kind == Kind::kKill) return from == spawner;
+  return !cell.type || !cell.type->spawner_only || from == spawner;
+}
+
 }  // namespace
 
 void NodeCore::spawn_io(Envelope& env) {
@@ -45,6 +53,15 @@ void NodeCore::deliver_io(Envelope& env) {
     } else {
       cell = it->second;
     }
+  }
+  if (cell && !may_command(*cell, id, env.header.src_node, env.header.kind)) {
+    // A member (admit_io let it through) is told why, at the address it joined from.
+    const Status refused = Status::invalid_argument("only node " + std::to_string(cell->owner) +
+                                                    ", which spawned actor " + std::to_string(cell->id) +
+                                                    ", may call it");
+    refuse_io(env.header, refused.message());
+    if (is_call) reply_to(env.header, refused);
+    return;
   }
   if (cell && cell->type->methods.count(env.header.method) == 0) {
     missing = Status::unknown_method("actor type " + cell->type->name + " has no method '" + env.header.method + "'");
@@ -80,7 +97,14 @@ void NodeCore::deliver_tagged(Envelope& env) {
     return;
   }
   std::lock_guard<std::mutex> lock(cell->mu);
-  cell->inbox[env.header.tag].push_back(std::move(env.payload));
+  std::size_t& held = cell->inbox_from[env.header.src_node];
+  if (held >= kMaxTaggedPerSender) {
+    refuse_io(env.header, std::to_string(held) + " of its tagged messages to actor " + std::to_string(cell->id) +
+                              " are not received yet (at most " + std::to_string(kMaxTaggedPerSender) + ")");
+    return;
+  }
+  ++held;
+  cell->inbox[env.header.tag].emplace_back(env.header.src_node, std::move(env.payload));
   cell->cv.notify_all();
 }
 
@@ -92,11 +116,19 @@ void NodeCore::kill_io(Envelope& env) {
     auto it = actors.find(env.header.dst_actor);
     if (it == actors.end()) {
       missing = missing_actor(env.header.dst_actor, next_actor_id);
+    } else if (!may_command(*it->second, id, env.header.src_node, Kind::kKill)) {
+      missing = Status::invalid_argument("only the node that spawned actor " + std::to_string(it->first) +
+                                         " may kill it");
     } else {
       cell = std::move(it->second);
       actors.erase(it);
       graveyard.push_back(cell);
     }
+  }
+  if (missing.code() == ErrorCode::kInvalidArgument) {
+    refuse_io(env.header, missing.message());
+    reply_to(env.header, missing);
+    return;
   }
   if (!cell) {
     // Killing what is already gone succeeds: the caller's wish holds.
@@ -230,8 +262,11 @@ Result<Payload> NodeCore::receive(ActorCell* cell, std::uint64_t tag, Deadline d
   }
   if (!has_message()) return Status::cancelled("actor stopped while receiving");
   auto it = cell->inbox.find(tag);
-  Payload p = std::move(it->second.front());
+  auto [sender, p] = std::move(it->second.front());
   it->second.pop_front();
+  if (auto from = cell->inbox_from.find(sender); from != cell->inbox_from.end() && --from->second == 0) {
+    cell->inbox_from.erase(from);
+  }
   if (it->second.empty()) cell->inbox.erase(it);
   return p;
 }

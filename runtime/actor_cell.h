@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "runtime/actor.h"
 #include "runtime/envelope.h"
@@ -31,7 +32,9 @@ struct ActorCell {
   std::mutex mu;
   std::condition_variable cv;  // mailbox, inbox or killed changed
   std::deque<Envelope> mailbox;                                   // GUARDED_BY(mu)
-  std::unordered_map<std::uint64_t, std::deque<Payload>> inbox;   // GUARDED_BY(mu)
+  // Tagged messages not received yet, by tag, each with its sender; and how many each sender has here.
+  std::unordered_map<std::uint64_t, std::deque<std::pair<NodeId, Payload>>> inbox;  // GUARDED_BY(mu)
+  std::unordered_map<NodeId, std::size_t> inbox_from;                               // GUARDED_BY(mu)
   std::optional<Header> running;  // the call or spawn being handled; GUARDED_BY(mu)
   bool killed = false;            // GUARDED_BY(mu)
   bool busy = false;  // a message taken from the mailbox and not yet answered; GUARDED_BY(mu)

@@ -2,6 +2,8 @@
 
 #include <exception>
 
+#include "runtime/utf8.h"
+
 namespace ist::rt {
 
 namespace {
@@ -82,6 +84,10 @@ Result<Header> decode_header(const void* data, std::size_t size) {
     h.tag = f[9].as<std::uint64_t>();
     h.error = static_cast<ErrorCode>(f[10].as<std::int32_t>());
     h.error_message = f[11].as<std::string>();
+    // These strings reach logs, files and other processes: refused here, not where a writer throws.
+    if (!is_valid_utf8(h.src_endpoint) || !is_valid_utf8(h.method) || !is_valid_utf8(h.error_message)) {
+      return Status::decode_failure("header: an endpoint, method or error message that is not UTF-8");
+    }
     return h;
   } catch (const std::exception& e) {
     return Status::decode_failure(std::string("header: ") + e.what());

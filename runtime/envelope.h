@@ -82,7 +82,8 @@ struct Decoded {
 // version (kProtocolMismatch), kind known (kDecodeFailure), total bytes <= max_bytes (kTooLarge).
 // Takes the frames' contents (blobs keep zmq messages without copying when aligned).
 Decoded decode_envelope(std::vector<zmq::message_t>& frames, std::size_t max_bytes);
-// Header frame alone; parses any version (the caller checks it).
+// Header frame alone; parses any version (the caller checks it). Errors (kDecodeFailure): not a msgpack
+// array of the header's fields, or a src_endpoint, method or error message that is not UTF-8.
 Result<Header> decode_header(const void* data, std::size_t size);
 
 }  // namespace ist::rt

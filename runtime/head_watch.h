@@ -44,6 +44,8 @@ class HeadWatch {
   bool head_silent_too_long() const {
     return state_ == State::kJoined && time_.now() - last_heard_ > head_lost_after_;
   }
+  // True if nothing was heard from the head for longer than `d` (whatever the state).
+  bool silent_for(Clock::duration d) const { return time_.now() - last_heard_ > d; }
   bool is_joined() const { return state_ == State::kJoined; }
 
  private:

@@ -34,6 +34,7 @@ NodeCore::NodeCore(NodeOptions opts)
     : options(std::move(opts)),
       id(fresh_node_id()),
       zctx_(1),
+      next_request_id_(fresh_node_id()),  // random: a forged reply cannot guess which call it answers
       head_watch_(steady_time(), options.heartbeat_interval, options.head_lost_after, rejoin_interval()) {
   client_cell = std::make_shared<ActorCell>(this, 0, nullptr);
 }
@@ -62,12 +63,11 @@ Status NodeCore::start() {
       if (Status s = options.cluster_key->make_server(router_); !s.ok()) return s;
     }
     router_.set(zmq::sockopt::linger, 0);
-    router_.set(zmq::sockopt::rcvhwm, 0);
-    // libzmq drops (and disconnects) any single frame above twice the cap before buffering it all; frames
-    // up to that size still get a kTooLarge reply from decode_envelope.
-    const auto hard = options.max_message_bytes > (std::size_t{1} << 61) ? std::int64_t{-1}
-                                                                         : static_cast<std::int64_t>(options.max_message_bytes * 2);
-    router_.set(zmq::sockopt::maxmsgsize, hard);
+    // Per connection: a peer that sends faster than this node reads is held back by TCP, not buffered.
+    router_.set(zmq::sockopt::rcvhwm, kInboundQueueMessages);
+    // libzmq refuses (and disconnects) a frame above the cap while it arrives, before buffering it;
+    // a message whose frames are each below it but add up to more gets a kTooLarge reply (decode_envelope).
+    router_.set(zmq::sockopt::maxmsgsize, max_frame_option(options.max_message_bytes));
     router_.bind(options.bind);
     endpoint = router_.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
@@ -226,7 +226,13 @@ Envelope NodeCore::reply_envelope(const Header& req, Result<Payload> result) con
 
 void NodeCore::reply_to(const Header& req, Result<Payload> result) {
   if (req.request_id == 0 || req.src_endpoint.empty()) return;  // nobody waits for an answer
-  enqueue(Outbound{req.src_endpoint, reply_envelope(req, std::move(result))});
+  // A member is answered where it joined from, whatever its request says; others (a joiner) where they
+  // ask to be (a connection to a non-member counts against kMaxStrangerSockets).
+  std::string to = req.src_endpoint;
+  if (req.src_node != id) {
+    if (auto m = member(req.src_node); m && !m->endpoint.empty()) to = m->endpoint;
+  }
+  enqueue(Outbound{std::move(to), reply_envelope(req, std::move(result))});
 }
 
 std::optional<Member> NodeCore::member(NodeId node) const {

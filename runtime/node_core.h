@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -29,6 +30,7 @@
 #include "runtime/peer_links.h"
 #include "runtime/peer_socket.h"
 #include "runtime/pending_calls.h"
+#include "runtime/stranger_queue.h"
 #include "runtime/zap_handler.h"
 
 namespace ist::rt {
@@ -132,6 +134,17 @@ class NodeCore {
   // The head says this node is dead: stop its actors, fail its calls, stop heartbeats and rejoins.
   void on_declared_dead_io(const std::string& why);
 
+  // Authorisation (node_authorization.cc; I/O thread).
+  enum class Admission { kAdmit, kHold, kDrop };
+  // What to do with a decoded message that came on the connection with routing id `from`: handle it,
+  // hold it until its sender is announced (kHold), or drop it (refused and logged once).
+  Admission admit_io(const zmq::message_t& from, const Header& h);
+  void refuse_io(const Header& h, const std::string& why);
+  void hold_io(Envelope env);
+  // Handles what was held from `node`, now that it is announced.
+  void release_held_io(NodeId node);
+  bool is_alive_member(NodeId node) const;  // @threadsafe
+
   // Head side (I/O thread).
   void head_on_join(Envelope& env);
   void head_on_heartbeat(Envelope& env);
@@ -173,6 +186,24 @@ class NodeCore {
   std::string head_endpoint_;
   std::atomic<NodeId> head_id_{0};
 
+  // Refusals logged so far, by (kind, sender): each is logged once. I/O thread only.
+  static constexpr std::size_t kMaxRefusalsLogged = 1024;
+ public:
+  // Tagged messages one sender may have waiting, not received, in one actor's inbox; more are dropped.
+  static constexpr std::size_t kMaxTaggedPerSender = 64;
+ private:
+  std::set<std::pair<std::uint8_t, NodeId>> refusals_logged_;
+  std::atomic<std::uint64_t> refused_messages_{0};
+  StrangerQueue strangers_{steady_time(), StrangerQueue::Limits{}};  // I/O thread only
+  // Outbound sockets to endpoints that are no member's (a joiner's, a stranger's heartbeat): at most
+  // kMaxStrangerSockets, the least recently used closed first. Members' sockets are never evicted.
+  static constexpr std::size_t kMaxStrangerSockets = 32;
+  std::unordered_map<std::string, std::uint64_t> dealer_last_use_;  // I/O thread only
+  std::uint64_t dealer_uses_ = 0;                                   // I/O thread only
+  bool eviction_logged_ = false;                                    // I/O thread only
+  void evict_stranger_socket_io();
+  bool is_member_endpoint(const std::string& endpoint) const;  // @threadsafe
+
   zmq::context_t zctx_;
   zmq::socket_t router_;
   std::optional<ZapHandler> zap_;  // with a cluster key: admits only its holders; I/O thread only
@@ -188,7 +219,9 @@ class NodeCore {
   std::vector<Outbound> out_;  // GUARDED_BY(out_mu_)
 
   PendingCalls calls_;  // requests waiting for a reply; @threadsafe
-  std::atomic<std::uint64_t> next_request_id_{1};
+  std::atomic<std::uint64_t> next_request_id_;
+  // Messages queued per inbound connection before libzmq stops reading it (ZMQ_RCVHWM).
+  static constexpr int kInboundQueueMessages = 1024;
 
   // Liveness reads the steady clock here; tests drive HeadRegistry and HeadWatch with a ManualClock.
   HeadRegistry head_{steady_time()};  // head only; I/O thread only

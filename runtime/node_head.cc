@@ -3,8 +3,13 @@
 // Runs on the head's I/O thread only.
 #include "runtime/log.h"
 #include "runtime/node_core.h"
+#include "runtime/utf8.h"
 
 namespace ist::rt {
+
+namespace {
+constexpr std::size_t kMaxNameBytes = 256;
+}  // namespace
 
 void NodeCore::head_on_join(Envelope& env) {
   auto m = unpack_one<Member>(env.payload);
@@ -23,6 +28,20 @@ void NodeCore::head_on_join(Envelope& env) {
                                       std::to_string(static_cast<int>(member.role))));
     return;
   }
+  if (!is_valid_utf8(member.name) || member.name.size() > kMaxNameBytes || member.endpoint.empty()) {
+    reply_to(env.header, Status::invalid_argument("a joining node needs an endpoint and a UTF-8 name of at most " +
+                                                  std::to_string(kMaxNameBytes) + " bytes"));
+    return;
+  }
+  // One endpoint per member, and a member keeps the endpoint it joined with (a rejoin brings the same).
+  for (const Member& other : head_.alive()) {
+    if ((other.endpoint == member.endpoint) != (other.id == member.id)) {
+      reply_to(env.header, Status::invalid_argument(other.id == member.id
+                                                        ? "node " + std::to_string(other.id) + " is a member at " + other.endpoint
+                                                        : "endpoint " + member.endpoint + " belongs to node " + std::to_string(other.id)));
+      return;
+    }
+  }
   if (!head_.join(member)) {
     reply_to(env.header, Status::node_dead("node id " + std::to_string(member.id) +
                                            " was declared dead; restart with a fresh identity"));
@@ -34,7 +53,9 @@ void NodeCore::head_on_join(Envelope& env) {
 }
 
 void NodeCore::head_on_heartbeat(Envelope& env) {
-  Outbound out{env.header.src_endpoint, Envelope{}};
+  // A member is answered where it joined from; a stranger where it says (it should join again).
+  const auto known = member(env.header.src_node);
+  Outbound out{known ? known->endpoint : env.header.src_endpoint, Envelope{}};
   Header& h = out.env.header;
   h.kind = Kind::kHeartbeatAck;
   h.src_node = id;

@@ -82,11 +82,15 @@ void NodeCore::drain_outbound() {
 }
 
 zmq::socket_t* NodeCore::dealer_io(const std::string& to) {
+  dealer_last_use_[to] = ++dealer_uses_;
   auto it = dealers_.find(to);
   if (it != dealers_.end()) return &it->second.dealer();
+  evict_stranger_socket_io();  // makes room when kMaxStrangerSockets to non-members are open
   auto opened = PeerSocket::open(zctx_, to, "ist-peer-monitor-" + std::to_string(next_monitor_++),
-                                 options.cluster_key ? &*options.cluster_key : nullptr);
+                                 options.cluster_key ? &*options.cluster_key : nullptr, routing_id_of(id),
+                                 options.max_message_bytes);
   if (!opened.ok()) {
+    dealer_last_use_.erase(to);
     log(LogLevel::kError, opened.status().to_string());
     return nullptr;
   }
@@ -94,7 +98,38 @@ zmq::socket_t* NodeCore::dealer_io(const std::string& to) {
   return &dealers_.emplace(to, std::move(opened).value()).first->second.dealer();
 }
 
+bool NodeCore::is_member_endpoint(const std::string& ep) const {
+  if (ep == head_endpoint_) return true;
+  std::lock_guard<std::mutex> lock(members_mu);
+  for (const auto& [nid, m] : members) {
+    if (m.endpoint == ep && m.state == MemberState::kAlive) return true;
+  }
+  return false;
+}
+
+void NodeCore::evict_stranger_socket_io() {
+  std::size_t strangers = 0;
+  const std::string* oldest = nullptr;
+  std::uint64_t oldest_use = 0;
+  for (const auto& [ep, socket] : dealers_) {
+    if (is_member_endpoint(ep)) continue;
+    ++strangers;
+    const std::uint64_t use = dealer_last_use_[ep];
+    if (oldest == nullptr || use < oldest_use) oldest = &ep, oldest_use = use;
+  }
+  if (strangers < kMaxStrangerSockets || oldest == nullptr) return;
+  const std::string victim = *oldest;
+  if (!eviction_logged_) {
+    eviction_logged_ = true;
+    log(LogLevel::kWarn, "closing the connection to ", victim, ": ", strangers, " connections to non-members are open (at most ",
+        kMaxStrangerSockets, "); further such closings are not logged");
+  }
+  calls_.fail_to(victim, Status::node_dead("the connection to " + victim + " was closed: too many non-member connections"));
+  drop_dealer_io(victim);
+}
+
 void NodeCore::drop_dealer_io(const std::string& to) {
+  dealer_last_use_.erase(to);
   auto it = dealers_.find(to);
   if (it == dealers_.end()) return;
   it->second.close(0);
@@ -144,6 +179,7 @@ void NodeCore::send_io(Outbound& out) {
     if (out.env.header.request_id != 0 && out.env.header.kind != Kind::kReply) {
       Envelope fake;
       fake.header.kind = Kind::kReply;
+      fake.header.src_node = out.env.header.dst_node;  // as if from the node it was for
       fake.header.request_id = out.env.header.request_id;
       fake.header.error = s_err.code();
       fake.header.error_message = s_err.message();
@@ -177,8 +213,9 @@ void NodeCore::on_frames(const zmq::message_t& from, std::vector<zmq::message_t>
     log(LogLevel::kError, "rejected inbound message: ", d.status.to_string());
     if (query) {
       answer_on_connection_io(from, *d.header, d.status);
-    } else if (d.header && expects_reply(d.header->kind)) {
-      reply_to(*d.header, d.status);
+    } else if (d.header && expects_reply(d.header->kind) && from.to_string_view() == routing_id_of(d.header->src_node) &&
+               is_alive_member(d.header->src_node)) {
+      reply_to(*d.header, d.status);  // only a member, on its own connection, is worth a socket
     }
     return;
   }
@@ -191,10 +228,14 @@ void NodeCore::on_frames(const zmq::message_t& from, std::vector<zmq::message_t>
     Status s = Status::node_dead("node " + std::to_string(env.header.dst_node) + " is gone; " + endpoint +
                                  " is now node " + std::to_string(id));
     log(LogLevel::kWarn, "message for another node: ", s.message());
-    if (expects_reply(env.header.kind)) reply_to(env.header, s);
+    if (expects_reply(env.header.kind) && is_alive_member(env.header.src_node)) reply_to(env.header, s);
     return;
   }
-  on_envelope(std::move(env));
+  switch (admit_io(from, env.header)) {
+    case Admission::kAdmit: on_envelope(std::move(env)); return;
+    case Admission::kHold: hold_io(std::move(env)); return;
+    case Admission::kDrop: return;
+  }
 }
 
 void NodeCore::answer_on_connection_io(const zmq::message_t& from, const Header& req,
@@ -251,8 +292,9 @@ void NodeCore::on_envelope(Envelope env) {
 }
 
 void NodeCore::on_reply(Envelope& env) {
-  auto taken = calls_.take(env.header.request_id);
-  if (!taken) return;  // timed out, or failed already (e.g. node declared dead)
+  // Only the node the request went to answers it (request ids are random, so they are not guessed).
+  auto taken = calls_.take_from(env.header.request_id, env.header.src_node);
+  if (!taken) return;  // timed out, failed already (e.g. node declared dead), or not from its node
   PendingCalls::Call& p = *taken;
   Status s = env.header.status();
   if (p.kind == Kind::kJoin && s.ok()) {
@@ -308,6 +350,7 @@ void NodeCore::apply_membership(const MembershipEvent& e) {
     subs = live_subscribers_locked();
   }
   for (auto& q : subs) q->push(e);
+  if (e.change == MembershipChange::kJoined) release_held_io(e.member.id);
   if (e.change != MembershipChange::kJoined && e.member.id != id) {
     // An actor lives as long as the node that spawned it: a driver's trainers end with its run, however
     // the run ends (normal end, error, kill -9 of the driver).
@@ -352,6 +395,9 @@ void NodeCore::timers_io() {
     it = departing_.erase(it);
   }
   calls_.expire(now);
+  if (const std::size_t n = strangers_.expire(); n > 0) {
+    log(LogLevel::kWarn, "dropped ", n, " message(s) from nodes that were never announced");
+  }
   reap_actors(false);
 }
 

@@ -5,12 +5,28 @@
 
 namespace ist::rt {
 
+std::string routing_id_of(std::uint64_t node) {
+  std::string id(9, '\0');
+  id[0] = 'N';
+  for (int i = 0; i < 8; ++i) id[1 + i] = static_cast<char>((node >> (8 * (7 - i))) & 0xff);
+  return id;
+}
+
+std::int64_t max_frame_option(std::size_t max_bytes) {
+  return max_bytes >= static_cast<std::size_t>(INT64_MAX) ? std::int64_t{-1} : static_cast<std::int64_t>(max_bytes);
+}
+
 Result<PeerSocket> PeerSocket::open(zmq::context_t& ctx, const std::string& endpoint,
-                                    const std::string& monitor_name, const ClusterKey* key) {
+                                    const std::string& monitor_name, const ClusterKey* key,
+                                    const std::string& routing_id, std::size_t max_frame_bytes) {
   PeerSocket p;
   try {
     p.dealer_ = zmq::socket_t(ctx, zmq::socket_type::dealer);
-    p.dealer_.set(zmq::sockopt::sndhwm, 0);  // never block the I/O thread; dead peers are dropped
+    // Never blocks the I/O thread (sends are dontwait); a peer that stops reading fills its queue and
+    // further sends to it fail at once instead of growing this process.
+    p.dealer_.set(zmq::sockopt::sndhwm, kSendQueueMessages);
+    p.dealer_.set(zmq::sockopt::routing_id, routing_id);
+    p.dealer_.set(zmq::sockopt::maxmsgsize, max_frame_option(max_frame_bytes));
     p.dealer_.set(zmq::sockopt::linger, 200);
     if (key != nullptr) {
       if (Status s = key->make_client(p.dealer_); !s.ok()) return s.with_context("connecting to '" + endpoint + "'");

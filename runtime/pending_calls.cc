@@ -21,6 +21,15 @@ std::optional<PendingCalls::Call> PendingCalls::take(std::uint64_t request_id) {
   return c;
 }
 
+std::optional<PendingCalls::Call> PendingCalls::take_from(std::uint64_t request_id, NodeId from) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = calls_.find(request_id);
+  if (it == calls_.end() || (it->second.dst_node != 0 && it->second.dst_node != from)) return std::nullopt;
+  Call c = std::move(it->second);
+  calls_.erase(it);
+  return c;
+}
+
 // Completes outside the lock: a completion wakes waiters, which may at once register new calls.
 template <typename Pred>
 std::size_t PendingCalls::complete_if(Pred pred, const Status& status) {

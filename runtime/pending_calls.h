@@ -35,6 +35,9 @@ class PendingCalls {
   // Removes and returns the call waiting for this reply; nullopt if there is none (unknown id, or the
   // call timed out or failed already). The caller completes it.
   std::optional<Call> take(std::uint64_t request_id);
+  // As take(), but only if the call went to `from` (or to no node yet, as a join): a reply from any other
+  // node leaves the call waiting and returns nullopt.
+  std::optional<Call> take_from(std::uint64_t request_id, NodeId from);
   // Completes every call to `node` with `status` and forgets them. Returns how many.
   std::size_t fail(NodeId node, const Status& status);
   // Completes every call sent to `endpoint` with `status` and forgets them. Returns how many.

@@ -157,6 +157,24 @@ TEST(Codec, OversizedMessageIsTooLarge) {
   EXPECT_TRUE(d.header.has_value());
 }
 
+TEST(Codec, AnEndpointOrMethodThatIsNotUtf8IsADecodeFailure) {
+  for (const std::string& bad : {std::string("tcp://\xff\xfe:1"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+                                std::string("\xe2\x82")}) {
+    Header h = sample_header(Kind::kJoin);
+    h.src_endpoint = bad;
+    auto frames = frames_of({encode_header(h), ""});
+    EXPECT_EQ(decode_envelope(frames, 1 << 20).status.code(), ErrorCode::kDecodeFailure);
+    h = sample_header(Kind::kCall);
+    h.method = bad;
+    frames = frames_of({encode_header(h), ""});
+    EXPECT_EQ(decode_envelope(frames, 1 << 20).status.code(), ErrorCode::kDecodeFailure);
+  }
+  Header fine = sample_header(Kind::kCall);
+  fine.method = "gr\xc3\xbc\xc3\x9f \xf0\x9f\x98\x80";  // two-byte and four-byte forms
+  auto frames = frames_of({encode_header(fine), ""});
+  EXPECT_TRUE(decode_envelope(frames, 1 << 20).status.ok());
+}
+
 TEST(Blob, IsAlignedAndOutlivesItsOwnerWhileZeroMqHoldsIt) {
   zmq::message_t msg;
   const std::byte* where = nullptr;

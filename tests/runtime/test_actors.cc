@@ -84,6 +84,14 @@ void register_test_actors() {
             .method("spawn_echo", &Peer::spawn_echo)
             .register_type();
     if (!s.ok()) throw std::logic_error(s.to_string());
+    s = ActorTypeBuilder<Echo>("Guarded")
+            .factory([](ActorContext&, const Payload&) -> Result<std::unique_ptr<Echo>> {
+              return std::make_unique<Echo>();
+            })
+            .method("add", &Echo::add)
+            .spawner_only()
+            .register_type();
+    if (!s.ok()) throw std::logic_error(s.to_string());
     s = ActorTypeBuilder<Echo>("Unbuildable")
             .factory([](ActorContext&, const Payload&) -> Result<std::unique_ptr<Echo>> {
               return Status::invalid_argument("cannot build this");

@@ -2,6 +2,7 @@
 // program (runtime_test_node) that LocalCluster launches.
 //   "Echo":  echo(args+blobs) -> same; sleep(ms) -> ms; throw() throws; fail() -> kInvalidArgument;
 //            add(n) -> running total; pid() -> the hosting process id.
+//   "Guarded": an Echo with add() only, callable only by the node that spawned it (spawner_only).
 //   "Peer":  exchange(peer, tag, value) + blobs: sends (value, blobs) to peer on tag, then returns what
 //            the peer sent on the same tag. call_peer(peer, x) -> the peer's echo(x), called directly.
 #pragma once

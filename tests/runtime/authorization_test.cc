@@ -1,0 +1,233 @@
+// Authorisation beyond the handshake (runtime/node_authorization.cc), on plain-TCP nodes so a raw socket
+// can forge what a peer that got past the handshake could send: a node speaks only for its own id, only
+// the head announces membership or answers heartbeats, only an actor's spawner kills it (or calls it,
+// when its type says so), and what non-members or one sender can make a node hold is bounded. Each
+// forged message is followed on the same connection by a members query, whose answer proves the
+// forgery was handled (and refused) before it.
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include <zmq_addon.hpp>
+
+#include "runtime/envelope.h"
+#include "runtime/node.h"
+#include "runtime/peer_socket.h"
+#include "tests/runtime/test_actors.h"
+
+namespace ist::rt {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr NodeId kAttacker = 4242;
+
+class Authorization : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::register_test_actors();
+    NodeOptions h;
+    h.role = NodeRole::kHead;
+    h.name = "head";
+    head = std::move(Node::start(h)).value();
+    NodeOptions w;
+    w.role = NodeRole::kWorker;
+    w.name = "worker";
+    w.head_endpoint = head->endpoint();
+    worker = std::move(Node::start(w)).value();
+  }
+
+  // A DEALER to `endpoint` that announces `as` as its node id.
+  zmq::socket_t connect_as(NodeId as, const std::string& endpoint) {
+    zmq::socket_t s(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::sndhwm, 0);
+    s.set(zmq::sockopt::routing_id, routing_id_of(as));
+    s.connect(endpoint);
+    return s;
+  }
+
+  static void send(zmq::socket_t& s, const Header& h, Payload p = pack_args()) {
+    std::vector<zmq::message_t> frames = encode_envelope(Envelope{h, std::move(p)});
+    ASSERT_TRUE(zmq::send_multipart(s, frames, zmq::send_flags::dontwait));
+  }
+
+  // Sends a members query behind whatever was sent on `s` and waits for its answer: by then the node
+  // has handled everything before it on this connection.
+  static void settle(zmq::socket_t& s) {
+    Header q;
+    q.kind = Kind::kQueryMembers;
+    q.request_id = 77;
+    send(s, q);
+    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+    ASSERT_GT(zmq::poll(&item, 1, 5000ms), 0) << "the node did not answer the query";
+    std::vector<zmq::message_t> frames;
+    ASSERT_TRUE(zmq::recv_multipart(s, std::back_inserter(frames)));
+  }
+
+  Header forged(Kind kind, NodeId src, NodeId dst) {
+    Header h;
+    h.kind = kind;
+    h.src_node = src;
+    h.dst_node = dst;
+    return h;
+  }
+
+  // A second worker: a member that did not spawn what the head spawns.
+  std::unique_ptr<Node> another_worker() {
+    NodeOptions w;
+    w.role = NodeRole::kWorker;
+    w.name = "worker-2";
+    w.head_endpoint = head->endpoint();
+    auto n = Node::start(w);
+    EXPECT_TRUE(n.ok()) << n.status().to_string();
+    return n.ok() ? std::move(n).value() : nullptr;
+  }
+
+  static std::size_t open_fds() {
+    std::size_t n = 0;
+    if (DIR* d = opendir("/proc/self/fd")) {
+      while (readdir(d) != nullptr) ++n;
+      closedir(d);
+    }
+    return n;
+  }
+
+  std::size_t alive_at_head() const {
+    std::size_t n = 0;
+    for (const Member& m : head->members()) n += m.state == MemberState::kAlive ? 1 : 0;
+    return n;
+  }
+
+  zmq::context_t ctx;
+  std::unique_ptr<Node> head;
+  std::unique_ptr<Node> worker;
+};
+
+TEST_F(Authorization, ALeaveInAnotherNodesNameIsRefused) {
+  auto s = connect_as(kAttacker, head->endpoint());
+  send(s, forged(Kind::kLeave, worker->id(), head->id()));
+  settle(s);
+  EXPECT_EQ(alive_at_head(), 2u);
+}
+
+TEST_F(Authorization, TheHeadTakesNoHeartbeatAckAndNoMembershipEvent) {
+  auto s = connect_as(kAttacker, head->endpoint());
+  Header ack = forged(Kind::kHeartbeatAck, kAttacker, head->id());
+  ack.error = ErrorCode::kNodeDead;
+  send(s, ack);
+  send(s, forged(Kind::kMembership, kAttacker, head->id()),
+       pack_args(MembershipEvent{MembershipChange::kDead, Member{worker->id(), worker->endpoint(), "worker"}}));
+  settle(s);
+  EXPECT_FALSE(head->declared_dead());
+  EXPECT_EQ(alive_at_head(), 2u);
+}
+
+TEST_F(Authorization, AWorkerTakesDeathNewsOnlyFromItsHead) {
+  auto s = connect_as(kAttacker, worker->endpoint());
+  Header ack = forged(Kind::kHeartbeatAck, kAttacker, worker->id());
+  ack.error = ErrorCode::kNodeDead;
+  send(s, ack);
+  send(s, forged(Kind::kMembership, kAttacker, worker->id()),
+       pack_args(MembershipEvent{MembershipChange::kDead, Member{head->id(), head->endpoint(), "head"}}));
+  settle(s);
+  EXPECT_FALSE(worker->declared_dead());
+  for (const Member& m : worker->members()) EXPECT_EQ(m.state, MemberState::kAlive) << m.name;
+}
+
+TEST_F(Authorization, OnlyTheSpawnerMayKillAnActor) {
+  auto echo = head->client().spawn("Echo", worker->id(), Payload(), deadline_in(5s)).get();
+  ASSERT_TRUE(echo.ok()) << echo.status().to_string();
+  auto s = connect_as(kAttacker, worker->endpoint());
+  Header kill = forged(Kind::kKill, kAttacker, worker->id());
+  kill.dst_actor = echo->actor_id;
+  send(s, kill);
+  settle(s);
+  EXPECT_EQ(worker->actor_count(), 1u);
+  auto r = head->client().call(*echo, "echo", pack_args(1), deadline_in(5s)).get();
+  EXPECT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_TRUE(head->client().kill(*echo, deadline_in(5s)).get().ok());
+}
+
+TEST_F(Authorization, AMessageInAnotherNodesNameDoesNothing) {
+  auto echo = head->client().spawn("Echo", worker->id(), Payload(), deadline_in(5s)).get();
+  ASSERT_TRUE(echo.ok()) << echo.status().to_string();
+  auto s = connect_as(kAttacker, worker->endpoint());
+  Header kill = forged(Kind::kKill, head->id(), worker->id());  // the spawner's id, on the attacker's line
+  kill.dst_actor = echo->actor_id;
+  send(s, kill);
+  settle(s);
+  EXPECT_EQ(worker->actor_count(), 1u);
+}
+
+TEST_F(Authorization, AMemberThatDidNotSpawnAnActorMayNeitherKillItNorCallItWhenItsTypeSaysSo) {
+  auto guarded = head->client().spawn("Guarded", worker->id(), Payload(), deadline_in(5s)).get();
+  ASSERT_TRUE(guarded.ok()) << guarded.status().to_string();
+  auto other = another_worker();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(other->wait_for_members(3, deadline_in(5s)).ok());
+  auto call = other->client().call(*guarded, "add", pack_args(1L), deadline_in(5s)).get();
+  EXPECT_EQ(call.status().code(), ErrorCode::kInvalidArgument) << call.status().to_string();
+  auto kill = other->client().kill(*guarded, deadline_in(5s)).get();
+  EXPECT_EQ(kill.status().code(), ErrorCode::kInvalidArgument) << kill.status().to_string();
+  EXPECT_EQ(worker->actor_count(), 1u);
+  auto mine = head->client().call(*guarded, "add", pack_args(2L), deadline_in(5s)).get();
+  ASSERT_TRUE(mine.ok()) << mine.status().to_string();
+  EXPECT_EQ(*unpack_one<long>(*mine), 2);  // the refused call added nothing
+}
+
+TEST_F(Authorization, AnActorTakesCallsOnlyFromMembersAndHoldsAStrangersRequestsWithinFixedBounds) {
+  auto echo = head->client().spawn("Echo", worker->id(), Payload(), deadline_in(5s)).get();
+  ASSERT_TRUE(echo.ok()) << echo.status().to_string();
+  auto s = connect_as(kAttacker, worker->endpoint());
+  const std::size_t fds_before = open_fds();
+  // 1,020 calls from a non-member, each naming another reply address, with 64 KiB of arguments each.
+  for (int i = 0; i < 1020; ++i) {
+    Header call = forged(Kind::kCall, kAttacker, worker->id());
+    call.dst_actor = echo->actor_id;
+    call.method = "add";
+    call.request_id = 1000 + i;
+    call.src_endpoint = "tcp://127.0.0.1:" + std::to_string(20000 + i);
+    Payload p = pack_args(1L);
+    p.blobs.push_back(Blob::make(64 * 1024, [](std::span<std::byte>) {}));
+    send(s, call, std::move(p));
+  }
+  settle(s);
+  EXPECT_LT(open_fds(), fds_before + 8) << "sockets were opened for a non-member's reply addresses";
+  auto total = head->client().call(*echo, "add", pack_args(5L), deadline_in(5s)).get();
+  ASSERT_TRUE(total.ok()) << total.status().to_string();
+  EXPECT_EQ(*unpack_one<long>(*total), 5);  // none of the stranger's calls ran
+}
+
+TEST_F(Authorization, JoinsNamingAThousandReplyAddressesOpenOnlyABoundedNumberOfSockets) {
+  auto s = connect_as(kAttacker, head->endpoint());
+  const std::size_t fds_before = open_fds();
+  for (int i = 0; i < 1020; ++i) {
+    Header join = forged(Kind::kJoin, kAttacker, 0);
+    join.request_id = 1 + i;
+    join.src_endpoint = "tcp://127.0.0.1:" + std::to_string(20000 + i);
+    send(s, join, pack_args(Member{kAttacker, join.src_endpoint, "joiner", MemberState::kAlive, NodeRole::kWorker}));
+  }
+  settle(s);
+  // Each outbound socket costs the head about 3.5 descriptors (the connection, libzmq's mailboxes, its
+  // monitor): 1,020 of them would pass the usual limit of 1,024; at most 32 to non-members stay open.
+  EXPECT_LT(open_fds(), fds_before + 200);
+  auto other = another_worker();  // the head still takes joins
+  ASSERT_NE(other, nullptr);
+}
+
+TEST_F(Authorization, OneSenderCanLeaveAtMost64TaggedMessagesUnreceivedPerActor) {
+  auto other = another_worker();
+  ASSERT_NE(other, nullptr);
+  const ActorHandle head_client{head->id(), head->endpoint(), 0};
+  for (int i = 0; i < 200; ++i) other->client().send(head_client, 7, pack_args(i));
+  auto echo = other->client().spawn("Echo", head->id(), Payload(), deadline_in(5s)).get();  // behind them
+  ASSERT_TRUE(echo.ok()) << echo.status().to_string();
+  int received = 0;
+  while (head->client().receive(7, deadline_in(100ms)).ok()) ++received;
+  EXPECT_EQ(received, 64);
+  other->client().send(head_client, 7, pack_args(1));  // room again once they were taken
+  EXPECT_TRUE(head->client().receive(7, deadline_in(5s)).ok());
+}
+
+}  // namespace
+}  // namespace ist::rt
