@@ -31,6 +31,7 @@ Status run_baseline_round(std::int64_t round, const LocalTrainingOptions& option
       return outcome.status().with_context("trainer " + std::to_string(rank) + " in round " + std::to_string(round + 1));
     }
     pool.set_cursor(ring[rank], outcome->cursor);
+    record.examples_per_worker.push_back(ring[rank].shard_size);
     loss_sum += outcome->mean_loss;
     ring_bytes += static_cast<double>(outcome->ring_bytes_sent);
     if (rank == 0 && want_model) {

@@ -81,6 +81,7 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, in
       continue;
     }
     bytes_from_trainers += static_cast<double>(outcome->bytes);
+    record.examples_per_worker.push_back(trainer.shard_size);
     pool.set_cursor(trainer, outcome->cursor);
     loss_sum += outcome->mean_loss;
     timing.trainer_compute = std::max(timing.trainer_compute, outcome->compute_seconds);

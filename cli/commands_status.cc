@@ -55,6 +55,7 @@ json experiment_json(const Experiment& e) {
           {"done", or_null(p.done)},
           {"test_accuracy", or_null(p.test_accuracy)},
           {"live_workers", p.live_workers},
+          {"examples_per_worker", p.examples_per_worker},
           {"wall_seconds", p.wall_seconds},
           {"eta_seconds", or_null(p.eta_seconds)}};
 }

@@ -142,6 +142,7 @@ std::string metrics_json_line(const RoundRecord& r, double cumulative_bytes_tota
   j["bytes_total"] = cumulative_bytes_total;
   j["live_workers"] = r.live_workers;
   if (r.subnets > 0) j["subnets"] = r.subnets;
+  j["examples_per_worker"] = r.examples_per_worker;
   // Events as text for people, their kinds (RoundEvent::Kind names) for tools.
   nlohmann::json events = nlohmann::json::array(), kinds = nlohmann::json::array();
   for (const RoundEvent& e : r.events) {
@@ -196,6 +197,8 @@ Status RunDirectory::write_summary(const std::string& name, const std::string& a
   j["bytes_total"] = bytes_total_;
   j["epochs"] = epochs_;
   j["parameters"] = result.model.parameter_count();
+  // The training examples of each worker that trained the last round (private data: their own files).
+  if (!result.records.empty()) j["examples_per_worker"] = result.records.back().examples_per_worker;
   IST_RETURN_IF_ERROR(write_file_atomically(file("summary.json"), j.dump(2) + "\n"));
   return write_status(status);
 }

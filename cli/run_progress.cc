@@ -18,6 +18,10 @@ Result<RunProgress> read_run_progress(const std::string& dir) {
     p.epochs = j.value("epochs", p.epochs);
     p.wall_seconds = j.value("wall_seconds", p.wall_seconds);
     p.live_workers = j.value("live_workers", p.live_workers);
+    if (const auto it = j.find("examples_per_worker"); it != j.end() && it->is_array()) {
+      p.examples_per_worker.clear();
+      for (const auto& n : *it) p.examples_per_worker.push_back(n.is_number_integer() ? n.get<std::int64_t>() : 0);
+    }
     if (const auto it = j.find("test_accuracy"); it != j.end() && it->is_number()) p.test_accuracy = it->get<double>();
   }
   std::ifstream config_file(dir + "/config.toml");

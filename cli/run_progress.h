@@ -1,11 +1,12 @@
 // How far a run is, read from its directory alone (metrics.jsonl and config.toml), so `ist status` can
-// show a run that another process is writing: round, epochs, latest test accuracy, live workers, the
-// share done and an ETA. Reads only; a half-written last line is ignored. Any thread.
+// show a run that another process is writing: round, epochs, latest test accuracy, live workers and their
+// training examples, the share done and an ETA. Reads only; a half-written last line is ignored. Any thread.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
@@ -16,6 +17,7 @@ struct RunProgress {
   double epochs = 0.0;
   double wall_seconds = 0.0;  // of the last recorded round
   int live_workers = 0;
+  std::vector<std::int64_t> examples_per_worker;  // of the last recorded round: each worker's training examples
   std::optional<double> test_accuracy;   // the latest evaluated
   std::optional<std::int64_t> planned_rounds;  // algorithm.rounds, when the run counts rounds
   std::optional<double> planned_epochs;        // algorithm.epochs otherwise

@@ -65,6 +65,7 @@ class ReferenceRun : public RoundRunner {
     record.bytes_sent_per_worker = outcome.bytes_sent / config_.workers;
     record.bytes_received_per_worker = outcome.bytes_received / config_.workers;
     record.live_workers = config_.workers;
+    for (const Dataset& shard : shards_) record.examples_per_worker.push_back(shard.size());
     return Status::ok_status();
   }
   const Mlp& model() const override { return model_; }

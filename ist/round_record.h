@@ -66,6 +66,9 @@ struct RoundRecord {
   double bytes_received_per_worker = 0.0;
   int live_workers = 0;
   int subnets = 0;  // IST: the subnets S this round was cut into (0 for the baselines)
+  // The training examples each worker whose work this round counted holds (its shard or private file), in
+  // subnet (IST) or ring (baselines) order.
+  std::vector<std::int64_t> examples_per_worker;
   std::vector<RoundEvent> events;  // what happened this round besides training (a trainer lost, ...)
 
   // How many of this round's events are of `kind`.

@@ -226,6 +226,11 @@ TEST(ElasticUnit, PrivateDataIsNeverRecutItsLostShardIsCountedAndJoinersGetNoDat
   EXPECT_EQ(result->records[2].live_workers, 2);
   EXPECT_EQ(result->records.back().live_workers, 2);
   EXPECT_EQ(run.backend->shard_loads(), 0);
+  // The metrics count the examples of every worker whose work counted: three shards, then the two left.
+  const std::vector<std::int64_t>& first = result->records.front().examples_per_worker;
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[0] + first[1] + first[2], kExamples);
+  EXPECT_EQ(result->records.back().examples_per_worker.size(), 2u);
 }
 
 TEST(ElasticUnit, ScriptedKillArmsACrashOnThatRoundsSubnetTrainerOnly) {

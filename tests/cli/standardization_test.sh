@@ -2,7 +2,7 @@
 # The input standardization is measured on the training data, not typed: with private per-worker files
 # the trainers measure their own files (the driver never reads them), ist run and ist simulate agree bit
 # for bit on the numbers and the model, the numbers are numpy's, config.toml records them, and the model
-# on raw features scores what the run reported.
+# on raw features scores what the run reported. The metrics count every worker's examples.
 # Usage: standardization_test.sh PATH/TO/ist SOURCE_DIR
 set -euo pipefail
 source "$(dirname "$0")/script_prelude.sh" "$@"
@@ -11,7 +11,7 @@ source "$(dirname "$0")/script_prelude.sh" "$@"
 "$PYTHON" - "$work/data" <<'PY'
 import numpy as np, sys
 d = np.load(sys.argv[1] + "/train.npz")
-for w, part in enumerate(np.array_split(np.arange(len(d["y"])), 3)):
+for w, part in enumerate(np.split(np.arange(len(d["y"])), [400, 900])):  # 400, 500 and 600 examples
     # Worker 1's pixels are brighter: only a measurement over every worker's file gets the mean right.
     x = d["x"][part] if w != 1 else np.minimum(d["x"][part].astype(np.float32) * 1.5, 1.0)
     np.savez(f"{sys.argv[1]}/worker-{w}.npz", x=x, y=d["y"][part])
@@ -59,6 +59,11 @@ reported = json.load(open(f"{work}/run-{mode}/summary.json"))["final_test_accura
 assert abs(accuracy - reported) <= 1 / len(test["y"]), (accuracy, reported)
 assert reported > 0.3, reported
 print(f"{mode}: numpy on raw features {accuracy:.4f}, the run {reported:.4f}")
+# The metrics count each worker's examples; the driver learnt them from the trainers.
+for kind in ("run", "sim"):
+    lines = [json.loads(l) for l in open(f"{work}/{kind}-{mode}/metrics.jsonl")]
+    assert all(l["examples_per_worker"] == [400, 500, 600] for l in lines), [l["examples_per_worker"] for l in lines]
+    assert json.load(open(f"{work}/{kind}-{mode}/summary.json"))["examples_per_worker"] == [400, 500, 600]
 PY
 done
 echo "PASS"

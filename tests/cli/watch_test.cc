@@ -85,7 +85,7 @@ class Watch : public ::testing::Test {
   pid_t run_pid_ = -1;
 };
 
-TEST_F(Watch, StatusListsARunningRunWithRoundAccuracyAndEtaAndForgetsItWhenItsDriverDies) {
+TEST_F(Watch, StatusListsARunningRunWithRoundAccuracyEtaAndExamplesAndForgetsItWhenItsDriverDies) {
   start_run();
   const nlohmann::json entry = wait_for_listed_run();
   ASSERT_TRUE(entry.is_object()) << "the running run was never listed";
@@ -95,6 +95,7 @@ TEST_F(Watch, StatusListsARunningRunWithRoundAccuracyAndEtaAndForgetsItWhenItsDr
   EXPECT_EQ(entry["planned_rounds"].get<int>(), 1000000);
   EXPECT_TRUE(entry["eta_seconds"].is_number()) << entry.dump();
   EXPECT_EQ(entry["live_workers"].get<int>(), 1);
+  EXPECT_EQ(entry["examples_per_worker"], nlohmann::json::array({60000})) << "one worker on all of Fashion-MNIST";
 
   const auto text = run_ist({"status"}, {state_env_}, 30s);
   EXPECT_EQ(text.exit_code, 0) << text.output;
