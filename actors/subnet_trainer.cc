@@ -8,6 +8,7 @@
 #include <utility>
 #include <unistd.h>
 
+#include "actors/hosted_data.h"
 #include "actors/ring.h"
 #include "actors/tensor_frames.h"
 #include "ist/flat_parameters.h"
@@ -29,7 +30,12 @@ constexpr auto kRingDeadline = std::chrono::seconds(120);
 
 Result<Dataset> SubnetTrainer::load(const TrainerSpec& spec) {
   IST_ASSIGN_OR_RETURN(ShardPolicy policy, parse_shard_policy(spec.shard_policy));
-  auto shard = load_dataset(from_wire(spec.data), Split::kTrain, ShardSpec{spec.shard, spec.num_shards, policy, spec.shard_seed});
+  DataSource source = from_wire(spec.data);
+  if (workers_own_data(source)) {
+    IST_ASSIGN_OR_RETURN(DataSource own, with_hosted_data(std::move(source)));
+    source = std::move(own);
+  }
+  auto shard = load_dataset(source, Split::kTrain, ShardSpec{spec.shard, spec.num_shards, policy, spec.shard_seed});
   if (!shard.ok()) return shard.status().with_context("trainer for shard " + std::to_string(spec.shard));
   if (spec.classes > 0) {
     IST_RETURN_IF_ERROR(check_labels(*shard, spec.classes).with_context("trainer for shard " + std::to_string(spec.shard)));

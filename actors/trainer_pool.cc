@@ -33,7 +33,10 @@ TrainerSpec TrainerPool::spec_for(int shard, int num_shards) const {
     spec.feature_mean = training_.feature_mean;
     spec.feature_std = training_.feature_std;
   }  // else loaded as they are (mean 0, std 1), to be measured (measure_standardization)
-  if (per_worker_files(options_.data)) {
+  if (workers_own_data(options_.data)) {  // each trainer finds its node's own file (hosted_data.h), whole
+    spec.shard = 0;
+    spec.num_shards = 1;
+  } else if (per_worker_files(options_.data)) {
     // Worker w's own files, whole: data that was never pooled is never cut either.
     spec.data.path = file_of_worker(options_.data.path, shard);
     spec.data.labels_path = file_of_worker(options_.data.labels_path, shard);

@@ -25,11 +25,14 @@ struct WireDataSource {
   std::string features_key = "x";
   std::string labels_key = "y";
   std::string label_column;
-  MSGPACK_DEFINE(path, format, labels_path, features_key, labels_key, label_column)
+  double holdout = 0.0;  // the share held out for the driver's test set: in no trainer's shard
+  std::uint64_t holdout_seed = 0;
+  MSGPACK_DEFINE(path, format, labels_path, features_key, labels_key, label_column, holdout, holdout_seed)
 };
 
 inline WireDataSource to_wire(const DataSource& d) {
-  return WireDataSource{d.path, d.format, d.labels_path, d.features_key, d.labels_key, d.label_column};
+  return WireDataSource{d.path,       d.format,        d.labels_path, d.features_key, d.labels_key,
+                        d.label_column, d.holdout, d.holdout_seed};
 }
 inline DataSource from_wire(const WireDataSource& w) {
   DataSource d;
@@ -39,6 +42,8 @@ inline DataSource from_wire(const WireDataSource& w) {
   d.features_key = w.features_key;
   d.labels_key = w.labels_key;
   d.label_column = w.label_column;
+  d.holdout = w.holdout;
+  d.holdout_seed = w.holdout_seed;
   return d;
 }
 

@@ -40,6 +40,7 @@ struct StartArgs {
   int workers = 0;
   std::string node_ip = "127.0.0.1";  // the address other hosts reach this host's nodes at
   CredentialArgs credentials;         // --head makes a key (unless --insecure); --address needs one
+  std::string data;  // the started workers' own training data (actors/hosted_data.h); empty: none
 };
 int command_start(const StartArgs& args);
 int command_stop();

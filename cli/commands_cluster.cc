@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "actors/driver.h"
+#include "actors/hosted_data.h"
 #include "actors/subnet_trainer.h"
 #include "actors/trainer_placement.h"
 #include "cli/cluster_credentials.h"
@@ -152,10 +153,15 @@ int command_node(int argc, char** argv) {
   // A node speaks CURVE with --key-file; plain TCP only when asked for by name.
   std::vector<char*> node_argv;
   bool insecure = false, keyed = false;
+  std::string data;  // --data PATH: this worker's own training data (actors/hosted_data.h)
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--insecure") {
       insecure = true;
+      continue;
+    }
+    if (arg == "--data" && i + 1 < argc) {
+      data = argv[++i];
       continue;
     }
     keyed = keyed || arg == "--key-file";
@@ -164,12 +170,26 @@ int command_node(int argc, char** argv) {
   if (insecure == keyed) return fail("ist node needs --key-file PATH (the cluster key) or --insecure, not both", kExitUsage);
   auto options = rt::parse_node_args(static_cast<int>(node_argv.size()), node_argv.data());
   if (!options.ok()) return fail(options.status().to_string(), kExitUsage);
+  actors::HostedData hosted{options->name, std::nullopt};
+  if (!data.empty()) {
+    auto source = actors::hosted_data_source(data);
+    if (!source.ok()) return fail(source.status().to_string(), kExitUsage);
+    hosted.data = std::move(source).value();
+  }
+  actors::set_hosted_data(std::move(hosted));  // before the node starts: no trainer exists yet
   return rt::run_node_main(*options);
 }
 
 int command_start(const StartArgs& args) {
   if (args.head == !args.address.empty()) {
     return fail("give either --head or --address HOST:PORT", kExitUsage);
+  }
+  std::optional<DataSource> worker_data;
+  if (!args.data.empty()) {
+    if (args.workers < 1) return fail("--data is the data of the worker nodes this start brings up: add --workers N", kExitUsage);
+    auto source = actors::hosted_data_source(args.data);
+    if (!source.ok()) return fail(source.status().message(), kExitUsage);
+    worker_data = std::move(source).value();
   }
   if (!args.head && args.workers < 1) {
     return fail("--workers: ist start --address starts worker nodes: give --workers 1 to " +
@@ -268,6 +288,7 @@ int command_start(const StartArgs& args) {
     std::vector<std::string> worker_args = {"--role", "worker", "--head", head_address, "--bind",
                                             "tcp://" + args.node_ip + ":*", "--name", name};
     for (const std::string& a : key_file_args(key)) worker_args.push_back(a);
+    if (worker_data) worker_args.insert(worker_args.end(), {"--data", worker_data->path});
     auto worker = spawn_node("worker", worker_args);
     if (!worker.ok()) return undo(worker.status().to_string());
     state.processes.push_back(*worker);
@@ -279,8 +300,9 @@ int command_start(const StartArgs& args) {
     Status joined = wait_for_workers(head_address, workers, std::chrono::steady_clock::now() + 30s, key);
     if (!joined.ok()) return undo("the worker nodes did not all come up: " + joined.message());
   }
-  std::printf("%s %s%s\n", args.head ? "started head at" : "joined", head_address.c_str(),
-              args.workers > 0 ? (" with " + std::to_string(args.workers) + " worker node(s)").c_str() : "");
+  std::printf("%s %s%s%s\n", args.head ? "started head at" : "joined", head_address.c_str(),
+              args.workers > 0 ? (" with " + std::to_string(args.workers) + " worker node(s)").c_str() : "",
+              worker_data ? (" training on their own data " + worker_data->path).c_str() : "");
   if (args.head && args.node_ip == "127.0.0.1") {
     std::printf("this head listens on loopback only; for other hosts start it with --node-ip <this host's address>\n");
   } else if (args.head) {

@@ -58,6 +58,12 @@ Result<Prepared> load_checked(const RunArgs& args, bool distributed) {
   IST_ASSIGN_OR_RETURN(DriverConfig config, load_driver_config(args.config_path, args.overrides));
   IST_ASSIGN_OR_RETURN(Dataset test, load_dataset(config.driver.data, Split::kTest));
   IST_RETURN_IF_ERROR(check_data_fits(config.driver.training.widths, test, "the test data"));
+  if (!distributed && workers_own_data(config.driver.data)) {
+    return Status::invalid_argument(args.config_path +
+                                    ": data.placement = \"private\" with no data.path trains every worker on the data "
+                                    "its node was started with (ist start --data); ist simulate has no worker nodes: "
+                                    "give data.path (e.g. \"/data/shard-{worker}.npz\")");
+  }
   if (!distributed && !config.driver.events.empty()) {
     return Status::invalid_argument(args.config_path +
                                     ": ist simulate does not carry out [[events]] (faults and joins need a cluster); "

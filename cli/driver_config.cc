@@ -189,6 +189,8 @@ const std::map<std::string, Setter>& schema() {
       {"data.features_key", string_field([](C& c) -> std::string& { return c.driver.data.features_key; })},
       {"data.labels_key", string_field([](C& c) -> std::string& { return c.driver.data.labels_key; })},
       {"data.label_column", string_field([](C& c) -> std::string& { return c.driver.data.label_column; })},
+      {"data.holdout", number_field<double>([](C& c) -> double& { return c.driver.data.holdout; }, {0.0, 1.0, false, true})},
+      {"data.holdout_seed", integer_field<std::uint64_t>([](C& c) -> std::uint64_t& { return c.driver.data.holdout_seed; }, 0)},
       {"data.shards", enum_field(parse_shard_policy, [](C& c) -> ShardPolicy& { return c.driver.training.shard_policy; })},
       {"data.input_mean", standardization_field([](C& c) -> float& { return c.driver.training.input_mean; },
                                                 [](C& c) -> std::vector<float>& { return c.driver.training.feature_mean; }, any_float)},
@@ -407,7 +409,9 @@ Status check_together(const DriverConfig& c, const Origins& origins) {
         .error("names " + std::to_string(c.class_names.size()) + " classes, but the model has " +
                std::to_string(t.widths.back()) + " outputs");
   }
-  if (c.driver.data.path.empty()) return origins.of("data.path").error("must not be empty");
+  // Left out with private placement, data.path means the workers' own data (`ist start --data`); given, it
+  // must name something.
+  if (c.driver.data.path.empty() && origins.was_set("data.path")) return origins.of("data.path").error("must not be empty");
   if (Status s = check_data_source(c.driver.data); !s.ok()) {
     // Its messages start with the key they are about ("data.test_path: ..."); blame that key's line.
     const std::string& m = s.message();
@@ -417,6 +421,12 @@ Status check_together(const DriverConfig& c, const Origins& origins) {
   }
   if (per_worker_files(c.driver.data) && c.driver.placement != "private") {
     return origins.of("data.path").error("a per-worker path ({worker}) needs data.placement = \"private\"");
+  }
+  if (per_worker_files(c.driver.data) && c.driver.data.holdout > 0.0) {
+    // The driver never reads a worker's own file, so it cannot hold examples out of it to test on.
+    return origins.of("data.holdout")
+        .error("per-worker files ({worker} in data.path) are read by their workers only, so nothing can be held "
+               "out of them for the driver's test set: give data.test_path instead");
   }
   if (c.driver.min_workers > t.workers) {
     return origins.of("cluster.min_workers")
@@ -477,6 +487,10 @@ Result<DriverConfig> parse_driver_config(const std::string& text, const std::str
   IST_RETURN_IF_ERROR(apply_table(parsed, "", origin, config, origins));
   for (const std::string& o : overrides) IST_RETURN_IF_ERROR(apply_override(o, config, origins));
   IST_RETURN_IF_ERROR(settle_standardization(config, origins));
+  // Private placement without data.path: every worker trains on the data its node was started with.
+  if (config.driver.placement == "private" && !origins.was_set("data.path")) config.driver.data.path.clear();
+  // The held-out examples follow the run's seed unless a seed of their own is given.
+  if (!origins.was_set("data.holdout_seed")) config.driver.data.holdout_seed = config.driver.training.seed;
   IST_RETURN_IF_ERROR(check_together(config, origins));
   config.checkpoint_set = origins.was_set("checkpoint.every");
   // Every single-key range is checked as it is read; this catches what no key names.

@@ -109,6 +109,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, kMaxWorkersPerHost));
   start->add_option("--node-ip", start_args.node_ip, "address other hosts reach this host's nodes at")
       ->capture_default_str();
+  start->add_option("--data", start_args.data,
+                    "the worker nodes' own training data (a .npz or .csv file, or an IDX directory): their trainers "
+                    "train on it when a config has data.placement = \"private\" and no data.path");
   add_credential_flags(start, start_args.credentials,
                        "with --address: the cluster key printed by `ist start --head` (default: $IST_CLUSTER_KEY, "
                        "then the key kept on this host); --head makes a new one");

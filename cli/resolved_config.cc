@@ -106,6 +106,11 @@ std::string resolved_toml(const DriverConfig& c) {
   }
   root.at_path("cluster").as_table()->insert("join_wait_s", static_cast<double>(c.driver.join_wait.count()) / 1000.0);
   toml::table& data = *root.at_path("data").as_table();
+  if (workers_own_data(c.driver.data)) data.erase("path");  // left out: the workers' own data (ist start --data)
+  if (c.driver.data.holdout > 0.0) {
+    data.insert("holdout", c.driver.data.holdout);
+    data.insert("holdout_seed", static_cast<std::int64_t>(c.driver.data.holdout_seed));
+  }
   // Known values only: a standardization still to be measured is written once the trainers measured it.
   if (t.standardize == Standardize::kGiven && t.feature_mean.empty()) {
     data.insert("input_mean", static_cast<double>(t.input_mean));

@@ -40,15 +40,29 @@ enum class ShardPolicy {
                // each shard sees only a few classes (non-iid)
 };
 
+// A seeded share of a file's examples kept out of training to test on (data.holdout), for data without a
+// test file. Which examples depends on the fraction, the seed and the example count only, so the driver's
+// test set and every trainer's shard are disjoint without any coordination, in process or distributed.
+struct Holdout {
+  double fraction = 0.0;  // in (0, 1): round(fraction x examples) are held out; 0: none
+  std::uint64_t seed = 0;
+  bool held_out_part = false;  // select the held-out examples (the test set) instead of the rest
+};
+
 struct ShardSpec {
   int shard = 0;       // which shard, in [0, num_shards)
   int num_shards = 1;  // W
   ShardPolicy policy = ShardPolicy::kIid;
   std::uint64_t seed = 0;
+  Holdout holdout = {};  // with a fraction: the shards cut the examples not held out (or, held_out_part, those)
 };
 
 // Indices (ascending) of the examples that belong to spec.shard. Shard sizes differ by at most one.
-// Errors: invalid_argument if num_shards < 1, shard out of range, or more shards than examples.
+// With a holdout, the held-out examples (a seeded random round(fraction x n) of them) are in no shard:
+// the shards cut the rest exactly as they would cut a file of only those, and held_out_part selects the
+// held-out examples themselves (the shard and num_shards are then not used).
+// Errors: invalid_argument if num_shards < 1, shard out of range, more shards than examples, or a holdout
+// fraction outside (0, 1) or one that leaves either part empty (naming data.holdout).
 Result<std::vector<std::int64_t>> shard_indices(const std::vector<std::int32_t>& labels, const ShardSpec& spec);
 
 enum class Split { kTrain, kTest };

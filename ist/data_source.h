@@ -4,6 +4,7 @@
 // writes them), "npz" (one archive with named arrays, as np.savez writes it).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -21,23 +22,34 @@ struct DataSource {
   std::string features_key = "x";  // npz: the features array's name
   std::string labels_key = "y";    // npz: the labels array's name
   std::string label_column;        // csv: the header name of the label column; empty: the last column
+  // With holdout in (0, 1) and no test file: the test set is a seeded share of the training file
+  // (data.h's Holdout), the training set the rest. 0: none.
+  double holdout = 0.0;
+  std::uint64_t holdout_seed = 0;
 };
 
 // True when the training files are per worker: data.path holds "{worker}", which each trainer replaces by
 // its index (0, 1, ...) to find its own files, e.g. "/data/shard-{worker}.npz". Such data is never cut:
 // a trainer trains on its whole file (placement "private").
 bool per_worker_files(const DataSource& source);
+// True when every worker trains on the data its node was started with (`ist start --data PATH`): the
+// path is empty (a config with placement "private" and no data.path). The driver reads only the test
+// file, whose format data.format or test_path's ending tells. Such data is never cut either.
+bool workers_own_data(const DataSource& source);
 // `pattern` with every "{worker}" replaced by `worker`.
 std::string file_of_worker(const std::string& pattern, int worker);
 
-// The format `source` is in. Errors: invalid_argument naming an unknown format.
+// The format `source` is in (of the test file for the workers' own data). Errors: invalid_argument naming
+// an unknown format.
 Result<std::string> data_format(const DataSource& source);
 
 // Checks that every file the format needs is named. Errors: invalid_argument naming the missing key
-// (e.g. "data.labels_path").
+// (e.g. "data.labels_path"), or both keys of a holdout given with a test file.
 Status check_data_source(const DataSource& source);
 
 // The training or test set (or a shard of the training set); only the files of that split need be named.
+// With a holdout, the test set is the held-out part of the training file and the training set (and its
+// shards) the rest.
 // Errors: invalid_argument naming a missing key, or the reader's, naming the file.
 Result<Dataset> load_dataset(const DataSource& source, Split split, const std::optional<ShardSpec>& shard = std::nullopt);
 

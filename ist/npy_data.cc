@@ -182,7 +182,9 @@ Result<Dataset> dataset_from(const NpyArray& features, const NpyArray* labels_or
   if (shard && labels_or_null == nullptr) return corrupt(features.where, "a set without labels cannot be sharded");
   std::vector<std::int64_t> keep;
   if (shard) {
-    IST_ASSIGN_OR_RETURN(keep, shard_indices(data.labels, *shard));
+    auto selected = shard_indices(data.labels, *shard);
+    if (!selected.ok()) return selected.status().with_context(labels_or_null->where);
+    keep = std::move(selected).value();
   } else {
     keep.resize(static_cast<std::size_t>(rows));
     for (std::int64_t i = 0; i < rows; ++i) keep[static_cast<std::size_t>(i)] = i;

@@ -32,6 +32,7 @@ enum SeedPurpose : std::uint64_t {
   kSeedPartition = 2,
   kSeedShard = 3,
   kSeedBatchOrder = 4,
+  kSeedHoldout = 5,
 };
 
 // 128-bit product for unbiased bounded draws (a GCC/Clang extension, named once here).

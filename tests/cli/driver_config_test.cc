@@ -422,3 +422,44 @@ TEST(DriverConfigStandardization, ClassNamesMustNameEveryOutput) {
 
 }  // namespace
 }  // namespace ist::cli
+
+namespace ist::cli {
+namespace {
+
+TEST(DriverConfigHoldout, AHeldOutShareFollowsTheRunSeedUnlessGivenItsOwnAndReadsBack) {
+  auto c = parse_driver_config("seed = 7\n[data]\npath = \"train.npz\"\nholdout = 0.1\n", "exp.toml");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->driver.data.holdout, 0.1);
+  EXPECT_EQ(c->driver.data.holdout_seed, 7u);
+  auto own = parse_driver_config("seed = 7\n[data]\npath = \"train.npz\"\nholdout = 0.1\n", "exp.toml", {"data.holdout_seed=3"});
+  ASSERT_TRUE(own.ok()) << own.status().to_string();
+  EXPECT_EQ(own->driver.data.holdout_seed, 3u);
+  const std::string resolved = resolved_toml(*own);
+  auto again = parse_driver_config(resolved, "resolved.toml");
+  ASSERT_TRUE(again.ok()) << again.status().to_string() << "\n" << resolved;
+  EXPECT_EQ(again->driver.data.holdout, 0.1);
+  EXPECT_EQ(again->driver.data.holdout_seed, 3u);
+  EXPECT_EQ(resolved_toml(*again), resolved);
+  EXPECT_EQ(parse_driver_config(kConfig, "exp.toml")->driver.data.holdout, 0.0) << "no holdout unless asked for";
+}
+
+TEST(DriverConfigHoldout, ABadShareATestFileBesideItAndPerWorkerFilesAreErrorsNamingTheKeys) {
+  for (const char* bad : {"data.holdout=1", "data.holdout=1.5", "data.holdout=-0.1"}) {
+    auto c = parse_driver_config("[data]\npath = \"train.npz\"\n", "exp.toml", {bad});
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_EQ(c.status().message().rfind("--set: key 'data.holdout': ", 0), 0u) << c.status().to_string();
+  }
+  auto both = parse_driver_config("[data]\npath = \"train.npz\"\ntest_path = \"test.npz\"\nholdout = 0.2\n", "exp.toml");
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.status().message(),
+            "exp.toml:3: key 'data.test_path': give either data.test_path (a test file) or data.holdout (a share of "
+            "the training file), not both");
+  auto private_files = parse_driver_config(
+      "[data]\npath = \"w-{worker}.npz\"\nplacement = \"private\"\nholdout = 0.2\n", "exp.toml");
+  ASSERT_FALSE(private_files.ok());
+  EXPECT_EQ(private_files.status().message().rfind("exp.toml:4: key 'data.holdout': per-worker files", 0), 0u)
+      << private_files.status().to_string();
+}
+
+}  // namespace
+}  // namespace ist::cli

@@ -1,8 +1,11 @@
-// CSV loading: values come back exactly, and malformed files are reported by file, line and column.
+// CSV loading: values come back exactly, and malformed files are reported by file, line and column. A
+// data source's holdout splits a training file into disjoint test and training parts.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "ist/data.h"
 #include "ist/data_source.h"
@@ -135,6 +138,47 @@ TEST(CsvLoader, AFifoNamedAsACsvDataSetFailsAtOnceBeforeItsHeaderIsRead) {
   ASSERT_FALSE(data.ok());
   EXPECT_EQ(data.status().code(), ErrorCode::kInvalidArgument) << data.status().to_string();
   EXPECT_NE(data.status().message().find(path + ": is a FIFO"), std::string::npos) << data.status().to_string();
+}
+
+TEST(DataSourceHoldout, TheTestSetIsTheHeldOutShareOfTheTrainingFileAndTheTrainingSetTheRest) {
+  TempDir dir;
+  std::string text = "a,label\n";
+  for (int i = 0; i < 20; ++i) text += std::to_string(i) + "," + std::to_string(i % 3) + "\n";
+  DataSource source;
+  source.path = dir.file("train.csv");
+  source.holdout = 0.25;
+  source.holdout_seed = 4;
+  write_bytes(source.path, text);
+  ASSERT_TRUE(check_data_source(source).ok()) << "no test file is needed";
+  auto test = load_dataset(source, Split::kTest);
+  auto train = load_dataset(source, Split::kTrain);
+  ASSERT_TRUE(test.ok()) << test.status().to_string();
+  ASSERT_TRUE(train.ok()) << train.status().to_string();
+  ASSERT_EQ(test->size(), 5);
+  ASSERT_EQ(train->size(), 15);
+  std::vector<int> seen(20, 0);
+  for (const Dataset* d : {&*test, &*train}) {
+    for (Index r = 0; r < d->size(); ++r) {
+      const std::int64_t example = d->example_index(r);
+      EXPECT_EQ(d->features(r, 0), static_cast<float>(example)) << "row " << r << " is example " << example;
+      ++seen[static_cast<std::size_t>(example)];
+    }
+  }
+  EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }));
+  // A trainer's shard is cut from the training part only.
+  auto shard = load_dataset(source, Split::kTrain, ShardSpec{1, 3, ShardPolicy::kIid, 9});
+  ASSERT_TRUE(shard.ok()) << shard.status().to_string();
+  EXPECT_EQ(shard->size(), 5);
+  for (Index r = 0; r < shard->size(); ++r) EXPECT_EQ(std::count(test->origin_rows.begin(), test->origin_rows.end(), shard->example_index(r)), 0);
+}
+
+TEST(DataSourceHoldout, AHoldoutBesideATestFileIsAnErrorNamingBothKeys) {
+  DataSource source;
+  source.path = "train.csv";
+  source.test_path = "test.csv";
+  source.holdout = 0.1;
+  const Status s = check_data_source(source);
+  EXPECT_EQ(s.message(), "data.test_path: give either data.test_path (a test file) or data.holdout (a share of the training file), not both");
 }
 
 TEST(CsvLoader, ALabelOutsideTheModelsOutputsIsNamedWithItsExampleIndex) {

@@ -1,4 +1,5 @@
-// shard_indices: disjoint, covering, balanced, seeded; label skew concentrates classes.
+// shard_indices: disjoint, covering, balanced, seeded; label skew concentrates classes; a holdout is
+// seeded, of the size asked for and in no shard.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -109,6 +110,53 @@ TEST(ShardIndices, RejectsSpecsThatCannotWork) {
     ASSERT_FALSE(indices.ok()) << "shard " << spec.shard << " of " << spec.num_shards;
     EXPECT_EQ(indices.status().code(), ErrorCode::kInvalidArgument);
   }
+}
+
+std::vector<std::int64_t> held_out(const std::vector<std::int32_t>& labels, double fraction, std::uint64_t seed,
+                                   std::uint64_t shard_seed = 1) {
+  auto indices = shard_indices(labels, ShardSpec{0, 1, ShardPolicy::kIid, shard_seed, Holdout{fraction, seed, true}});
+  EXPECT_TRUE(indices.ok()) << indices.status().to_string();
+  return indices.ok() ? *indices : std::vector<std::int64_t>{};
+}
+
+TEST(Holdout, HoldsOutTheRoundedShareAndTheShardsCutTheRestDisjointlyCoveringTheFile) {
+  const std::vector<std::int32_t> labels = cyclic_labels(1003, 10);
+  const std::vector<std::int64_t> test = held_out(labels, 0.1, 5);
+  EXPECT_EQ(test.size(), 100u);  // round(100.3)
+  EXPECT_TRUE(std::is_sorted(test.begin(), test.end()));
+  for (ShardPolicy policy : {ShardPolicy::kIid, ShardPolicy::kLabelSkew}) {
+    std::vector<int> seen(labels.size(), 0);
+    for (std::int64_t i : test) ++seen[static_cast<std::size_t>(i)];
+    for (int s = 0; s < 3; ++s) {
+      auto shard = shard_indices(labels, ShardSpec{s, 3, policy, 1, Holdout{0.1, 5, false}});
+      ASSERT_TRUE(shard.ok()) << shard.status().to_string();
+      EXPECT_EQ(shard->size(), 301u);  // 903 kept, cut in three
+      EXPECT_TRUE(std::is_sorted(shard->begin(), shard->end()));
+      for (std::int64_t i : *shard) ++seen[static_cast<std::size_t>(i)];
+    }
+    EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }))
+        << "every example is in exactly one of the test set and the shards";
+  }
+}
+
+TEST(Holdout, TheSameSeedHoldsOutTheSameExamplesAnotherSeedOthersWhateverTheShardSeed) {
+  const std::vector<std::int32_t> labels = cyclic_labels(500, 10);
+  EXPECT_EQ(held_out(labels, 0.2, 5, 1), held_out(labels, 0.2, 5, 2));
+  EXPECT_NE(held_out(labels, 0.2, 5), held_out(labels, 0.2, 6));
+}
+
+TEST(Holdout, AShareOutsideZeroToOneOrOneLeavingAPartEmptyIsAnErrorNamingDataHoldout) {
+  const std::vector<std::int32_t> labels = cyclic_labels(10, 2);
+  for (double fraction : {1.0, -0.1, 1.5, 0.01, 0.99}) {
+    for (bool test : {true, false}) {
+      auto indices = shard_indices(labels, ShardSpec{0, 1, ShardPolicy::kIid, 1, Holdout{fraction, 1, test}});
+      ASSERT_FALSE(indices.ok()) << fraction;
+      EXPECT_EQ(indices.status().code(), ErrorCode::kInvalidArgument);
+      EXPECT_EQ(indices.status().message().rfind("data.holdout: ", 0), 0u) << indices.status().to_string();
+    }
+  }
+  auto none = shard_indices(labels, ShardSpec{0, 1, ShardPolicy::kIid, 1, Holdout{0.01, 1, true}});
+  EXPECT_NE(none.status().message().find("0.01 of 10 examples holds out 0"), std::string::npos) << none.status().to_string();
 }
 
 }  // namespace
