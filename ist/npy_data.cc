@@ -6,6 +6,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -52,7 +53,11 @@ std::optional<std::string_view> dict_value(std::string_view header, std::string_
   return open == '\'' || open == '(' ? rest.substr(1, end - 1) : rest.substr(0, end);
 }
 
-Result<NpyArray> parse_npy(const unsigned char* bytes, std::size_t size, const std::string& where) {
+// bytes: the .npy file, or at least its header (whole_size: the file's size when only the header is at
+// hand, as for a compressed member inflated as it is read; 0: size). array.data is valid only when the
+// whole file is in bytes.
+Result<NpyArray> parse_npy(const unsigned char* bytes, std::size_t size, const std::string& where,
+                           std::uint64_t whole_size = 0) {
   static const unsigned char kMagic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
   if (size < 10 || std::memcmp(bytes, kMagic, sizeof kMagic) != 0) return corrupt(where, "not a .npy array (bad magic)");
   const int major = bytes[6];
@@ -93,7 +98,7 @@ Result<NpyArray> parse_npy(const unsigned char* bytes, std::size_t size, const s
     dims.remove_prefix(digits);
   }
   const std::uint64_t expected = count * static_cast<std::uint64_t>(array.item_size);
-  const std::uint64_t available = size - prefix - header_length;
+  const std::uint64_t available = (whole_size != 0 ? whole_size : size) - prefix - header_length;
   if (available < expected) {
     return corrupt(where, "truncated: the array needs " + std::to_string(expected) + " bytes, the file holds " +
                               std::to_string(available));
@@ -104,19 +109,98 @@ Result<NpyArray> parse_npy(const unsigned char* bytes, std::size_t size, const s
 
 std::string dtype_name(const NpyArray& a) { return std::string(1, a.kind) + std::to_string(a.item_size); }
 
-// Feature (row, column) as float. REQUIRES: a float32/float64/uint8 2-D array.
-float feature_at(const NpyArray& a, std::int64_t row, std::int64_t column) {
-  const std::int64_t i = row * a.shape[1] + column;
-  if (a.kind == 'u') return static_cast<float>(a.data[i]) * (1.0f / 255.0f);
+// Feature `column` of a row's bytes as float. REQUIRES: a float32/float64/uint8 2-D array.
+float feature_in_row(const NpyArray& a, const unsigned char* row, std::int64_t column) {
+  if (a.kind == 'u') return static_cast<float>(row[column]) * (1.0f / 255.0f);
   if (a.item_size == 4) {
     float v;
-    std::memcpy(&v, a.data + 4 * i, 4);
+    std::memcpy(&v, row + 4 * column, 4);
     return v;
   }
   double v;
-  std::memcpy(&v, a.data + 8 * i, 8);
+  std::memcpy(&v, row + 8 * column, 8);
   return static_cast<float>(v);
 }
+
+// Inflates a deflated zip member front to back, a chunk at a time, so it is never held whole (inflating
+// in chunks, not rows, keeps zlib's calls and window copies few). Owns its zlib stream; one thread.
+class MemberInflater {
+ public:
+  MemberInflater(const unsigned char* compressed, std::size_t size, std::string where)
+      : where_(std::move(where)), chunk_(std::size_t{1} << 18) {
+    started_ = inflateInit2(&z_, -MAX_WBITS) == Z_OK;
+    z_.next_in = const_cast<unsigned char*>(compressed);
+    z_.avail_in = static_cast<uInt>(size);  // REQUIRES: size < 4 GiB (find_zip_member checks)
+  }
+  ~MemberInflater() {
+    if (started_) inflateEnd(&z_);
+  }
+  MemberInflater(const MemberInflater&) = delete;
+  MemberInflater& operator=(const MemberInflater&) = delete;
+
+  // The next n inflated bytes into out (or, out null, dropped). Errors: corrupt_data naming the member
+  // when its data is bad or ends first.
+  Status read(unsigned char* out, std::size_t n) {
+    while (n > 0) {
+      if (position_ == filled_) IST_RETURN_IF_ERROR(refill());
+      const std::size_t piece = std::min(n, filled_ - position_);
+      if (out != nullptr) {
+        std::memcpy(out, chunk_.data() + position_, piece);
+        out += piece;
+      }
+      position_ += piece;
+      n -= piece;
+    }
+    return Status::ok_status();
+  }
+  Status skip(std::size_t n) { return read(nullptr, n); }
+
+ private:
+  Status refill() {
+    if (!started_) return Status::io_error(where_ + ": zlib failed to start");
+    if (ended_) return corrupt(where_, "truncated compressed data");
+    z_.next_out = chunk_.data();
+    z_.avail_out = static_cast<uInt>(chunk_.size());
+    const int r = inflate(&z_, Z_NO_FLUSH);
+    if (r != Z_OK && r != Z_STREAM_END) return corrupt(where_, "bad compressed data");  // Z_BUF_ERROR: cut short
+    ended_ = r == Z_STREAM_END;
+    position_ = 0;
+    filled_ = chunk_.size() - z_.avail_out;
+    return Status::ok_status();
+  }
+
+  z_stream z_{};
+  bool started_ = false;
+  bool ended_ = false;
+  std::string where_;
+  std::vector<unsigned char> chunk_;
+  std::size_t position_ = 0, filled_ = 0;
+};
+
+// The rows of a features array, handed out in ascending order: in place (mapped, or stored in an
+// archive), or inflated as they are reached from a compressed member (one row held at a time).
+class FeatureRows {
+ public:
+  FeatureRows(const NpyArray& array, MemberInflater* streamed)
+      : array_(array), streamed_(streamed), row_bytes_(static_cast<std::size_t>(array.shape[1] * array.item_size)) {
+    if (streamed_ != nullptr) buffer_.resize(row_bytes_);
+  }
+  // The bytes of `row`. REQUIRES: rows asked for in ascending order.
+  Result<const unsigned char*> row(std::int64_t row) {
+    if (streamed_ == nullptr) return array_.data + static_cast<std::size_t>(row) * row_bytes_;
+    IST_RETURN_IF_ERROR(streamed_->skip(static_cast<std::size_t>(row - next_) * row_bytes_));
+    IST_RETURN_IF_ERROR(streamed_->read(buffer_.data(), row_bytes_));
+    next_ = row + 1;
+    return static_cast<const unsigned char*>(buffer_.data());
+  }
+
+ private:
+  const NpyArray& array_;
+  MemberInflater* streamed_;
+  std::size_t row_bytes_;
+  std::int64_t next_ = 0;
+  std::vector<unsigned char> buffer_;
+};
 
 Result<std::int64_t> label_at(const NpyArray& a, std::int64_t i) {
   const unsigned char* p = a.data + static_cast<std::int64_t>(a.item_size) * i;
@@ -140,8 +224,10 @@ Result<std::int64_t> label_at(const NpyArray& a, std::int64_t i) {
   return v;
 }
 
-// labels null: a features-only set (no labels, num_classes 0; no shard).
-Result<Dataset> dataset_from(const NpyArray& features, const NpyArray* labels_or_null, const std::optional<ShardSpec>& shard) {
+// labels null: a features-only set (no labels, num_classes 0; no shard). streamed: the features' bytes
+// come from this inflater (positioned just past the array's header), not from features.data.
+Result<Dataset> dataset_from(const NpyArray& features, const NpyArray* labels_or_null, const std::optional<ShardSpec>& shard,
+                             MemberInflater* streamed = nullptr) {
   NpyArray none;
   none.kind = 'i';
   none.item_size = 4;
@@ -193,11 +279,13 @@ Result<Dataset> dataset_from(const NpyArray& features, const NpyArray* labels_or
   data.features.resize(static_cast<Index>(keep.size()), static_cast<Index>(columns));
   std::vector<std::int32_t> kept_labels;
   kept_labels.reserve(keep.size());
+  FeatureRows feature_rows(features, streamed);
   for (std::size_t r = 0; r < keep.size(); ++r) {
     const std::int64_t row = keep[r];
     float* out = data.features.data() + static_cast<std::int64_t>(r) * columns;
+    IST_ASSIGN_OR_RETURN(const unsigned char* bytes, feature_rows.row(row));
     for (std::int64_t c = 0; c < columns; ++c) {
-      const float v = feature_at(features, row, c);
+      const float v = feature_in_row(features, bytes, c);
       if (!std::isfinite(v)) {
         return corrupt(features.where, "row " + std::to_string(row) + ", feature " + std::to_string(c) + " is " +
                                            (std::isnan(v) ? "NaN" : "infinite"));
@@ -216,12 +304,28 @@ Result<Dataset> dataset_from(const NpyArray& features, const NpyArray* labels_or
   return data;
 }
 
-// One member of a zip archive: where its bytes are (stored) or its inflated copy (deflated).
+// One member of a zip archive: its bytes as stored (deflated: compressed, inflated_size once inflated),
+// or, after inflate_whole, its inflated copy.
 struct ZipMember {
+  std::string where;  // "file:member"
   const unsigned char* data = nullptr;
   std::size_t size = 0;
+  bool deflated = false;
+  std::size_t inflated_size = 0;
   std::shared_ptr<std::vector<unsigned char>> inflated;
 };
+
+// A deflated member's bytes inflated into memory (data and size then point at them); a stored one as it is.
+Status inflate_whole(ZipMember& member) {
+  if (!member.deflated) return Status::ok_status();
+  member.inflated = std::make_shared<std::vector<unsigned char>>(member.inflated_size);
+  MemberInflater inflater(member.data, member.size, member.where);
+  IST_RETURN_IF_ERROR(inflater.read(member.inflated->data(), member.inflated_size));
+  member.data = member.inflated->data();
+  member.size = member.inflated->size();
+  member.deflated = false;
+  return Status::ok_status();
+}
 
 // optional: a missing member is an empty ZipMember (data null), not an error.
 Result<ZipMember> find_zip_member(const MappedFile& file, const std::string& name, bool optional = false) {
@@ -274,32 +378,66 @@ Result<ZipMember> find_zip_member(const MappedFile& file, const std::string& nam
     const std::uint64_t start = local + 30 + le16(b + local + 26) + le16(b + local + 28);
     if (start + compressed > n) return corrupt(path + ":" + name, "truncated archive member");
     ZipMember found;
-    if (method == 0) {
-      found.data = b + start;
-      found.size = static_cast<std::size_t>(compressed);
-      return found;
-    }
+    found.where = path + ":" + name;
+    found.data = b + start;
+    found.size = static_cast<std::size_t>(compressed);
+    if (method == 0) return found;
     if (method != 8) return corrupt(path + ":" + name, "zip compression method " + std::to_string(method) + " is not supported");
     if (uncompressed > 0xFFFFFFFFu || compressed > 0xFFFFFFFFu) {
       return corrupt(path + ":" + name, "compressed members over 4 GiB are not supported: save with np.savez");
     }
-    found.inflated = std::make_shared<std::vector<unsigned char>>(static_cast<std::size_t>(uncompressed));
-    z_stream z{};
-    if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return Status::io_error(path + ": zlib failed to start");
-    z.next_in = const_cast<unsigned char*>(b + start);
-    z.avail_in = static_cast<uInt>(compressed);
-    z.next_out = found.inflated->data();
-    z.avail_out = static_cast<uInt>(uncompressed);
-    const int r = inflate(&z, Z_FINISH);
-    inflateEnd(&z);
-    if (r != Z_STREAM_END || z.total_out != uncompressed) return corrupt(path + ":" + name, "bad compressed data");
-    found.data = found.inflated->data();
-    found.size = found.inflated->size();
+    found.deflated = true;
+    found.inflated_size = static_cast<std::size_t>(uncompressed);
     return found;
   }
   if (optional) return ZipMember{};
   return Status::corrupt_data(path + ": no array '" + name.substr(0, name.size() - 4) + "' (the archive holds " +
                               (names.empty() ? std::string("nothing") : names) + ")");
+}
+
+// The .npy header of a deflated member, inflated from the front of `in` (which is left just past it).
+Result<NpyArray> read_streamed_header(MemberInflater& in, std::size_t whole_size, const std::string& where) {
+  std::vector<unsigned char> head(10);
+  if (whole_size < head.size()) return corrupt(where, "not a .npy array (bad magic)");
+  IST_RETURN_IF_ERROR(in.read(head.data(), head.size()));
+  std::size_t header_length = le16(head.data() + 8);
+  if (head[6] >= 2) {  // version 2 and 3: a 4-byte header length (parse_npy checks the magic and version)
+    if (whole_size < 12) return corrupt(where, "truncated .npy header");
+    head.resize(12);
+    IST_RETURN_IF_ERROR(in.read(head.data() + 10, 2));
+    header_length = le32(head.data() + 8);
+  }
+  if (header_length > whole_size - head.size()) return corrupt(where, "truncated .npy header");
+  const std::size_t prefix = head.size();
+  head.resize(prefix + header_length);
+  IST_RETURN_IF_ERROR(in.read(head.data() + prefix, header_length));
+  return parse_npy(head.data(), head.size(), where, whole_size);
+}
+
+// An archive's features and labels (labels_optional: a missing labels array is a set without labels).
+// Labels are small and inflated whole; compressed features are inflated row by row as they are
+// converted, so the archive's biggest array is never held twice.
+Result<Dataset> load_npz(const std::string& path, const std::string& features_key, const std::string& labels_key,
+                         bool labels_optional, const std::optional<ShardSpec>& shard) {
+  IST_ASSIGN_OR_RETURN(MappedFile file, MappedFile::open(path));
+  IST_ASSIGN_OR_RETURN(ZipMember features_member, find_zip_member(file, features_key + ".npy"));
+  IST_ASSIGN_OR_RETURN(ZipMember labels_member, find_zip_member(file, labels_key + ".npy", labels_optional));
+  std::optional<NpyArray> labels;
+  if (labels_member.data != nullptr) {
+    IST_RETURN_IF_ERROR(inflate_whole(labels_member));
+    IST_ASSIGN_OR_RETURN(labels, parse_npy(labels_member.data, labels_member.size, path + ":" + labels_key));
+  }
+  const NpyArray* labels_or_null = labels ? &*labels : nullptr;
+  const std::string where = path + ":" + features_key;
+  if (!features_member.deflated) {
+    IST_ASSIGN_OR_RETURN(NpyArray features, parse_npy(features_member.data, features_member.size, where));
+    features.mapping = &file;
+    return dataset_from(features, labels_or_null, shard);
+  }
+  MemberInflater inflater(features_member.data, features_member.size, where);
+  IST_ASSIGN_OR_RETURN(NpyArray features, read_streamed_header(inflater, features_member.inflated_size, where));
+  features.data = nullptr;  // the bytes come from the inflater
+  return dataset_from(features, labels_or_null, shard, &inflater);
 }
 
 }  // namespace
@@ -316,13 +454,7 @@ Result<Dataset> load_npy_dataset(const std::string& features_path, const std::st
 
 Result<Dataset> load_npz_dataset(const std::string& path, const std::string& features_key, const std::string& labels_key,
                                  const std::optional<ShardSpec>& shard) {
-  IST_ASSIGN_OR_RETURN(MappedFile file, MappedFile::open(path));
-  IST_ASSIGN_OR_RETURN(ZipMember features_member, find_zip_member(file, features_key + ".npy"));
-  IST_ASSIGN_OR_RETURN(ZipMember labels_member, find_zip_member(file, labels_key + ".npy"));
-  IST_ASSIGN_OR_RETURN(NpyArray features, parse_npy(features_member.data, features_member.size, path + ":" + features_key));
-  if (!features_member.inflated) features.mapping = &file;
-  IST_ASSIGN_OR_RETURN(NpyArray labels, parse_npy(labels_member.data, labels_member.size, path + ":" + labels_key));
-  return dataset_from(features, &labels, shard);
+  return load_npz(path, features_key, labels_key, /*labels_optional=*/false, shard);
 }
 
 Result<Dataset> load_npy_features(const std::string& features_path, const std::string& labels_path) {
@@ -334,14 +466,7 @@ Result<Dataset> load_npy_features(const std::string& features_path, const std::s
 }
 
 Result<Dataset> load_npz_features(const std::string& path, const std::string& features_key, const std::string& labels_key) {
-  IST_ASSIGN_OR_RETURN(MappedFile file, MappedFile::open(path));
-  IST_ASSIGN_OR_RETURN(ZipMember features_member, find_zip_member(file, features_key + ".npy"));
-  IST_ASSIGN_OR_RETURN(ZipMember labels_member, find_zip_member(file, labels_key + ".npy", /*optional=*/true));
-  IST_ASSIGN_OR_RETURN(NpyArray features, parse_npy(features_member.data, features_member.size, path + ":" + features_key));
-  if (!features_member.inflated) features.mapping = &file;
-  if (labels_member.data == nullptr) return dataset_from(features, nullptr, std::nullopt);
-  IST_ASSIGN_OR_RETURN(NpyArray labels, parse_npy(labels_member.data, labels_member.size, path + ":" + labels_key));
-  return dataset_from(features, &labels, std::nullopt);
+  return load_npz(path, features_key, labels_key, /*labels_optional=*/true, std::nullopt);
 }
 
 }  // namespace ist

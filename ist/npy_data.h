@@ -1,8 +1,8 @@
 // Data sets as arrays leave Python: NumPy's .npy (np.save) and .npz (np.savez, np.savez_compressed).
 // Features: a 2-D array (examples x features) of float32, float64 or uint8 (uint8 is scaled to [0, 1],
 // like IDX pixels), C order, little-endian. Labels: a 1-D integer array (any signed or unsigned width),
-// one label per example, in [0, 2^31). Files are memory-mapped; stored .npz members are read in place,
-// compressed ones are inflated once. num_classes = the largest label + 1, over the whole file (so every
+// one label per example, in [0, 2^31). Files are memory-mapped; stored .npz members are read in place;
+// compressed features are inflated row by row as they are converted (never held whole), labels whole. num_classes = the largest label + 1, over the whole file (so every
 // shard agrees). With a shard spec only that shard's rows are converted.
 #pragma once
 

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 
 #include "ist/npy_data.h"
 #include "tests/ist/data_test_support.h"
@@ -107,6 +108,43 @@ TEST(NpyData, BadArraysAreCorruptDataNamingFileAndProblem) {
   expect_corrupt_naming(load_error(dir, "strings.npy", "y.npy"), "features of dtype");
   expect_corrupt_naming(load_error(dir, "cut.npy", "y.npy"), "truncated");
   expect_corrupt_naming(load_error(dir, "y.npy", "y.npy"), "y.npy");
+}
+
+TEST(NpyData, CompressedFeaturesInflatedRowByRowMatchStoredOnesWholeAndInShards) {
+  TempDir dir;
+  ASSERT_TRUE(python(dir, "x = np.random.default_rng(3).random((500, 40), dtype=np.float32)\n"
+                          "y = np.arange(500) % 7\n"
+                          "np.savez('stored.npz', x=x, y=y); np.savez_compressed('deflated.npz', x=x, y=y)"));
+  for (const std::optional<ShardSpec>& shard : {std::optional<ShardSpec>{}, std::optional<ShardSpec>{ShardSpec{2, 3, ShardPolicy::kIid, 5}}}) {
+    auto stored = load_npz_dataset(dir.file("stored.npz"), "x", "y", shard);
+    auto deflated = load_npz_dataset(dir.file("deflated.npz"), "x", "y", shard);
+    ASSERT_TRUE(stored.ok()) << stored.status().to_string();
+    ASSERT_TRUE(deflated.ok()) << deflated.status().to_string();
+    EXPECT_EQ(deflated->size(), shard ? 166 : 500);  // 500 cut in 167, 167, 166
+    EXPECT_TRUE(deflated->features == stored->features) << "the same floats, bit for bit";
+    EXPECT_EQ(deflated->labels, stored->labels);
+    EXPECT_EQ(deflated->origin_rows, stored->origin_rows);
+  }
+}
+
+TEST(NpyData, CompressedDataThatIsBadOrEndsEarlyIsCorruptDataNamingTheMember) {
+  TempDir dir;
+  ASSERT_TRUE(python(dir, std::string(kArrays) +
+                              "import io, struct, zipfile\n"
+                              "def npy(a):\n    b = io.BytesIO(); np.save(b, a); return b.getvalue()\n"
+                              // The first member's central directory entry claims the whole array; its data stops a row short.
+                              "with zipfile.ZipFile('short.npz', 'w', zipfile.ZIP_DEFLATED) as z:\n"
+                              "    z.writestr('x.npy', npy(x)[:-12]); z.writestr('y.npy', npy(y))\n"
+                              "d = bytearray(open('short.npz', 'rb').read()); at = d.find(b'PK\\x01\\x02')\n"
+                              "struct.pack_into('<I', d, at + 24, len(npy(x))); open('short.npz', 'wb').write(d)\n"
+                              // Every compressed byte of x.npy overwritten: 0xFF starts a block of a type deflate lacks.
+                              "np.savez_compressed('garbled.npz', x=x, y=y)\n"
+                              "d = bytearray(open('garbled.npz', 'rb').read()); at = d.find(b'PK\\x01\\x02')\n"
+                              "size, local = struct.unpack_from('<I', d, at + 20)[0], struct.unpack_from('<I', d, at + 42)[0]\n"
+                              "start = local + 30 + struct.unpack_from('<H', d, local + 26)[0] + struct.unpack_from('<H', d, local + 28)[0]\n"
+                              "d[start:start + size] = b'\\xff' * size; open('garbled.npz', 'wb').write(d)"));
+  expect_corrupt_naming(load_npz_dataset(dir.file("short.npz")).status(), "short.npz:x: truncated compressed data");
+  expect_corrupt_naming(load_npz_dataset(dir.file("garbled.npz")).status(), "garbled.npz:x: bad compressed data");
 }
 
 TEST(NpyData, MissingFilesFifosAndMissingArchiveMembersAreNamed) {
