@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ist/data.h"
+#include "ist/data_source.h"
 #include "tests/ist/data_test_support.h"
 
 namespace ist {
@@ -90,6 +91,20 @@ TEST(IdxLoader, IidShardOfTheRealDataHoldsOnlyItsRowsAndMatchesTheFullLoad) {
 
 TEST(IdxLoader, LabelSkewShardOfTheRealDataHoldsOnlyItsRowsAndMatchesTheFullLoad) {
   expect_shard_matches_full_load(Split::kTest, ShardSpec{3, 4, ShardPolicy::kLabelSkew, 11});
+}
+
+TEST(IdxLoader, AHoldoutTestsOnAShareOfTheTrainingFilesInsteadOfTheT10kFiles) {
+  DataSource source;
+  source.path = fashion_dir();
+  source.holdout = 0.1;
+  source.holdout_seed = 2;
+  auto test = load_dataset(source, Split::kTest);
+  ASSERT_TRUE(test.ok()) << test.status().to_string();
+  EXPECT_EQ(test->size(), 6000);
+  EXPECT_NE(test->origin.find("train-labels-idx1-ubyte"), std::string::npos) << test->origin;
+  auto shard = load_dataset(source, Split::kTrain, ShardSpec{0, 2, ShardPolicy::kIid, 1});
+  ASSERT_TRUE(shard.ok()) << shard.status().to_string();
+  EXPECT_EQ(shard->size(), 27000);  // half of the 54,000 not held out
 }
 
 TEST(IdxLoader, ReportsAMissingFileAsNotFoundNamingThePath) {
