@@ -1,6 +1,7 @@
 #include "actors/ist_round.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,7 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, in
   double loss_sum = 0.0;
   double bytes_from_trainers = 0.0;
   double decode_seconds = 0.0;
+  int diverged = 0;  // slices not merged because their trainer's loss diverged
   for (int s = 0; s < positions; ++s) {
     if (!sent[static_cast<std::size_t>(s)]) continue;
     PooledTrainer& trainer = *trainers[static_cast<std::size_t>(s)];
@@ -73,6 +75,18 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, in
     }
     if (outcome.ok()) {
       if (Status fits = check_slice_view(model, plan, outcome->slice); !fits.ok()) outcome = fits;
+    }
+    if (outcome.ok()) {
+      if (const auto bad = first_non_finite(outcome->slice)) {
+        // Never merged. A trainer whose own loss diverged too reports it (the run then fails naming the
+        // divergence); one that claims a finite loss with a non-finite slice is lost, like a garbled reply.
+        if (!std::isfinite(outcome->mean_loss)) {
+          loss_sum += outcome->mean_loss;
+          ++diverged;
+          continue;
+        }
+        outcome = Status::invalid_argument("its slice holds a NaN or infinite value (" + *bad + "): not merged");
+      }
     }
     if (!outcome.ok()) {
       const Status& why = outcome.status();
@@ -102,7 +116,7 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, in
   const auto survivors = static_cast<double>(trained.size());
   record.live_workers = static_cast<int>(trained.size());
   record.subnets = subnets;
-  record.train_loss = survivors > 0 ? loss_sum / survivors : 0.0;
+  record.train_loss = survivors + diverged > 0 ? loss_sum / (survivors + diverged) : 0.0;
   record.bytes_received_per_worker = bytes_to_trainers / positions;
   record.bytes_sent_per_worker = survivors > 0 ? bytes_from_trainers / survivors : 0.0;
   return Status::ok_status();

@@ -11,6 +11,7 @@
 #include "actors/hosted_data.h"
 #include "actors/ring.h"
 #include "actors/tensor_frames.h"
+#include "actors/train_request_checks.h"
 #include "ist/flat_parameters.h"
 #include "ist/local_training.h"
 #include "ist/training_config.h"
@@ -84,13 +85,12 @@ Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, const rt::Payloa
                                     " inputs but this trainer's data has " + std::to_string(shard_.feature_count()) +
                                     " features");
   }
+  IST_RETURN_IF_ERROR(check_layers(subnet, shard_.feature_count()));
   // A label at or above the subnet's outputs would write past its logits: refuse, whatever the spec said.
   IST_RETURN_IF_ERROR(check_labels(shard_, static_cast<int>(subnet.layers.back().outputs())));
+  IST_RETURN_IF_ERROR(check_train_options(request.options, shard_.size()));
+  IST_RETURN_IF_ERROR(check_cursor(request.cursor, shard_.size()));
   const LocalTrainingOptions options = from_wire(request.options);
-  if (options.batch_size < 1 || options.batch_size > shard_.size() || options.steps < 0) {
-    return Status::invalid_argument("batch size " + std::to_string(options.batch_size) + " does not fit a shard of " +
-                                    std::to_string(shard_.size()) + " examples");
-  }
   TrainReply reply;
   reply.decode_seconds = seconds_since(decode_start);
   const auto compute_start = std::chrono::steady_clock::now();
@@ -122,6 +122,7 @@ Result<rt::Payload> SubnetTrainer::setup_replica(rt::ActorContext&, const rt::Pa
   IST_ASSIGN_OR_RETURN(ReplicaSetup setup, rt::unpack_one<ReplicaSetup>(args));
   IST_ASSIGN_OR_RETURN(Mlp model, read_layers(args, setup.layer_shapes));
   if (model.layers.empty()) return Status::decode_failure("replica setup carries no layers");
+  IST_RETURN_IF_ERROR(check_layers(model, shard_.feature_count()));
   if (setup.rank < 0 || setup.rank >= static_cast<int>(setup.ring.size())) {
     return Status::invalid_argument("rank " + std::to_string(setup.rank) + " outside a ring of " +
                                     std::to_string(setup.ring.size()));
@@ -192,10 +193,8 @@ Result<TrainReply> SubnetTrainer::local_sgd_round(rt::ActorContext& ctx, const B
 Result<rt::Payload> SubnetTrainer::train_baseline(rt::ActorContext& ctx, const rt::Payload& args) {
   IST_ASSIGN_OR_RETURN(BaselineRoundRequest request, rt::unpack_one<BaselineRoundRequest>(args));
   if (!replica_) return Status::invalid_argument("train_baseline before setup_replica");
-  if (request.options.batch_size < 1 || request.options.batch_size > shard_.size()) {
-    return Status::invalid_argument("batch size " + std::to_string(request.options.batch_size) +
-                                    " does not fit a shard of " + std::to_string(shard_.size()) + " examples");
-  }
+  IST_RETURN_IF_ERROR(check_train_options(request.options, shard_.size()));
+  IST_RETURN_IF_ERROR(check_cursor(request.cursor, shard_.size()));
   Result<TrainReply> reply = Status::invalid_argument("unknown baseline '" + request.algorithm + "'");
   if (request.algorithm == algorithm_name(Algorithm::kDataParallel)) reply = data_parallel_round(ctx, request);
   if (request.algorithm == algorithm_name(Algorithm::kLocalSgd)) reply = local_sgd_round(ctx, request);

@@ -39,7 +39,6 @@ Status validate_widths(const std::vector<int>& widths) {
   return Status::ok_status();
 }
 
-namespace {
 // A float is NaN or infinite exactly when its exponent bits are all ones. Branch-free so it vectorizes:
 // the check reads the model at memory speed (a few ms for 6M parameters).
 bool all_finite(const float* values, Index count) {
@@ -51,7 +50,6 @@ bool all_finite(const float* values, Index count) {
   }
   return bad == 0;
 }
-}  // namespace
 
 std::optional<std::string> first_non_finite(const Mlp& model) {
   for (std::size_t l = 0; l < model.layers.size(); ++l) {

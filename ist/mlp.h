@@ -38,6 +38,9 @@ struct Mlp {
 // Errors: invalid_argument naming the offending position.
 Status validate_widths(const std::vector<int>& widths);
 
+// True when none of the `count` floats is NaN or infinite (reads them at memory speed).
+bool all_finite(const float* values, Index count);
+
 // Names the first parameter that is NaN or infinite, e.g. "layers.1.weight (row 3, column 7)", or
 // nothing when every weight and bias is finite. Reads the whole model once; changes nothing.
 std::optional<std::string> first_non_finite(const Mlp& model);

@@ -130,6 +130,15 @@ Status merge_slices(Mlp& full, const SubnetPlan& plan, const std::vector<const S
   return merge_slice_views(full, plan, views);
 }
 
+std::optional<std::string> first_non_finite(const SliceView& view) {
+  for (std::size_t l = 0; l < view.layers.size(); ++l) {
+    const LayerView& layer = view.layers[l];
+    if (!all_finite(layer.weight, layer.rows * layer.cols)) return "layer " + std::to_string(l) + " weight";
+    if (!all_finite(layer.bias, layer.rows)) return "layer " + std::to_string(l) + " bias";
+  }
+  return std::nullopt;
+}
+
 Status check_slice_view(const Mlp& full, const SubnetPlan& plan, const SliceView& view) {
   const std::string which = "slice of subnet " + std::to_string(view.subnet);
   if (view.subnet < 0 || view.subnet >= plan.num_subnets) {

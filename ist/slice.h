@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -83,6 +85,9 @@ Status merge_slices(Mlp& full, const SubnetPlan& plan, const std::vector<const S
 // Checks that a view has the subnet and layer shapes plan gives it in a net of full's widths. Errors:
 // invalid_argument naming the mismatch.
 Status check_slice_view(const Mlp& full, const SubnetPlan& plan, const SliceView& view);
+
+// Names the first layer of a view that holds a NaN or infinite value ("layer 1 weight"), or nothing.
+std::optional<std::string> first_non_finite(const SliceView& view);
 
 // merge_slices for slices held as views (their neurons are the plan's). Same contract; errors name a
 // subnet outside the plan, two views of one subnet, or a layer whose shape the plan does not give it.

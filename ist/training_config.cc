@@ -74,7 +74,9 @@ Status validate(const TrainingConfig& c) {
       }
     }
   }
-  if (c.local_steps < 1) return Status::invalid_argument("local_steps must be at least 1");
+  if (c.local_steps < 1 || c.local_steps > kMaxLocalSteps) {
+    return Status::invalid_argument("local_steps must be between 1 and " + std::to_string(kMaxLocalSteps));
+  }
   if (c.batch_size < 1) return Status::invalid_argument("batch_size must be at least 1");
   if (c.rounds <= 0 && !(c.epochs > 0.0)) return Status::invalid_argument("set rounds or epochs to a positive number");
   if (c.eval_every < 1) return Status::invalid_argument("eval_every must be at least 1");
@@ -114,7 +116,9 @@ Status validate(const TrainingConfig& c) {
     if (p.learning_rate < 0.0f || !std::isfinite(p.learning_rate)) {
       return Status::invalid_argument(which + "learning_rate must be a positive number, got " + std::to_string(p.learning_rate));
     }
-    if (p.local_steps < 0) return Status::invalid_argument(which + "local_steps must be at least 1");
+    if (p.local_steps < 0 || p.local_steps > kMaxLocalSteps) {
+      return Status::invalid_argument(which + "local_steps must be between 1 and " + std::to_string(kMaxLocalSteps));
+    }
     if (c.algorithm == Algorithm::kIst && p.subnets > 0) {
       for (std::size_t l = 1; l + 1 < c.widths.size(); ++l) {
         if (c.widths[l] < p.subnets) {

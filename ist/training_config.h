@@ -15,6 +15,10 @@
 
 namespace ist {
 
+// The most local steps one round may ask of a trainer: a config is refused above it, and so is a train
+// request (a trainer will not be pinned for hours by one message).
+inline constexpr int kMaxLocalSteps = 100000;
+
 enum class Algorithm {
   kIst,           // independent subnets, one per worker, R local steps per round
   kDataParallel,  // every step: gradients summed by ring all-reduce; a round is R steps
