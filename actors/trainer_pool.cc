@@ -216,7 +216,11 @@ Status TrainerPool::admit_membership_events(RoundRecord& record, rt::Deadline wa
 Status TrainerPool::recut_shards(RoundRecord& record) {
   for (int attempt = 0; attempt < 3 && membership_changed_; ++attempt) {
     std::vector<PooledTrainer*> trainers = live();
-    if (trainers.empty()) return Status::node_dead("no trainer left to give the data to");
+    if (trainers.empty()) {
+      // Trainers refuse a driver the head declared dead (it was paused): that news, if it is in, says why.
+      IST_RETURN_IF_ERROR(admit_membership_events(record, rt::Clock::now(), 0));
+      return Status::node_dead("no trainer left to give the data to");
+    }
     const int n = static_cast<int>(trainers.size());
     std::vector<std::pair<TrainerId, TrainerSpec>> loads;
     for (int i = 0; i < n; ++i) loads.emplace_back(trainers[static_cast<std::size_t>(i)]->id, spec_for(i, n));
