@@ -68,6 +68,11 @@ Status NodeCore::start() {
     // libzmq refuses (and disconnects) a frame above the cap while it arrives, before buffering it;
     // a message whose frames are each below it but add up to more gets a kTooLarge reply (decode_envelope).
     router_.set(zmq::sockopt::maxmsgsize, max_frame_option(options.max_message_bytes));
+    if (options.cluster_key) {
+      auto watch = HandshakeWatch::open(zctx_, router_, "ist-router-monitor", options.name.empty() ? "node" : options.name);
+      if (!watch.ok()) return watch.status();
+      handshakes_ = std::move(watch).value();
+    }
     router_.bind(options.bind);
     endpoint = router_.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {

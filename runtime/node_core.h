@@ -24,6 +24,7 @@
 #include "runtime/envelope.h"
 #include "runtime/future.h"
 #include "runtime/head_registry.h"
+#include "runtime/handshake_watch.h"
 #include "runtime/head_watch.h"
 #include "runtime/membership.h"
 #include "runtime/node.h"
@@ -207,6 +208,7 @@ class NodeCore {
   zmq::context_t zctx_;
   zmq::socket_t router_;
   std::optional<ZapHandler> zap_;  // with a cluster key: admits only its holders; I/O thread only
+  std::optional<HandshakeWatch> handshakes_;  // with a cluster key: peers without CURVE; I/O thread only
   std::unordered_map<std::string, PeerSocket> dealers_;  // I/O thread only
   PeerLinks links_{steady_time()};                       // I/O thread only
   std::uint64_t next_monitor_ = 1;                       // I/O thread only

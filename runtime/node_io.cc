@@ -64,6 +64,7 @@ void NodeCore::io_loop() {
     s.close(give_up ? 0 : static_cast<int>(kLeaveGrace.count()));
   }
   dealers_.clear();
+  if (handshakes_) handshakes_->close(router_);
   router_.close();
   if (zap_) zap_->close();
 }
@@ -386,6 +387,7 @@ void NodeCore::timers_io() {
     if (head_watch_.rejoin_due()) rejoin_io();
   }
   watch_peers_io();
+  if (handshakes_) handshakes_->poll_io();
   for (auto it = departing_.begin(); it != departing_.end();) {
     if (now < it->second.first) {
       ++it;

@@ -129,6 +129,23 @@ TEST(ElasticUnit, LostSliceKeepsItsStartOfRoundValuesAndTheOthersAreMerged) {
   }
 }
 
+TEST(ElasticUnit, ASliceHoldingNaNIsNeverMergedAndItsTrainerIsRecordedLost) {
+  DriverOptions o = options(3, 3);
+  ScriptedRun run(o);
+  run.backend->poison_in_round(1, 2);
+  auto result = run.run();
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  EXPECT_FALSE(first_non_finite(result->model).has_value()) << "a NaN was merged";
+  EXPECT_EQ(result->records[1].live_workers, 2) << history_of(*result);
+  ASSERT_EQ(result->count_events(Kind::kTrainerLost), 1);
+  for (const RoundEvent& e : result->records[1].events) {
+    if (e.kind == Kind::kTrainerLost) {
+      EXPECT_NE(e.detail.find("NaN or infinite"), std::string::npos) << e.detail;
+    }
+  }
+  EXPECT_EQ(result->records[2].live_workers, 2);
+}
+
 TEST(ElasticUnit, LateTrainerSitsOutUntilItIsDoneAndThenTrainsAgain) {
   ScriptedRun run(options(3, 6));
   run.backend->late_in_round(2, 2, 4);  // late in round 2, busy through round 3

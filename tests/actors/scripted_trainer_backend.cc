@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <utility>
@@ -63,6 +64,7 @@ void ScriptedTrainerBackend::announce(rt::MembershipChange change, rt::NodeId no
 }
 
 void ScriptedTrainerBackend::lose_in_round(TrainerId t, std::int64_t round) { lost_.insert({t, round - 1}); }
+void ScriptedTrainerBackend::poison_in_round(TrainerId t, std::int64_t round) { poisoned_.insert({t, round - 1}); }
 
 void ScriptedTrainerBackend::late_in_round(TrainerId t, std::int64_t round, std::int64_t free_from) {
   late_[{t, round - 1}] = free_from - 1;
@@ -180,6 +182,9 @@ std::int64_t ScriptedTrainerBackend::send_ist(TrainerId id, const IstWork& work)
     BatchSampler sampler(t.shard, work.cursor);
     TrainedSlice trained;
     trained.mean_loss = train_locally(slice->model, sampler, work.options).mean_loss;
+    if (poisoned_.count({id, work.round}) != 0) {
+      slice->model.layers.back().bias(0) = std::numeric_limits<float>::quiet_NaN();  // and says its loss is fine
+    }
     trained.cursor = sampler.cursor();
     trained.slice = view_of(*slice);
     trained.bytes = bytes;

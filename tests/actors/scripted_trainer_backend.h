@@ -42,6 +42,8 @@ class ScriptedTrainerBackend : public TrainerBackend {
   // --- the script (call before run(), or between rounds from the round callback) ---
   // Trainer `trainer`'s work of round `round` (1-based) fails: the trainer is lost (its node stays).
   void lose_in_round(TrainerId trainer, std::int64_t round);
+  // Trainer `trainer` returns round `round`'s (1-based) slice with a NaN in it, and a finite loss.
+  void poison_in_round(TrainerId trainer, std::int64_t round);
   // Trainer `trainer`'s work of round `round` (1-based) comes late; it is busy (sits out) until round
   // `free_from` (1-based) begins.
   void late_in_round(TrainerId trainer, std::int64_t round, std::int64_t free_from);
@@ -105,6 +107,7 @@ class ScriptedTrainerBackend : public TrainerBackend {
   int joins_when_waited_ = 0;
   std::int64_t last_round_sent_ = -1;
   std::set<std::pair<TrainerId, std::int64_t>> lost_;                               // (trainer, round 0-based)
+  std::set<std::pair<TrainerId, std::int64_t>> poisoned_;                           // (trainer, round 0-based)
   std::map<std::pair<TrainerId, std::int64_t>, std::int64_t> late_;                 // -> busy until (0-based)
   int shard_loads_ = 0;
 };

@@ -5,11 +5,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 
 #include <zmq_addon.hpp>
 
 #include "runtime/cluster_key.h"
 #include "runtime/envelope.h"
+#include "runtime/log.h"
 #include "runtime/member_query.h"
 #include "runtime/node.h"
 #include "tests/runtime/test_actors.h"
@@ -126,6 +128,40 @@ TEST(CurveCluster, NodesWithAnotherKeyOrNoneAreRefusedAtTheHandshake) {
   EXPECT_EQ(query_members(at, deadline_in(500ms), &other).status().code(), ErrorCode::kTimeout);
   EXPECT_EQ(query_members(at, deadline_in(500ms), nullptr).status().code(), ErrorCode::kTimeout);
   EXPECT_EQ((*head)->members().size(), 1u);
+}
+
+TEST(CurveCluster, APeerWithoutCurveIsLoggedOnceHoweverOftenItTries) {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  set_log_sink([&](const std::string& line) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (line.find("does not speak CURVE") != std::string::npos) lines.push_back(line);
+  });
+  const ClusterKey key = fresh_key();
+  auto head = Node::start(secured(NodeRole::kHead, key));
+  ASSERT_TRUE(head.ok()) << head.status().to_string();
+  zmq::context_t ctx;
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    zmq::socket_t plain(ctx, zmq::socket_type::dealer);
+    plain.set(zmq::sockopt::linger, 0);
+    plain.connect((*head)->endpoint());
+    Header q;
+    q.kind = Kind::kQueryMembers;
+    std::vector<zmq::message_t> frames = encode_envelope(Envelope{q, pack_args()});
+    ASSERT_TRUE(zmq::send_multipart(plain, frames, zmq::send_flags::dontwait));
+    zmq::pollitem_t item{plain.handle(), 0, ZMQ_POLLIN, 0};
+    EXPECT_EQ(zmq::poll(&item, 1, 100ms), 0) << "a plain-TCP peer got an answer";
+  }
+  const auto until = deadline_in(3s);
+  auto logged = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return lines.size();
+  };
+  while (logged() == 0 && Clock::now() < until) {
+    EXPECT_TRUE(query_members((*head)->endpoint(), deadline_in(1s), &key).ok());  // a keyed peer still gets in
+  }
+  set_log_sink({});
+  EXPECT_EQ(logged(), 1u);
 }
 
 // Forged messages on a plain connection (the attacks a peer on the network tried before CURVE) reach no
