@@ -370,8 +370,11 @@ void NodeCore::apply_membership(const MembershipEvent& e) {
 void NodeCore::fail_departed(NodeId node, const std::string& node_endpoint, const char* how) {
   const auto n = fail_pending(node, Status::node_dead("node " + std::to_string(node) + " " + how));
   if (n > 0) log(LogLevel::kInfo, "failed ", n, " pending request(s) to node ", node);
-  // A lost head's endpoint is where its successor answers: keep that connection.
-  if (node_endpoint != head_endpoint_) drop_dealer_io(node_endpoint);
+  // A lost head's endpoint is where its successor answers: keep that connection. So is a connection that
+  // is still up (the process there is paused, not gone): what we tell it next (it was declared dead) must
+  // go on it, since its ROUTER, when it runs again, would refuse a second connection with our routing id
+  // until it has noticed the first one closed.
+  if (node_endpoint != head_endpoint_ && !links_.is_up(node_endpoint)) drop_dealer_io(node_endpoint);
 }
 
 void NodeCore::timers_io() {
