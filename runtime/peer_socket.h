@@ -26,7 +26,7 @@ class PeerSocket {
  public:
   enum class Event { kUp, kDown };
   // Messages queued for one peer before sends to it fail (ZMQ_SNDHWM).
-  static constexpr int kSendQueueMessages = 4096;
+  static constexpr int kSendQueueMessages = 65536;
 
   // Connects a DEALER to `endpoint` (never blocks on send: no high-water mark) and starts its monitor
   // on inproc://`monitor_name`, which must be unique within `ctx`. Errors: kIoError.

@@ -4,16 +4,21 @@
 //   2. asynchronous calls per second, one caller, one remote actor;
 //   3. a 64 MiB blob from an actor in one worker process to an actor in another, median over repeats.
 // Run without arguments. With node flags (--head ...) it is a worker node (how it launches itself).
+// `runtime_bench --curve-cost [ROUNDS]`: only the 64 MiB transfer, on a plain-TCP cluster and on a CURVE
+// cluster (a fresh key), alternating ROUNDS times (default 3), to show what encryption costs.
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "runtime/cluster_key.h"
 #include "runtime/launcher.h"
 #include "runtime/node.h"
 #include "runtime/node_main.h"
@@ -110,8 +115,73 @@ T must(ist::Result<T> r, const char* what) {
 
 }  // namespace
 
+// A head in this process and two worker processes of this program, with CURVE when `key` is set.
+struct BenchCluster {
+  std::unique_ptr<rt::Node> head;
+  std::unique_ptr<rt::LocalCluster> cluster;
+  std::vector<rt::NodeId> workers;
+};
+
+BenchCluster start_bench_cluster(const std::optional<rt::ClusterKey>& key, const std::string& key_file) {
+  BenchCluster c;
+  rt::NodeOptions ho;
+  ho.role = rt::NodeRole::kHead;
+  ho.name = "bench-head";
+  ho.cluster_key = key;
+  c.head = must(rt::Node::start(ho), "head");
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) std::exit(1);
+  self[n] = '\0';
+  std::vector<std::string> args{"--head", c.head->endpoint()};
+  if (key) args.insert(args.end(), {"--key-file", key_file});
+  c.cluster = std::make_unique<rt::LocalCluster>(self, args);
+  if (auto s = c.cluster->start_and_wait(2, *c.head, rt::deadline_in(20s)); !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.to_string().c_str());
+    std::exit(1);
+  }
+  for (const auto& m : c.head->members()) {
+    if (m.role != rt::NodeRole::kHead) c.workers.push_back(m.id);
+  }
+  return c;
+}
+
+// Seconds per 64 MiB blob from an actor on worker 0 to one on worker 1, `reps` times.
+std::vector<double> transfer_64mib(rt::ActorContext& client, const std::vector<rt::NodeId>& workers, int reps) {
+  auto source = must(client.spawn("BenchSource", workers[0], {}, rt::deadline_in(5s)).get(), "spawn source");
+  auto sink = must(client.spawn("BenchSink", workers[1], {}, rt::deadline_in(5s)).get(), "spawn sink");
+  return must(rt::unpack_one<std::vector<double>>(must(
+                  client.call(source, "push", rt::pack_args(sink, std::uint64_t{64} << 20, reps), rt::deadline_in(300s)).get(),
+                  "push")),
+              "push result");
+}
+
+int curve_cost(int rounds) {
+  print_machine();
+  const rt::ClusterKey key = must(rt::ClusterKey::generate(), "key");
+  const std::string key_file = "/tmp/runtime_bench_" + std::to_string(getpid()) + ".key";
+  if (!key.write_file(key_file).ok()) return 1;
+  constexpr int kReps = 10;
+  std::vector<double> plain, curve;
+  for (int r = 0; r < rounds; ++r) {
+    for (const bool secured : {false, true}) {
+      BenchCluster c = start_bench_cluster(secured ? std::optional<rt::ClusterKey>(key) : std::nullopt, key_file);
+      const double med = percentile(transfer_64mib(c.head->client(), c.workers, kReps), 0.5);
+      (secured ? curve : plain).push_back(static_cast<double>(64ull << 20) / med / 1e9);
+      std::printf("round %d, %s: 64 MiB actor -> actor, median of %d = %.3f GB/s\n", r + 1, secured ? "CURVE" : "plain TCP",
+                  kReps, (secured ? curve : plain).back());
+      c.cluster->stop();
+    }
+  }
+  std::remove(key_file.c_str());
+  std::printf("64 MiB transfer, median over %d interleaved rounds: plain TCP %.3f GB/s, CURVE %.3f GB/s (%.1fx slower)\n",
+              rounds, percentile(plain, 0.5), percentile(curve, 0.5), percentile(plain, 0.5) / percentile(curve, 0.5));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   register_types();
+  if (argc > 1 && std::string(argv[1]) == "--curve-cost") return curve_cost(argc > 2 ? std::atoi(argv[2]) : 3);
   if (argc > 1) {  // launched as a worker node
     auto opts = rt::parse_node_args(argc, argv);
     if (!opts.ok()) {
@@ -121,23 +191,10 @@ int main(int argc, char** argv) {
     return rt::run_node_main(*opts);
   }
   print_machine();
-  rt::NodeOptions ho;
-  ho.role = rt::NodeRole::kHead;
-  ho.name = "bench-head";
-  auto head = must(rt::Node::start(ho), "head");
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return 1;
-  self[n] = '\0';
-  rt::LocalCluster cluster(self, {"--head", head->endpoint()});
-  if (auto s = cluster.start_and_wait(2, *head, rt::deadline_in(20s)); !s.ok()) {
-    std::fprintf(stderr, "%s\n", s.to_string().c_str());
-    return 1;
-  }
-  std::vector<rt::NodeId> workers;
-  for (const auto& m : head->members()) {
-    if (m.role != rt::NodeRole::kHead) workers.push_back(m.id);
-  }
+  BenchCluster bench = start_bench_cluster(std::nullopt, "");
+  const std::vector<rt::NodeId>& workers = bench.workers;
+  rt::LocalCluster& cluster = *bench.cluster;
+  auto& head = bench.head;
   auto& client = head->client();
 
   // 1. Round trip, 64-byte request and reply (a 64-byte msgpack bin in args), client -> remote actor.
