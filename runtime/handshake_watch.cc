@@ -1,9 +1,9 @@
 #include "runtime/handshake_watch.h"
 
 #include <cstdint>
-#include <cstring>
 
 #include "runtime/log.h"
+#include "runtime/peer_socket.h"
 
 namespace ist::rt {
 
@@ -27,23 +27,13 @@ Result<HandshakeWatch> HandshakeWatch::open(zmq::context_t& ctx, zmq::socket_t& 
 }
 
 void HandshakeWatch::poll_io() {
-  if (monitor_.handle() == nullptr) return;
-  for (;;) {
-    zmq::message_t what;
-    zmq::message_t where;
-    try {
-      if (!monitor_.recv(what, zmq::recv_flags::dontwait)) return;
-      if (what.more() && !monitor_.recv(where, zmq::recv_flags::dontwait)) return;
-    } catch (const zmq::error_t&) {
-      return;
-    }
-    if (what.size() < sizeof(std::uint16_t)) continue;
+  read_monitor_events(monitor_, [this](std::uint16_t, const std::string& endpoint) {
     if (++failures_ == 1) {
-      log(LogLevel::kWarn, node_name_, ": refused a connection to ", where.to_string(),
+      log(LogLevel::kWarn, node_name_, ": refused a connection to ", endpoint,
           " whose handshake failed: it does not speak CURVE (a plain-TCP or --insecure peer?); further such "
           "refusals are counted, not logged");
     }
-  }
+  });
 }
 
 void HandshakeWatch::close(zmq::socket_t& router) {

@@ -50,24 +50,30 @@ PeerSocket::~PeerSocket() {
   if (dealer_.handle() != nullptr) close(0);
 }
 
-void PeerSocket::poll_events(const std::function<void(Event)>& on) {
-  if (monitor_.handle() == nullptr) return;
+void read_monitor_events(zmq::socket_t& monitor, const std::function<void(std::uint16_t, const std::string&)>& on) {
+  if (monitor.handle() == nullptr) return;
   for (;;) {
     // Each event is two frames: [uint16 event, uint32 value] (native byte order), then the endpoint.
     zmq::message_t what;
     zmq::message_t where;
     try {
-      if (!monitor_.recv(what, zmq::recv_flags::dontwait)) return;
-      if (what.more() && !monitor_.recv(where, zmq::recv_flags::dontwait)) return;
+      if (!monitor.recv(what, zmq::recv_flags::dontwait)) return;
+      if (what.more() && !monitor.recv(where, zmq::recv_flags::dontwait)) return;
     } catch (const zmq::error_t&) {
       return;
     }
     if (what.size() < sizeof(std::uint16_t)) continue;
     std::uint16_t event = 0;
     std::memcpy(&event, what.data(), sizeof event);
+    on(event, where.to_string());
+  }
+}
+
+void PeerSocket::poll_events(const std::function<void(Event)>& on) {
+  read_monitor_events(monitor_, [&on](std::uint16_t event, const std::string&) {
     if (event == ZMQ_EVENT_CONNECTED) on(Event::kUp);
     if (event == ZMQ_EVENT_DISCONNECTED) on(Event::kDown);
-  }
+  });
 }
 
 void PeerSocket::close(int linger_ms) {

@@ -22,6 +22,10 @@ std::string routing_id_of(std::uint64_t node);
 // ZMQ_MAXMSGSIZE for a cap in bytes: libzmq refuses (and disconnects) a frame above it while it arrives.
 std::int64_t max_frame_option(std::size_t max_bytes);
 
+// Reads every socket-monitor event queued on `monitor` (the PAIR end of a zmq_socket_monitor) without
+// blocking, calling `on(event, endpoint)` for each. I/O thread only.
+void read_monitor_events(zmq::socket_t& monitor, const std::function<void(std::uint16_t event, const std::string& endpoint)>& on);
+
 class PeerSocket {
  public:
   enum class Event { kUp, kDown };
