@@ -1,5 +1,6 @@
 #include "actors/baseline_round.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ Status run_baseline_round(std::int64_t round, const LocalTrainingOptions& option
     record.examples_per_worker.push_back(ring[rank].shard_size);
     loss_sum += outcome->mean_loss;
     ring_bytes += static_cast<double>(outcome->ring_bytes_sent);
+    record.compute_seconds = std::max(record.compute_seconds, outcome->compute_seconds);
     if (rank == 0 && want_model) {
       if (!outcome->model) return Status::decode_failure("rank 0 did not return the model in round " + std::to_string(round + 1));
       model = std::move(*outcome->model);

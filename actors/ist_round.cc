@@ -116,6 +116,7 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, in
   const auto survivors = static_cast<double>(trained.size());
   record.live_workers = static_cast<int>(trained.size());
   record.subnets = subnets;
+  record.compute_seconds = timing.trainer_compute;
   record.train_loss = survivors + diverged > 0 ? loss_sum / (survivors + diverged) : 0.0;
   record.bytes_received_per_worker = bytes_to_trainers / positions;
   record.bytes_sent_per_worker = survivors > 0 ? bytes_from_trainers / survivors : 0.0;

@@ -185,7 +185,8 @@ std::vector<Result<BaselineOutcome>> RuntimeTrainerBackend::run_baseline_round(c
       outcomes.push_back(header.status());
       continue;
     }
-    BaselineOutcome outcome{header->mean_loss, from_wire(header->cursor), header->ring_bytes_sent, std::nullopt};
+    BaselineOutcome outcome{header->mean_loss, from_wire(header->cursor), header->ring_bytes_sent, std::nullopt,
+                            header->compute_seconds};
     if (!header->layer_shapes.empty()) {
       auto model = read_layers(*payload, header->layer_shapes);
       if (!model.ok()) {

@@ -71,6 +71,7 @@ struct BaselineOutcome {
   BatchCursor cursor;
   std::int64_t ring_bytes_sent = 0;
   std::optional<Mlp> model;  // when the request asked for it
+  double compute_seconds = 0.0;  // the trainer's computation (the ring's waits not counted)
 };
 
 class TrainerBackend {

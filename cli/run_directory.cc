@@ -143,6 +143,9 @@ std::string metrics_json_line(const RoundRecord& r, double cumulative_bytes_tota
   j["live_workers"] = r.live_workers;
   if (r.subnets > 0) j["subnets"] = r.subnets;
   j["examples_per_worker"] = r.examples_per_worker;
+  j["round_seconds"] = r.round_seconds;
+  j["compute_seconds"] = r.compute_seconds;
+  j["wait_seconds"] = r.wait_seconds();
   // Events as text for people, their kinds (RoundEvent::Kind names) for tools.
   nlohmann::json events = nlohmann::json::array(), kinds = nlohmann::json::array();
   for (const RoundEvent& e : r.events) {

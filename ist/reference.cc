@@ -1,5 +1,6 @@
 #include "ist/reference.h"
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -59,7 +60,10 @@ class ReferenceRun : public RoundRunner {
   Status prepare_round(std::int64_t, RoundRecord&) override { return Status::ok_status(); }
   int trainers_ready() override { return config_.workers; }
   Status run_round(std::int64_t round, const RoundSettings& settings, bool, RoundRecord& record) override {
+    const auto start = std::chrono::steady_clock::now();
     IST_ASSIGN_OR_RETURN(RoundOutcome outcome, train_round(round, settings));
+    // In process the whole round is computation: nothing waits on a network.
+    record.compute_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (config_.algorithm == Algorithm::kIst) record.subnets = subnets_for_round(settings.subnets, config_.workers);
     record.train_loss = outcome.loss_sum / config_.workers;
     record.bytes_sent_per_worker = outcome.bytes_sent / config_.workers;

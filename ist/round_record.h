@@ -69,10 +69,20 @@ struct RoundRecord {
   // The training examples each worker whose work this round counted holds (its shard or private file), in
   // subnet (IST) or ring (baselines) order.
   std::vector<std::int64_t> examples_per_worker;
+  // Where the round's time went, as the driver saw it. round_seconds: from the start of the round to the
+  // merged (IST) or fetched (baselines) model; evaluation and checkpoints come after it and are not in it.
+  // compute_seconds: the slowest trainer's own training time (its local steps; for data parallel without
+  // its waits in the ring), as the trainers report it; in process (the reference, ist simulate) the whole
+  // round, since nothing waits on a network there. wait_seconds(): the rest.
+  double round_seconds = 0.0;
+  double compute_seconds = 0.0;
   std::vector<RoundEvent> events;  // what happened this round besides training (a trainer lost, ...)
 
   // How many of this round's events are of `kind`.
   int count_events(RoundEvent::Kind kind) const;
+  // The part of the round not spent computing: waiting on the network, on slower trainers and on the
+  // driver's slicing and merging. Never negative.
+  double wait_seconds() const { return round_seconds > compute_seconds ? round_seconds - compute_seconds : 0.0; }
 };
 
 struct RunResult {

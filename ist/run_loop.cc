@@ -66,7 +66,11 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     if (round == options.start.next_round && round > 0) {
       record.events.push_back(RoundEvent{RoundEvent::Kind::kResumed, -1, -1, 0, round, ""});
     }
+    // The round's time: training and communication up to the merged (or fetched) model; the evaluation
+    // and the checkpoint come after it and are not in it.
+    const auto round_start = SteadyClock::now();
     IST_RETURN_IF_ERROR(runner.run_round(round, settings, model_wanted, record));
+    record.round_seconds = seconds_since(round_start);
     // IST drivers hold the merged model after every round; a baseline's is current only when fetched.
     const bool stopping =
         stop_seen_before || (stop_requested() && (model_wanted || config.algorithm == Algorithm::kIst));

@@ -34,6 +34,20 @@ RunResult reference_run(const TrainingConfig& c, const Dataset& test) {
   return run_reference(c, shards, test).value();
 }
 
+// The driver's split of each round: the slowest trainer's computation happened inside the round it timed,
+// and the rounds (evaluations not in them) add up to less than the run's wall time.
+void expect_compute_inside_the_rounds(const RunResult& run) {
+  ASSERT_FALSE(run.records.empty());
+  double rounds = 0.0;
+  for (const RoundRecord& r : run.records) {
+    EXPECT_GT(r.compute_seconds, 0.0) << "round " << r.round;
+    EXPECT_LE(r.compute_seconds, r.round_seconds) << "round " << r.round;
+    EXPECT_DOUBLE_EQ(r.compute_seconds + r.wait_seconds(), r.round_seconds) << "round " << r.round;
+    rounds += r.round_seconds;
+  }
+  EXPECT_LT(rounds, run.records.back().wall_seconds);
+}
+
 class DistributedRun : public testing::TrainerCluster {
  protected:
   RunResult distributed_run(const TrainingConfig& c, const Dataset& test, std::vector<RoundTiming>* timings = nullptr) {
@@ -70,6 +84,7 @@ TEST_F(DistributedRun, DataParallelRingEndsWithExactlyTheReferenceModel) {
   const RunResult reference = reference_run(c, test);
   const RunResult distributed = distributed_run(c, test);
   EXPECT_EQ(parameter_hash(distributed.model), parameter_hash(reference.model));
+  expect_compute_inside_the_rounds(distributed);
 }
 
 TEST_F(DistributedRun, LocalSgdEndsWithExactlyTheReferenceModel) {
@@ -79,6 +94,7 @@ TEST_F(DistributedRun, LocalSgdEndsWithExactlyTheReferenceModel) {
   const RunResult reference = reference_run(c, test);
   const RunResult distributed = distributed_run(c, test);
   EXPECT_EQ(parameter_hash(distributed.model), parameter_hash(reference.model));
+  expect_compute_inside_the_rounds(distributed);
 }
 
 TEST_F(DistributedRun, IstWithTwoSubnetGroupsOfTwoEndsWithExactlyTheReferenceModel) {
@@ -95,6 +111,7 @@ TEST_F(DistributedRun, IstWithTwoSubnetGroupsOfTwoEndsWithExactlyTheReferenceMod
   EXPECT_GE(distributed.records.back().bytes_sent_per_worker, reference.records.back().bytes_sent_per_worker);
   EXPECT_LT(distributed.records.back().bytes_sent_per_worker, reference.records.back().bytes_sent_per_worker + 1024);
   EXPECT_EQ(distributed.records.back().subnets, 2);
+  expect_compute_inside_the_rounds(distributed);
 }
 
 TEST_F(DistributedRun, IstWithOneSubnetGroupEndsWithExactlyTheLocalSgdModel) {

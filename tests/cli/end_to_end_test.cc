@@ -80,6 +80,12 @@ TEST_F(IstCommand, RunWithoutAClusterUsesAnEmbeddedOneAndLeavesNoProcess) {
   for (std::string line; std::getline(metrics, line);) {
     auto j = nlohmann::json::parse(line);
     EXPECT_EQ(j.at("live_workers").get<int>(), 2);
+    EXPECT_EQ(j.at("subnets").get<int>(), 2);
+    // Where the round's time went: the trainers' computation, and the rest waiting on the network.
+    EXPECT_GT(j.at("compute_seconds").get<double>(), 0.0) << line;
+    EXPECT_NEAR(j.at("compute_seconds").get<double>() + j.at("wait_seconds").get<double>(),
+                j.at("round_seconds").get<double>(), 1e-9)
+        << line;
     ++lines;
   }
   EXPECT_EQ(lines, 4);

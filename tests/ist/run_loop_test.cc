@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -25,11 +26,15 @@ class ScriptedRounds : public RoundRunner {
 
   std::vector<double> losses = std::vector<double>(8, 0.5);
   std::int64_t poison_from = -1;  // 0-based round whose end leaves a NaN in the model
+  std::chrono::milliseconds busy{0};  // each round computes (spins) at least this long
   std::vector<std::int64_t> finished;
 
   Status prepare_round(std::int64_t, RoundRecord&) override { return Status::ok_status(); }
   int trainers_ready() override { return 1; }
   Status run_round(std::int64_t round, const RoundSettings&, bool, RoundRecord& record) override {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < busy) {
+    }
     record.train_loss = losses[static_cast<std::size_t>(round)];
     record.live_workers = 1;
     if (round == poison_from) model_.layers[1].weight(1, 2) = std::numeric_limits<float>::quiet_NaN();
@@ -136,15 +141,50 @@ TEST(RunLoop, AFiniteRunIsNotDisturbedByTheChecks) {
   EXPECT_EQ(result->records.size(), 8u);
 }
 
-TEST(RunLoop, TheReferenceWithAnAbsurdLearningRateStopsAsDiverged) {
-  const Dataset data = testing::make_toy_dataset(400, 12, 4, 1);
+// A small net on 12 toy features, trained by two workers in process.
+TrainingConfig two_reference_workers(std::int64_t rounds, int eval_every) {
   TrainingConfig c;
   c.widths = {12, 24, 16, 4};
   c.workers = 2;
   c.local_steps = 5;
   c.batch_size = 16;
-  c.rounds = 20;
-  c.eval_every = 5;
+  c.rounds = rounds;
+  c.eval_every = eval_every;
+  return c;
+}
+
+TEST(RunLoop, EachRoundIsTimedAroundTheRunnersWorkWithinTheWallTime) {
+  ScriptedRounds runner;
+  runner.busy = std::chrono::milliseconds(3);
+  RunLoopOptions options;
+  options.train_size = 100;
+  auto result = run_rounds(eight_rounds(), runner, options, tiny_test(), {});
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  double previous_wall = 0.0;
+  for (const RoundRecord& r : result->records) {
+    EXPECT_GE(r.round_seconds, 0.003) << "round " << r.round;
+    EXPECT_LE(r.round_seconds, r.wall_seconds - previous_wall) << "round " << r.round;
+    previous_wall = r.wall_seconds;
+  }
+}
+
+TEST(RunLoop, TheReferenceCountsItsWholeRoundAsComputation) {
+  const Dataset data = testing::make_toy_dataset(200, 12, 4, 1);
+  TrainingConfig c = two_reference_workers(4, 2);
+  std::vector<Dataset> shards = {data, data};
+  auto result = run_reference(c, shards, data);
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  for (const RoundRecord& r : result->records) {
+    EXPECT_GT(r.compute_seconds, 0.0) << "round " << r.round;
+    EXPECT_LE(r.compute_seconds, r.round_seconds) << "round " << r.round;
+    // Only the loop's own bookkeeping around the runner is left: no network in process.
+    EXPECT_LT(r.wait_seconds(), 0.5 * r.round_seconds + 0.01) << "round " << r.round;
+  }
+}
+
+TEST(RunLoop, TheReferenceWithAnAbsurdLearningRateStopsAsDiverged) {
+  const Dataset data = testing::make_toy_dataset(400, 12, 4, 1);
+  TrainingConfig c = two_reference_workers(20, 5);
   c.sgd.learning_rate = 1e6f;
   c.sgd.warmup_epochs = 0;
   std::vector<Dataset> shards;
