@@ -59,7 +59,7 @@ Progress::Progress(RunPlan plan, bool quiet, EarlierSessions earlier)
 
 void Progress::update(const RoundRecord& r) {
   bytes_ += (r.bytes_sent_per_worker + r.bytes_received_per_worker) * r.live_workers;
-  samples_ += static_cast<double>(r.live_workers * plan_.samples_per_worker_round);
+  samples_ += static_cast<double>(r.samples);
   if (r.test_accuracy) last_accuracy_ = *r.test_accuracy;
   if (quiet_) return;
   for (const RoundEvent& e : r.events) {

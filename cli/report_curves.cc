@@ -16,6 +16,13 @@ namespace ist::cli {
 
 namespace {
 
+// The training examples of one round: as its metrics say, else from the config (older runs' metrics).
+std::optional<double> round_samples(const Run& run, const RoundMetrics& m) {
+  if (m.samples) return m.samples;
+  if (run.samples_per_worker_round && m.live_workers) return *run.samples_per_worker_round * *m.live_workers;
+  return std::nullopt;
+}
+
 // The x of every round of a run on `axis` (nullopt where the metrics lack what the axis needs).
 std::vector<std::optional<double>> x_values(const Run& run, ReportAxis axis) {
   std::vector<std::optional<double>> xs;
@@ -26,8 +33,8 @@ std::vector<std::optional<double>> x_values(const Run& run, ReportAxis axis) {
       case ReportAxis::kEpochs: xs.push_back(m.epochs); break;
       case ReportAxis::kBytes: xs.push_back(m.bytes_total); break;
       case ReportAxis::kSamples:
-        if (run.samples_per_worker_round && m.live_workers) {
-          samples += *run.samples_per_worker_round * *m.live_workers;
+        if (const std::optional<double> n = round_samples(run, m)) {
+          samples += *n;
           xs.emplace_back(samples);
         } else {
           xs.emplace_back();
@@ -41,12 +48,13 @@ std::vector<std::optional<double>> x_values(const Run& run, ReportAxis axis) {
 // Samples per second over windows of rounds (about 60 points a run), placed at each window's last round.
 std::vector<std::optional<double>> throughput(const Run& run) {
   std::vector<std::optional<double>> rate(run.rounds.size());
-  if (!run.samples_per_worker_round) return rate;
   const std::size_t window = std::max<std::size_t>(1, run.rounds.size() / 60);
   double samples = 0.0, since = 0.0;
   for (std::size_t i = 0; i < run.rounds.size(); ++i) {
     const RoundMetrics& m = run.rounds[i];
-    samples += *run.samples_per_worker_round * m.live_workers.value_or(0.0);
+    const std::optional<double> n = round_samples(run, m);
+    if (!n) return std::vector<std::optional<double>>(run.rounds.size());
+    samples += *n;
     if ((i + 1) % window != 0 && i + 1 != run.rounds.size()) continue;
     const double seconds = m.wall_seconds - since;
     if (seconds > 0.0) rate[i] = samples / seconds;

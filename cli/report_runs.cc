@@ -52,6 +52,7 @@ Result<RoundMetrics> parse_metrics_line(const std::string& line) {
   IST_ASSIGN_OR_RETURN(m.test_accuracy, optional_number(object, "test_accuracy"));
   IST_ASSIGN_OR_RETURN(m.learning_rate, optional_number(object, "learning_rate"));
   IST_ASSIGN_OR_RETURN(m.live_workers, optional_number(object, "live_workers"));
+  IST_ASSIGN_OR_RETURN(m.samples, optional_number(object, "samples"));
   IST_ASSIGN_OR_RETURN(m.bytes_total, optional_number(object, "bytes_total"));
   IST_ASSIGN_OR_RETURN(const std::optional<double> sent, optional_number(object, "bytes_sent_per_worker"));
   IST_ASSIGN_OR_RETURN(const std::optional<double> received,

@@ -23,6 +23,7 @@ struct RoundMetrics {
   std::optional<double> bytes_total;       // cumulative over the run
   std::optional<double> bytes_per_worker;  // sent + received by one worker this round
   std::optional<double> live_workers;
+  std::optional<double> samples;         // training examples this round (older metrics lack it)
   std::vector<std::string> events;       // as text
   std::vector<std::string> event_kinds;  // parallel to events when the metrics carry kinds (else empty)
 };
@@ -33,7 +34,8 @@ struct Run {
   RunSummary summary;
   std::vector<RoundMetrics> rounds;
   std::optional<std::string> config_toml;
-  std::optional<double> samples_per_worker_round;  // local_steps x batch_size, from config.toml
+  // local_steps x batch_size from config.toml: samples of a round whose metrics do not say (older runs)
+  std::optional<double> samples_per_worker_round;
 };
 
 // The last part of a directory's path: "runs/a/" -> "a".

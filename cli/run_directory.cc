@@ -141,6 +141,7 @@ std::string metrics_json_line(const RoundRecord& r, double cumulative_bytes_tota
   j["bytes_received_per_worker"] = r.bytes_received_per_worker;
   j["bytes_total"] = cumulative_bytes_total;
   j["live_workers"] = r.live_workers;
+  j["samples"] = r.samples;
   if (r.subnets > 0) j["subnets"] = r.subnets;
   j["examples_per_worker"] = r.examples_per_worker;
   j["round_seconds"] = r.round_seconds;

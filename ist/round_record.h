@@ -65,6 +65,9 @@ struct RoundRecord {
   double bytes_sent_per_worker = 0.0;
   double bytes_received_per_worker = 0.0;
   int live_workers = 0;
+  // Training examples processed this round: live trainers x local steps x batch size (the steps of the
+  // schedule's phase this round was in).
+  std::int64_t samples = 0;
   int subnets = 0;  // IST: the subnets S this round was cut into (0 for the baselines)
   // The training examples each worker whose work this round counted holds (its shard or private file), in
   // subnet (IST) or ring (baselines) order.

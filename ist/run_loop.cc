@@ -82,6 +82,7 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     IST_RETURN_IF_ERROR(check_loss(round, record.train_loss, local.learning_rate));
     if (evaluate_now || checkpoint_due) IST_RETURN_IF_ERROR(check_model(round, runner.model(), local.learning_rate));
     progress.epochs_done += epochs_of(record.live_workers, local.steps);
+    record.samples = static_cast<std::int64_t>(record.live_workers) * local.steps * config.batch_size;
     progress.next_round = round + 1;
     record.epochs = progress.epochs_done;
     double evaluate_seconds = 0.0;

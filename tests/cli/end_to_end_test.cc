@@ -81,6 +81,7 @@ TEST_F(IstCommand, RunWithoutAClusterUsesAnEmbeddedOneAndLeavesNoProcess) {
     auto j = nlohmann::json::parse(line);
     EXPECT_EQ(j.at("live_workers").get<int>(), 2);
     EXPECT_EQ(j.at("subnets").get<int>(), 2);
+    EXPECT_EQ(j.at("samples").get<int>(), 2 * 5 * 32) << "live workers x local steps x batch size";
     // Where the round's time went: the trainers' computation, and the rest waiting on the network.
     EXPECT_GT(j.at("compute_seconds").get<double>(), 0.0) << line;
     EXPECT_NEAR(j.at("compute_seconds").get<double>() + j.at("wait_seconds").get<double>(),

@@ -195,6 +195,21 @@ TEST_F(Report, EpochsAndSamplesAxesComeFromTheMetricsAndTheConfig) {
   EXPECT_NE(samples.find("round 1: samples / s 66.6667"), std::string::npos);
 }
 
+TEST_F(Report, SamplesPerRoundComeFromTheMetricsWhenTheyCarryThem) {
+  // A schedule doubled R after round 2: the metrics' own samples count, not the config's first R.
+  write_file(root / "run_a" / "config.toml", "name = \"mnist-ist\"\n[algorithm]\nlocal_steps = 5\nbatch_size = 10\n");
+  std::string lines;
+  for (int round = 1; round <= 4; ++round) {
+    std::string line = metrics_line(round, 1.5 * round, "0.5", 1000.0 * round);
+    line.insert(line.size() - 2, round <= 2 ? R"(,"samples":100)" : R"(,"samples":200)");
+    lines += line;
+  }
+  write_file(root / "run_a" / "metrics.jsonl", lines);
+  const std::string samples = report("s.svg", ReportAxis::kSamples);
+  EXPECT_NE(samples.find("round 3: test accuracy 0.5 at samples 400"), std::string::npos);
+  EXPECT_NE(samples.find("round 4: test accuracy 0.5 at samples 600"), std::string::npos);
+}
+
 TEST_F(Report, PlotsOnlyRoundsWithATestAccuracy) {
   const std::string svg = report("report.svg");
   // run_a has 4 rounds, one without accuracy: 3 points; run_b 2 points.

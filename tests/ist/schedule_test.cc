@@ -55,6 +55,10 @@ TEST(Schedule, TheReferenceRunFollowsItAndTheRunLengthCountsEachPhasesSteps) {
   std::vector<int> subnets;
   for (const RoundRecord& record : r.records) subnets.push_back(record.subnets);
   EXPECT_EQ(subnets, (std::vector<int>{4, 4, 4, 4, 2, 2, 2, 2, 1, 1}));
+  std::vector<std::int64_t> samples;
+  for (const RoundRecord& record : r.records) samples.push_back(record.samples);
+  EXPECT_EQ(samples, (std::vector<std::int64_t>{200, 200, 200, 200, 200, 200, 200, 200, 400, 400}))
+      << "4 workers x R x 10 examples, R = 10 in the last phase";
   EXPECT_EQ(r.records[8].learning_rate, 0.02f);
   EXPECT_DOUBLE_EQ(r.records.back().epochs, 3.0);
   // Bytes per worker grow with the subnet: S = 1 ships the whole model each way.
