@@ -1,5 +1,6 @@
-// CSV data sets: one example per line, an integer label column and float feature columns. Meant for
-// small data sets: the whole file is parsed before a shard's rows are picked.
+// CSV data sets: one example per line, an integer label column and float feature columns. The file is
+// read twice, line by line: once to count its rows, then parsed straight into a matrix of that size, so
+// the features are held once (a shard's rows are then copied out of it).
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -59,6 +60,20 @@ Result<std::size_t> column_named(const std::string& path, const std::string& hea
                                   std::to_string(names.size()) + " columns (" + shown + ")");
 }
 
+// The data rows of the file: its lines that are not blank, the header's excepted.
+Result<std::size_t> count_data_rows(const std::string& path, bool has_header) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::io_error(path + ": cannot open");
+  std::size_t rows = 0;
+  bool first = true;
+  for (std::string line; std::getline(in, line); first = false) {
+    if (first && has_header) continue;
+    if (!trim(line).empty()) ++rows;
+  }
+  if (in.bad()) return Status::io_error(path + ": read failed");
+  return rows;
+}
+
 }  // namespace
 
 Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& options,
@@ -68,11 +83,14 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
                                     " is negative");
   }
   IST_RETURN_IF_ERROR(check_regular_file(path));
+  IST_ASSIGN_OR_RETURN(const std::size_t counted_rows, count_data_rows(path, options.has_header));
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::io_error(path + ": cannot open");
 
-  std::vector<float> values;  // row-major features of all rows
+  Matrix all;  // the features of every row, sized by the first data row's width
+  std::size_t row = 0;  // data rows parsed so far
   std::vector<std::int32_t> labels;
+  labels.reserve(counted_rows);
   std::size_t width = 0;  // columns per row, fixed by the first data row
   std::int32_t max_label = 0;
   std::string line;
@@ -104,11 +122,14 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
         return Status::corrupt_data(path + ":" + std::to_string(line_number) +
                                     ": the row has no feature columns besides the label");
       }
+      all.resize(static_cast<Index>(counted_rows), static_cast<Index>(options.no_labels ? width : width - 1));
     } else if (fields.size() != width) {
       return Status::corrupt_data(path + ":" + std::to_string(line_number) + ": the row has " +
                                   std::to_string(fields.size()) + " columns, earlier rows have " +
                                   std::to_string(width));
     }
+    if (row == counted_rows) return Status::io_error(path + ": the file grew while it was being read");
+    float* features_of_row = all.row(static_cast<Index>(row)).data();
     for (std::size_t c = 0; c < fields.size(); ++c) {
       const std::optional<double> number = parse_number(fields[c]);
       if (!number.has_value()) {
@@ -123,35 +144,33 @@ Result<Dataset> load_csv_dataset(const std::string& path, const CsvOptions& opti
         labels.push_back(label);
         max_label = std::max(max_label, label);
       } else {
-        values.push_back(static_cast<float>(*number) * options.feature_scale);
+        *features_of_row++ = static_cast<float>(*number) * options.feature_scale;
       }
     }
+    ++row;
   }
   if (in.bad()) return Status::io_error(path + ": read failed");
-  const auto features = static_cast<Index>(options.no_labels ? width : width - 1);
-  const auto all_rows = features == 0 ? 0 : values.size() / static_cast<std::size_t>(features);
+  if (row != counted_rows) return Status::io_error(path + ": the file shrank while it was being read");
+  const std::size_t all_rows = row;
   if (all_rows == 0) return Status::corrupt_data(path + ": no examples (the file is empty)");
   if (options.no_labels && shard.has_value()) return Status::invalid_argument(path + ": a set without labels cannot be sharded");
-  std::vector<std::int64_t> rows;
-  if (shard.has_value()) {
-    auto selected = shard_indices(labels, *shard);
-    if (!selected.ok()) return selected.status().with_context(path);
-    rows = std::move(selected).value();
-  } else {
-    rows.resize(all_rows);
-    for (std::size_t i = 0; i < all_rows; ++i) rows[i] = static_cast<std::int64_t>(i);
-  }
   Dataset data;
   data.num_classes = options.no_labels ? 0 : max_label + 1;  // of the whole file, so every shard agrees
   data.origin = path;
-  if (shard.has_value()) data.origin_rows = rows;
-  data.features.resize(static_cast<Index>(rows.size()), features);
-  data.labels.reserve(rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto r = static_cast<std::size_t>(rows[i]);
-    std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(r * static_cast<std::size_t>(features)), features,
-                data.features.row(static_cast<Index>(i)).data());
-    if (!options.no_labels) data.labels.push_back(labels[r]);
+  if (!shard.has_value()) {
+    data.features = std::move(all);
+    data.labels = std::move(labels);
+    return data;
+  }
+  auto selected = shard_indices(labels, *shard);
+  if (!selected.ok()) return selected.status().with_context(path);
+  data.origin_rows = std::move(selected).value();
+  data.features.resize(static_cast<Index>(data.origin_rows.size()), all.cols());
+  data.labels.reserve(data.origin_rows.size());
+  for (std::size_t i = 0; i < data.origin_rows.size(); ++i) {
+    const auto r = static_cast<std::size_t>(data.origin_rows[i]);
+    data.features.row(static_cast<Index>(i)) = all.row(static_cast<Index>(r));
+    data.labels.push_back(labels[r]);
   }
   return data;
 }
