@@ -68,7 +68,9 @@ Status save_checkpoint(const std::string& path, const DriverCheckpoint& c) {
   for (const BatchCursor& cursor : c.cursors) {
     cursors.push_back({std::to_string(cursor.seed), cursor.epoch, cursor.position});
   }
-  TensorFile file = model_to_tensors(c.model, {{"checkpoint", "ist-driver"},
+  // Written from the model's own memory: a checkpoint allocates nothing model-sized.
+  const std::vector<TensorView> tensors = model_tensor_views(c.model);
+  std::map<std::string, std::string> metadata = model_file_metadata(c.model, {{"checkpoint", "ist-driver"},
                                                {"next_round", std::to_string(c.next_round)},
                                                {"epochs_done", hex_double(c.epochs_done)},
                                                {"generation", std::to_string(c.generation)},
@@ -76,8 +78,8 @@ Status save_checkpoint(const std::string& path, const DriverCheckpoint& c) {
                                                {"cursors", cursors.dump()},
                                                {"lost_examples", std::to_string(c.lost_examples)},
                                                {"tag", c.tag}});
-  file.metadata[kChecksumKey] = crc_text(tensor_file_crc32(file, kChecksumKey));
-  return save_safetensors(path, file);
+  metadata[kChecksumKey] = crc_text(tensor_file_crc32(tensors, metadata, kChecksumKey));
+  return save_safetensors(path, tensors, metadata);
 }
 
 Result<DriverCheckpoint> load_checkpoint(const std::string& path) {

@@ -118,10 +118,13 @@ void Driver::round_published(const RoundRecord& record) {
   if (checkpoint_pending_) {
     checkpoint_pending_ = false;
     const PoolState pool = pool_.state();
-    const DriverCheckpoint c{
-        model_,          progress_.next_round, progress_.epochs_done, pool.generation,
-        pool.num_shards, pool.cursors,         pool.lost_examples,    options_.checkpoint_tag};
+    // The model is lent to the checkpoint (moved in and back out), not copied: a copy would be a second
+    // model resident for the write.
+    DriverCheckpoint c{
+        std::move(model_), progress_.next_round, progress_.epochs_done, pool.generation,
+        pool.num_shards,   pool.cursors,         pool.lost_examples,    options_.checkpoint_tag};
     const Status saved = save_checkpoint(options_.checkpoint_path, c);
+    model_ = std::move(c.model);
     // Told in the next round's record (count: the round it covers).
     carried_events_.push_back(
         saved.ok()

@@ -104,6 +104,8 @@ class Driver : private RoundRunner {
   Status run_round(std::int64_t round, const RoundSettings& settings, bool model_wanted,
                    RoundRecord& record) override;
   const Mlp& model() const override { return model_; }
+  // The driver's model moves out: after run() the driver holds none.
+  Mlp take_model() override { return std::move(model_); }
   void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,
                     RoundRecord& record) override;
   void round_published(const RoundRecord& record) override;

@@ -70,10 +70,11 @@ Result<rt::Payload> SubnetTrainer::shard_moments(rt::ActorContext&, const rt::Pa
   return rt::pack_args(to_wire(measure_moments(shard_)));
 }
 
-Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, const rt::Payload& args) {
+Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, rt::Payload&& args) {
   const auto decode_start = std::chrono::steady_clock::now();
   IST_ASSIGN_OR_RETURN(IstTrainRequest request, rt::unpack_one<IstTrainRequest>(args));
   IST_ASSIGN_OR_RETURN(Mlp subnet, read_layers(args, request.layer_shapes));
+  args.blobs.clear();  // the subnet holds the slice now: the frames would be a second copy through training
   if (subnet.layers.empty()) return Status::decode_failure("train request carries no layers");
   if (request.input_scales.size() != subnet.layers.size()) {
     return Status::decode_failure("train request has " + std::to_string(request.input_scales.size()) +
@@ -112,7 +113,7 @@ Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, const rt::Payloa
   reply.steps = report.steps;
   reply.cursor = to_wire(sampler.cursor());
   rt::Payload out;
-  reply.layer_shapes = append_layers(subnet, out);
+  reply.layer_shapes = move_layers_into(std::move(subnet), out);
   rt::Payload header = rt::pack_args(reply);
   header.blobs = std::move(out.blobs);
   return header;

@@ -26,8 +26,10 @@ class SubnetTrainer : public rt::Actor {
   static Result<std::unique_ptr<SubnetTrainer>> create(rt::ActorContext& ctx, const rt::Payload& args);
 
   // args: pack_args(IstTrainRequest) + 2 blobs per layer. Reply: pack_args(TrainReply) + the trained
-  // subnet's 2 blobs per layer.
-  Result<rt::Payload> train_ist(rt::ActorContext& ctx, const rt::Payload& args);
+  // subnet's 2 blobs per layer. Memory: the received frames are copied once into the subnet and dropped
+  // before training; the reply's frames are the trained subnet's own buffers (no copy). So a trainer holds
+  // its subnet, the gradient and the momentum while it trains, and the subnet alone while it replies.
+  Result<rt::Payload> train_ist(rt::ActorContext& ctx, rt::Payload&& args);
   // args: pack_args(ReplicaSetup) + the full model's blobs. Reply: empty.
   Result<rt::Payload> setup_replica(rt::ActorContext& ctx, const rt::Payload& args);
   // args: pack_args(BaselineRoundRequest). Reply: pack_args(TrainReply) [+ model blobs if asked].

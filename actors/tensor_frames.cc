@@ -1,9 +1,45 @@
 #include "actors/tensor_frames.h"
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <string>
 
 namespace ist::actors {
+
+namespace {
+
+std::atomic<std::uint64_t> g_frame_bytes_copied{0};
+
+void count_copy(std::size_t bytes) { g_frame_bytes_copied.fetch_add(bytes, std::memory_order_relaxed); }
+
+// A layer that outlives its net as the storage of the frames made of its weight and bias.
+struct LayerStorage final : rt::Blob::Storage {
+  explicit LayerStorage(Linear&& l) : layer(std::move(l)) {}
+  Linear layer;
+};
+
+template <typename M>
+std::span<const std::byte> bytes_of(const M& m) {
+  return {reinterpret_cast<const std::byte*>(m.data()), sizeof(float) * static_cast<std::size_t>(m.size())};
+}
+
+}  // namespace
+
+std::uint64_t frame_bytes_copied() { return g_frame_bytes_copied.load(std::memory_order_relaxed); }
+
+std::vector<std::int64_t> move_layers_into(Mlp&& model, rt::Payload& payload) {
+  std::vector<std::int64_t> shapes;
+  for (Linear& layer : model.layers) {
+    shapes.push_back(layer.weight.rows());
+    shapes.push_back(layer.weight.cols());
+    auto storage = std::make_shared<const LayerStorage>(std::move(layer));
+    payload.blobs.push_back(rt::Blob::adopt(storage, bytes_of(storage->layer.weight)));
+    payload.blobs.push_back(rt::Blob::adopt(storage, bytes_of(storage->layer.bias)));
+  }
+  model.layers.clear();
+  return shapes;
+}
 
 std::vector<std::int64_t> append_layers(const Mlp& model, rt::Payload& payload) {
   std::vector<std::int64_t> shapes;
@@ -12,6 +48,7 @@ std::vector<std::int64_t> append_layers(const Mlp& model, rt::Payload& payload) 
     shapes.push_back(layer.weight.cols());
     payload.blobs.push_back(rt::Blob::copy_of(layer.weight.data(), sizeof(float) * static_cast<std::size_t>(layer.weight.size())));
     payload.blobs.push_back(rt::Blob::copy_of(layer.bias.data(), sizeof(float) * static_cast<std::size_t>(layer.bias.size())));
+    count_copy(payload.blobs[payload.blobs.size() - 2].size() + payload.blobs.back().size());
   }
   return shapes;
 }
@@ -54,6 +91,7 @@ Result<Mlp> read_layers(const rt::Payload& payload, const std::vector<std::int64
     layer.bias.resize(view.rows);
     std::copy(view.weight, view.weight + view.rows * view.cols, layer.weight.data());
     std::copy(view.bias, view.bias + view.rows, layer.bias.data());
+    count_copy(sizeof(float) * static_cast<std::size_t>(view.rows * view.cols + view.rows));
     model.layers.push_back(std::move(layer));
   }
   return model;

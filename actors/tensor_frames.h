@@ -1,7 +1,8 @@
 // Model layers <-> raw frames: each weight and each bias is one blob of little-endian float32, with the
-// shapes carried in the message header. Sending copies once, into the blob (which then goes to ZeroMQ
-// without copying); receiving either reads the frames in place (frame_layers) or copies once into a net
-// (read_layers).
+// shapes carried in the message header. Sending either copies once, into the blob (append_layers, for a
+// model that stays), or hands the model's own buffers over (move_layers_into: 0 copies); the blob then goes
+// to ZeroMQ without copying. Receiving either reads the frames in place (frame_layers) or copies once
+// into a net (read_layers).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,12 @@ namespace ist::actors {
 
 // Appends 2 blobs per layer (weight, bias) to payload; returns the shapes (rows, cols per layer).
 std::vector<std::int64_t> append_layers(const Mlp& model, rt::Payload& payload);
+// The same without a copy: the blobs are the model's own buffers, which the payload now keeps alive.
+std::vector<std::int64_t> move_layers_into(Mlp&& model, rt::Payload& payload);
+
+// Process-wide bytes copied between nets and frames by append_layers and read_layers, so tests can tell
+// the zero-copy paths from the copying ones. @threadsafe
+std::uint64_t frame_bytes_copied();
 
 // One layer read in place from its frames: a rows x cols row-major weight and a bias of rows floats.
 // Valid while the payload's blobs live.

@@ -164,7 +164,8 @@ int fail_run(RunDirectory& dir, const std::string& message) {
   return fail(message + " (results so far in " + dir.path() + ")");
 }
 
-int finish_run(Prepared& p, const Result<RunResult>& result, Progress& progress, double wall_seconds) {
+// The result's model is folded in place into the file's form (no second model resident at the end).
+int finish_run(Prepared& p, Result<RunResult>& result, Progress& progress, double wall_seconds) {
   if (!result.ok()) {
     progress.finish("");
     return fail_run(*p.dir, "run failed: " + result.status().to_string());
@@ -174,7 +175,9 @@ int finish_run(Prepared& p, const Result<RunResult>& result, Progress& progress,
   // The model file stands alone: raw features in (the run's standardization folded into layer 0), logits out.
   const ModelCard card{training.input_mean, training.input_std,      p.config.name,        result->final_test_accuracy,
                        algorithm,           !training.feature_mean.empty(), p.config.class_names};
-  Status s = p.dir->save_model(fold_input_standardization(result->model, training), standalone_metadata(result->model, card));
+  std::map<std::string, std::string> metadata = standalone_metadata(result->model, card);
+  result->model = fold_input_standardization(std::move(result->model), training);
+  Status s = p.dir->save_model(result->model, std::move(metadata));
   if (s.ok()) s = p.dir->write_summary(p.config.name, algorithm, *result, wall_seconds);
   if (!s.ok()) return fail_run(*p.dir, "saving results: " + s.to_string());
   char line[512];

@@ -18,10 +18,11 @@ Status os_error(const std::string& path, const char* action) {
   return Status::io_error(path + ": " + action + " failed: " + std::strerror(errno));
 }
 
-Status write_all(int fd, const std::string& path, const std::string& bytes) {
+Status write_all(int fd, const std::string& path, const void* data, std::size_t size) {
+  const auto* bytes = static_cast<const char*>(data);
   std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t r = ::write(fd, bytes.data() + done, bytes.size() - done);
+  while (done < size) {
+    const ssize_t r = ::write(fd, bytes + done, size - done);
     if (r < 0) {
       if (errno == EINTR) continue;
       return os_error(path, "write");
@@ -45,12 +46,16 @@ Status fsync_directory(const std::string& directory) {
 }  // namespace
 
 Status write_file_atomically(const std::string& path, const std::string& bytes) {
+  return write_file_atomically(path, [&](const AppendBytes& append) { return append(bytes.data(), bytes.size()); });
+}
+
+Status write_file_atomically(const std::string& path, const std::function<Status(const AppendBytes& append)>& produce) {
   // pid and a counter: distinct for concurrent writers in different processes and threads.
   static std::atomic<std::uint64_t> counter{0};
   const std::string temp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return os_error(temp, "create");
-  Status status = write_all(fd, temp, bytes);
+  Status status = produce([&](const void* data, std::size_t size) { return write_all(fd, temp, data, size); });
   if (status.ok() && ::fsync(fd) != 0) status = os_error(temp, "fsync");
   if (::close(fd) != 0 && status.ok()) status = os_error(temp, "close");
   if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) status = os_error(path, "rename");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <span>
 #include <vector>
 
 namespace ist {
@@ -30,7 +31,7 @@ class Crc {
     u64(s.size());
     bytes(s.data(), s.size());
   }
-  void floats(const std::vector<float>& values) {
+  void floats(std::span<const float> values) {
     u64(values.size());
     if constexpr (std::endian::native == std::endian::little) {
       bytes(values.data(), values.size() * sizeof(float));
@@ -53,15 +54,20 @@ class Crc {
 }  // namespace
 
 std::uint32_t tensor_file_crc32(const TensorFile& file, const std::string& excluded_key) {
+  return tensor_file_crc32(views_of(file), file.metadata, excluded_key);
+}
+
+std::uint32_t tensor_file_crc32(const std::vector<TensorView>& tensors, const std::map<std::string, std::string>& metadata,
+                                const std::string& excluded_key) {
   Crc crc;
-  crc.u64(file.tensors.size());
-  for (const NamedTensor& t : file.tensors) {
+  crc.u64(tensors.size());
+  for (const TensorView& t : tensors) {
     crc.text(t.name);
     crc.u64(t.shape.size());
     for (std::int64_t d : t.shape) crc.u64(static_cast<std::uint64_t>(d));
     crc.floats(t.values);
   }
-  for (const auto& [key, value] : file.metadata) {
+  for (const auto& [key, value] : metadata) {
     if (key == excluded_key) continue;
     crc.text(key);
     crc.text(value);

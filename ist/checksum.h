@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "ist/safetensors.h"
 
@@ -13,5 +15,8 @@ namespace ist {
 // order, then every metadata entry but `excluded_key` (where the checksum itself is kept), in key order.
 // Every field is length-prefixed, so moving bytes between fields changes the sum. Same on every host.
 std::uint32_t tensor_file_crc32(const TensorFile& file, const std::string& excluded_key);
+// The same checksum over tensors held elsewhere and their metadata (reads them in place).
+std::uint32_t tensor_file_crc32(const std::vector<TensorView>& tensors, const std::map<std::string, std::string>& metadata,
+                                const std::string& excluded_key);
 
 }  // namespace ist

@@ -15,11 +15,27 @@ std::string widths_text(const Mlp& model) {
 }
 }  // namespace
 
-TensorFile model_to_tensors(const Mlp& model, std::map<std::string, std::string> metadata) {
-  TensorFile file;
+std::map<std::string, std::string> model_file_metadata(const Mlp& model, std::map<std::string, std::string> metadata) {
   metadata["format"] = "ist-mlp";
   metadata["widths"] = widths_text(model);
-  file.metadata = std::move(metadata);
+  return metadata;
+}
+
+std::vector<TensorView> model_tensor_views(const Mlp& model) {
+  std::vector<TensorView> views;
+  for (std::size_t l = 0; l < model.layers.size(); ++l) {
+    const Linear& layer = model.layers[l];
+    views.push_back({weight_name(l),
+                     {layer.weight.rows(), layer.weight.cols()},
+                     {layer.weight.data(), static_cast<std::size_t>(layer.weight.size())}});
+    views.push_back({bias_name(l), {layer.bias.size()}, {layer.bias.data(), static_cast<std::size_t>(layer.bias.size())}});
+  }
+  return views;
+}
+
+TensorFile model_to_tensors(const Mlp& model, std::map<std::string, std::string> metadata) {
+  TensorFile file;
+  file.metadata = model_file_metadata(model, std::move(metadata));
   for (std::size_t l = 0; l < model.layers.size(); ++l) {
     const Linear& layer = model.layers[l];
     file.tensors.push_back({weight_name(l),
@@ -64,7 +80,7 @@ Result<Mlp> model_from_tensors(const TensorFile& file) {
 }
 
 Status save_model(const std::string& path, const Mlp& model, std::map<std::string, std::string> metadata) {
-  return save_safetensors(path, model_to_tensors(model, std::move(metadata)));
+  return save_safetensors(path, model_tensor_views(model), model_file_metadata(model, std::move(metadata)));
 }
 
 Result<Mlp> load_model(const std::string& path) {

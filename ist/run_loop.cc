@@ -110,7 +110,7 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     IST_RETURN_IF_ERROR(check_model(last_round, runner.model(), local_options_at(config, progress.epochs_done).learning_rate));
     result.final_test_accuracy = accuracy(runner.model(), test.features, test.labels);
   }
-  result.model = runner.model();
+  result.model = runner.take_model();
   return result;
 }
 

@@ -41,6 +41,9 @@ class RoundRunner {
                            RoundRecord& record) = 0;
   // The current model; valid after prepare_round and after a round that wanted it.
   virtual const Mlp& model() const = 0;
+  // The final model, handed to the run's result once the loop reads model() no more: a runner that can
+  // give its own up moves it out instead of copying it (a second model resident at the end of the run).
+  virtual Mlp take_model() { return model(); }
   // After the round's evaluation, before its record is published. `checkpoint_due`: checkpoint_every says
   // this round ends with a checkpoint at `progress` (written once the record is published).
   // `evaluate_seconds`: the time the evaluation took (0 without one).

@@ -33,16 +33,25 @@ std::uint64_t get_u64_le(const unsigned char* bytes) {
   return value;
 }
 
-void append_floats_le(std::string& out, const std::vector<float>& values) {
-  const std::size_t start = out.size();
-  out.resize(start + values.size() * sizeof(float));
-  if (values.empty()) return;
-  std::memcpy(out.data() + start, values.data(), values.size() * sizeof(float));
-  if constexpr (std::endian::native == std::endian::big) {
-    for (std::size_t i = start; i < out.size(); i += 4) {
-      std::swap(out[i], out[i + 3]);
-      std::swap(out[i + 1], out[i + 2]);
+// Hands the values to append as little-endian float32: as they are on little-endian hosts, else through a
+// small byte-swapped buffer (never a copy of the whole tensor).
+Status append_floats_le(const AppendBytes& append, std::span<const float> values) {
+  if (values.empty()) return Status::ok_status();
+  if constexpr (std::endian::native == std::endian::little) {
+    return append(values.data(), values.size() * sizeof(float));
+  } else {
+    constexpr std::size_t kChunk = 16384;
+    std::vector<std::uint32_t> swapped;
+    for (std::size_t start = 0; start < values.size(); start += kChunk) {
+      const std::size_t n = std::min(kChunk, values.size() - start);
+      swapped.resize(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto u = std::bit_cast<std::uint32_t>(values[start + i]);
+        swapped[i] = (u >> 24) | ((u >> 8) & 0xFF00) | ((u << 8) & 0xFF0000) | (u << 24);
+      }
+      IST_RETURN_IF_ERROR(append(swapped.data(), n * sizeof(std::uint32_t)));
     }
+    return Status::ok_status();
   }
 }
 
@@ -118,16 +127,27 @@ Result<Entry> parse_entry(const std::string& path, const std::string& name, cons
 
 }  // namespace
 
+std::vector<TensorView> views_of(const TensorFile& file) {
+  std::vector<TensorView> views;
+  for (const NamedTensor& t : file.tensors) views.push_back(TensorView{t.name, t.shape, t.values});
+  return views;
+}
+
 Status save_safetensors(const std::string& path, const TensorFile& file) {
+  return save_safetensors(path, views_of(file), file.metadata);
+}
+
+Status save_safetensors(const std::string& path, const std::vector<TensorView>& tensors,
+                        const std::map<std::string, std::string>& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
-  if (!file.metadata.empty()) {
-    nlohmann::ordered_json metadata = nlohmann::ordered_json::object();
-    for (const auto& [key, value] : file.metadata) metadata[key] = value;
-    header["__metadata__"] = std::move(metadata);
+  if (!metadata.empty()) {
+    nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : metadata) fields[key] = value;
+    header["__metadata__"] = std::move(fields);
   }
   std::set<std::string> names;
   std::uint64_t offset = 0;
-  for (const NamedTensor& t : file.tensors) {
+  for (const TensorView& t : tensors) {
     const std::string where = path + ": tensor '" + t.name + "': ";
     if (t.name.empty()) return Status::invalid_argument(path + ": a tensor has an empty name");
     if (t.name == "__metadata__") return Status::invalid_argument(where + "the name is reserved");
@@ -148,12 +168,14 @@ Status save_safetensors(const std::string& path, const TensorFile& file) {
     return Status::invalid_argument(path + ": cannot encode the header: " + e.what());
   }
   json.append((8 - json.size() % 8) % 8, ' ');  // the data section starts 8-byte aligned
-  std::string out;
-  out.reserve(8 + json.size() + offset);
-  put_u64_le(out, json.size());
-  out += json;
-  for (const NamedTensor& t : file.tensors) append_floats_le(out, t.values);
-  return write_file_atomically(path, out);
+  std::string head;
+  put_u64_le(head, json.size());
+  head += json;
+  return write_file_atomically(path, [&](const AppendBytes& append) {
+    IST_RETURN_IF_ERROR(append(head.data(), head.size()));
+    for (const TensorView& t : tensors) IST_RETURN_IF_ERROR(append_floats_le(append, t.values));
+    return Status::ok_status();
+  });
 }
 
 Result<TensorFile> load_safetensors(const std::string& path) {

@@ -10,31 +10,29 @@
 
 namespace ist {
 
-Mlp fold_input_standardization(const Mlp& model, const std::vector<float>& mean, const std::vector<float>& std) {
-  Mlp folded = model;
-  Linear& first = folded.layers.front();
-  const Linear& original = model.layers.front();
+Mlp fold_input_standardization(Mlp model, const std::vector<float>& mean, const std::vector<float>& std) {
+  Linear& first = model.layers.front();
   for (Index i = 0; i < first.weight.rows(); ++i) {
     double shift = 0.0;
     for (Index j = 0; j < first.weight.cols(); ++j) {
       const std::size_t f = static_cast<std::size_t>(j);
-      const double w = static_cast<double>(original.weight(i, j)) / static_cast<double>(std[f]);
+      const double w = static_cast<double>(first.weight(i, j)) / static_cast<double>(std[f]);
       shift += w * static_cast<double>(mean[f]);
       first.weight(i, j) = static_cast<float>(w);
     }
-    first.bias(i) = static_cast<float>(static_cast<double>(original.bias(i)) - shift);
+    first.bias(i) = static_cast<float>(static_cast<double>(first.bias(i)) - shift);
   }
-  return folded;
+  return model;
 }
 
-Mlp fold_input_standardization(const Mlp& model, float mean, float std) {
+Mlp fold_input_standardization(Mlp model, float mean, float std) {
   const auto inputs = static_cast<std::size_t>(model.layers.front().inputs());
-  return fold_input_standardization(model, std::vector<float>(inputs, mean), std::vector<float>(inputs, std));
+  return fold_input_standardization(std::move(model), std::vector<float>(inputs, mean), std::vector<float>(inputs, std));
 }
 
-Mlp fold_input_standardization(const Mlp& model, const TrainingConfig& config) {
-  if (!config.feature_mean.empty()) return fold_input_standardization(model, config.feature_mean, config.feature_std);
-  return fold_input_standardization(model, config.input_mean, config.input_std);
+Mlp fold_input_standardization(Mlp model, const TrainingConfig& config) {
+  if (!config.feature_mean.empty()) return fold_input_standardization(std::move(model), config.feature_mean, config.feature_std);
+  return fold_input_standardization(std::move(model), config.input_mean, config.input_std);
 }
 
 namespace {

@@ -15,14 +15,15 @@ namespace ist {
 
 // The model that computes on raw x what `model` computes on (x - mean) / std:
 // W1' = W1 / std, b1' = b1 - (mean / std) * (row sums of W1), computed in double and rounded once.
+// The model is taken by value and folded in place: pass it with std::move when it is not needed as it was.
 // REQUIRES: std > 0 and finite; model has at least one layer whose input_scale is 1.
-Mlp fold_input_standardization(const Mlp& model, float mean, float std);
+Mlp fold_input_standardization(Mlp model, float mean, float std);
 // Per feature: W1'[i][j] = W1[i][j] / std[j], b1' = b1 - sum_j W1[i][j] * mean[j] / std[j].
 // REQUIRES: mean and std have the first layer's input count of values, std all > 0.
-Mlp fold_input_standardization(const Mlp& model, const std::vector<float>& mean, const std::vector<float>& std);
+Mlp fold_input_standardization(Mlp model, const std::vector<float>& mean, const std::vector<float>& std);
 // The standardization config applies (normalize_inputs), folded: per feature or global as it says.
 // REQUIRES: config.standardize is kGiven.
-Mlp fold_input_standardization(const Mlp& model, const TrainingConfig& config);
+Mlp fold_input_standardization(Mlp model, const TrainingConfig& config);
 
 // What a standalone model file says of itself.
 struct ModelCard {

@@ -77,7 +77,8 @@ class ActorContext {
 };
 
 // Method handler of an erased actor type. Returns the reply payload or an error travelling to the caller.
-using MethodFn = std::function<Result<Payload>(Actor&, ActorContext&, const Payload&)>;
+// The arguments are the call's own: nobody reads them after the handler, so it may take them over.
+using MethodFn = std::function<Result<Payload>(Actor&, ActorContext&, Payload&)>;
 using FactoryFn = std::function<Result<std::unique_ptr<Actor>>(ActorContext&, const Payload&)>;
 
 struct ActorType {
@@ -125,8 +126,14 @@ class ActorTypeBuilder {
     return *this;
   }
   ActorTypeBuilder& method(const std::string& name, Method m) {
-    type_.methods[name] = [m](Actor& a, ActorContext& ctx, const Payload& p) {
-      return (static_cast<T&>(a).*m)(ctx, p);
+    type_.methods[name] = [m](Actor& a, ActorContext& ctx, Payload& p) { return (static_cast<T&>(a).*m)(ctx, p); };
+    return *this;
+  }
+  // A method that takes its arguments over (e.g. to drop large frames as soon as it has read them).
+  using TakingMethod = Result<Payload> (T::*)(ActorContext&, Payload&&);
+  ActorTypeBuilder& method(const std::string& name, TakingMethod m) {
+    type_.methods[name] = [m](Actor& a, ActorContext& ctx, Payload& p) {
+      return (static_cast<T&>(a).*m)(ctx, std::move(p));
     };
     return *this;
   }

@@ -1,12 +1,17 @@
-// Blob: reference-counted, immutable, 64-byte aligned bytes: how tensors travel (one ZeroMQ frame each).
+// Blob: reference-counted, immutable bytes: how tensors travel (one ZeroMQ frame each).
 //
 // Copies, stated once for the whole runtime:
 //   send:    0 copies in user space. to_zmq() hands ZeroMQ the Blob's own memory (zmq_msg_init_data) and
-//            a reference that ZeroMQ drops from its I/O thread once the bytes are on the socket.
-//   receive: from_zmq() keeps the zmq message itself when its data happens to be 64-byte aligned
-//            (0 copies); otherwise it copies once into fresh aligned memory (libzmq allocates large
-//            messages as header + data, so in practice large frames take this one copy).
+//            a reference that ZeroMQ drops from its I/O thread once the bytes are on the socket. A Blob
+//            may also adopt memory someone else owns (adopt(): e.g. a trained tensor sent as it is).
+//   receive: from_zmq() keeps the zmq message itself when its data is aligned for any tensor element
+//            (kReceivedAlignment: libzmq allocates a large message as a 40-byte header + data, so its data
+//            sits 8 bytes past a 16-byte boundary: kept, 0 copies); otherwise (small frames libzmq packs
+//            into its shared receive buffer at odd offsets) it copies once into aligned memory.
 //   in-process (same node): 0 copies; the Blob is shared.
+// Alignment: blobs made here (make, copy_of) are kBlobAlignment-aligned; received and adopted blobs at
+// least kReceivedAlignment (enough for float, double and int64 views, and for Eigen::Map, which does
+// not require more).
 // Thread-safety: a Blob is an immutable value; copies may be used from any thread at once.
 #pragma once
 
@@ -21,6 +26,7 @@
 namespace ist::rt {
 
 inline constexpr std::size_t kBlobAlignment = 64;
+inline constexpr std::size_t kReceivedAlignment = 8;
 
 class Blob {
  public:
@@ -38,6 +44,14 @@ class Blob {
   // Takes over a received message: zero copy if aligned, else one copy (see the file comment).
   static Blob from_zmq(zmq::message_t&& msg);
 
+  struct Storage {
+    virtual ~Storage() = default;
+  };
+  // A blob over `bytes`, which `owner` keeps alive (e.g. a tensor's own buffer): 0 copies.
+  // REQUIRES: bytes lie in memory owner keeps, aligned to kReceivedAlignment, and nobody writes them while
+  // this blob, a copy of it or a ZeroMQ message made from it lives.
+  static Blob adopt(std::shared_ptr<const Storage> owner, std::span<const std::byte> bytes);
+
   // A zmq message that refers to this Blob's bytes without copying; the Blob's memory stays alive until
   // ZeroMQ is done with it, whatever happens to this Blob.
   zmq::message_t to_zmq() const;
@@ -52,12 +66,10 @@ class Blob {
     return {reinterpret_cast<const T*>(data_), size_ / sizeof(T)};
   }
 
-  // Process-wide count of receive-side aligning copies (for benchmarks and tests). @threadsafe
+  // Process-wide count of receive-side aligning copies, and of the bytes they copied (for benchmarks and
+  // tests). @threadsafe
   static std::uint64_t receive_copies();
-
-  struct Storage {
-    virtual ~Storage() = default;
-  };
+  static std::uint64_t receive_copied_bytes();
 
  private:
   static Blob allocate(std::size_t size);

@@ -188,11 +188,11 @@ TEST(Blob, IsAlignedAndOutlivesItsOwnerWhileZeroMqHoldsIt) {
   EXPECT_EQ(std::memcmp(msg.data(), "0123456789", 10), 0);
 }
 
-TEST(Blob, ReceivedBytesAreAligned) {
+TEST(Blob, ReceivedBytesAreAlignedForAnyTensorElement) {
   zmq::message_t msg(1000);
   std::memset(msg.data(), 7, msg.size());
   Blob b = Blob::from_zmq(std::move(msg));
-  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.data()) % kBlobAlignment, 0u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.data()) % kReceivedAlignment, 0u);
   EXPECT_EQ(b.size(), 1000u);
   EXPECT_EQ(static_cast<int>(b.data()[999]), 7);
 }

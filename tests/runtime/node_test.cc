@@ -87,7 +87,7 @@ TEST_F(NodeTest, RemoteCallCarriesBlobsIntact) {
   ASSERT_EQ(r->blobs.size(), 2u);
   ASSERT_EQ(r->blobs[0].size(), b.size());
   EXPECT_EQ(std::memcmp(r->blobs[0].data(), b.data(), b.size()), 0);
-  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(r->blobs[0].data()) % kBlobAlignment, 0u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(r->blobs[0].data()) % kReceivedAlignment, 0u);
   EXPECT_EQ(r->blobs[1].size(), 0u);
 }
 
