@@ -68,10 +68,19 @@ Result<Evaluation> evaluate(const Mlp& model, const Dataset& data) {
   return e;
 }
 
+Index accuracy_chunk_rows(const Mlp& model) {
+  constexpr Index kMaxRows = 1000;
+  constexpr Index kMinRows = 64;
+  constexpr Index kActivationBytes = Index{8} << 20;
+  Index widest = 1;
+  for (const Linear& layer : model.layers) widest = std::max(widest, layer.outputs());
+  return std::clamp<Index>(kActivationBytes / (static_cast<Index>(sizeof(float)) * widest), kMinRows, kMaxRows);
+}
+
 double accuracy(const Mlp& model, const Matrix& x, const std::vector<std::int32_t>& labels, int threads) {
   if (x.rows() == 0) return 0.0;
-  constexpr Index kChunk = 1000;
-  const Index chunks = (x.rows() + kChunk - 1) / kChunk;
+  const Index chunk_rows = accuracy_chunk_rows(model);
+  const Index chunks = (x.rows() + chunk_rows - 1) / chunk_rows;
   const int workers = static_cast<int>(std::clamp<Index>(threads, 1, chunks));
   // Thread t takes chunks t, t + workers, ...; each chunk's rows go through the net on their own (fixed
   // chunk bounds, so the logits do not depend on the thread count) and the counts are integers.
@@ -80,8 +89,8 @@ double accuracy(const Mlp& model, const Matrix& x, const std::vector<std::int32_
     Workspace ws;
     Matrix chunk;
     for (Index c = t; c < chunks; c += workers) {
-      const Index start = c * kChunk;
-      const Index rows = std::min(kChunk, x.rows() - start);
+      const Index start = c * chunk_rows;
+      const Index rows = std::min(chunk_rows, x.rows() - start);
       chunk = x.middleRows(start, rows);
       const Matrix& logits = forward(model, chunk, ws);
       for (Index i = 0; i < rows; ++i) {

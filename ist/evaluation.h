@@ -31,12 +31,17 @@ struct Prediction {
 // Errors: invalid_argument when the data's feature count is not the model's input width, or a label is
 // not one of the model's classes (naming the example).
 Result<Evaluation> evaluate(const Mlp& model, const Dataset& data);
-// accuracy() of ist/mlp.h (the fraction of rows whose arg-max logit is the label) with its chunks of 1000
-// rows spread over `threads` threads; ist::accuracy without a count uses every core of this host. The
-// result is the same whatever the thread count (fixed chunk bounds, integer counts). Matrix products must
+// accuracy() of ist/mlp.h (the fraction of rows whose arg-max logit is the label) with its chunks of
+// accuracy_chunk_rows rows spread over `threads` threads; ist::accuracy without a count uses every core of
+// this host. The result is the same whatever the thread count (chunk bounds fixed by the model, integer
+// counts). Matrix products must
 // be safe to call from several threads (OpenBLAS is; `ist run` sets set_compute_threads(1)).
 // REQUIRES: labels.size() == x.rows(), x.cols() is the model's input width.
 double accuracy(const Mlp& model, const Matrix& x, const std::vector<std::int32_t>& labels, int threads);
+// Rows per chunk of accuracy(): 1000, fewer for wide models so that a chunk's activations stay within 8 MiB
+// per layer whatever the width (784-2048-2048-10 takes 1000 rows, 784-8192-8192-10 256: a thread's
+// buffers there were 66 MiB at 1000 rows). Depends on the widths only, never on the thread count.
+Index accuracy_chunk_rows(const Mlp& model);
 // Errors: invalid_argument when the feature count is not the model's input width.
 Result<std::vector<Prediction>> predict(const Mlp& model, const Matrix& features);
 

@@ -49,6 +49,24 @@ TEST(Evaluation, AccuracyOverManyThreadsCountsEveryChunkOnceAndMatchesOneThread)
   for (int threads : {2, 3, 5, 16}) EXPECT_EQ(accuracy(model, data.features, data.labels, threads), one) << threads;
 }
 
+TEST(Evaluation, WideModelsAreEvaluatedInSmallerChunksWithTheSameAccuracy) {
+  // The main job's widths keep chunks of 1000 rows; wider layers take fewer rows, 8 MiB of activations.
+  const auto layers_of_outputs = [](std::vector<Index> outputs) {  // only the layers' widths matter
+    Mlp m;
+    for (Index out : outputs) m.layers.push_back(Linear{Matrix(out, 1), Vector(out), 1.0f});
+    return m;
+  };
+  EXPECT_EQ(accuracy_chunk_rows(layers_of_outputs({2048, 2048, 10})), 1000);
+  EXPECT_EQ(accuracy_chunk_rows(layers_of_outputs({8192, 8192, 10})), 256);
+  const Mlp wide = make_mlp({12, 16384, 5}, 4).value();  // 128 rows per chunk
+  ASSERT_EQ(accuracy_chunk_rows(wide), 128);
+  const Dataset data = random_data(300, 12, 5);
+  auto e = evaluate(wide, data);  // batches of 1024 rows: one pass
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  EXPECT_DOUBLE_EQ(accuracy(wide, data.features, data.labels, 1), e->accuracy);
+  EXPECT_DOUBLE_EQ(accuracy(wide, data.features, data.labels, 3), e->accuracy);
+}
+
 TEST(Evaluation, PredictionsAgreeWithTheConfusionMatrixAndAreProbabilities) {
   const Mlp model = make_mlp({12, 16, 5}, 4).value();
   const Dataset data = random_data(300, 12, 5);
