@@ -51,9 +51,29 @@ Status Driver::resume_from(DriverCheckpoint c) {
 
 void Driver::set_checkpoint_tag(std::string tag) { options_.checkpoint_tag = std::move(tag); }
 
+Status check_model_owner(const DriverOptions& options) {
+  const TrainingConfig& t = options.training;
+  if (options.model_owner == "driver") return Status::ok_status();
+  if (options.model_owner != "partitioned") {
+    return Status::invalid_argument("expected \"driver\" or \"partitioned\", got \"" + options.model_owner + "\"");
+  }
+  if (t.algorithm != Algorithm::kIst) {
+    return Status::invalid_argument("\"partitioned\" needs algorithm.name = \"ist\" (" +
+                                    std::string(algorithm_name(t.algorithm)) + " keeps a full replica on every trainer)");
+  }
+  bool groups = t.subnets > 0 && t.subnets < t.workers;
+  for (const SchedulePhase& p : t.schedule) groups = groups || (p.subnets > 0 && p.subnets < t.workers);
+  if (groups) {
+    return Status::invalid_argument("\"partitioned\" trains one subnet per trainer: leave "
+                                    "algorithm.subnets (and the schedule's subnets) unset or equal to cluster.workers");
+  }
+  return Status::ok_status();
+}
+
 Status Driver::start(const std::vector<rt::NodeId>& nodes) {
   const TrainingConfig& config = options_.training;
   IST_RETURN_IF_ERROR(validate(config));
+  IST_RETURN_IF_ERROR(check_model_owner(options_).with_context("cluster.model_owner"));
   IST_RETURN_IF_ERROR(check_data_fits(config.widths, test_, "the test data"));
   if (nodes.empty()) return Status::invalid_argument("no worker nodes to place trainers on");
   if (options_.placement != "shared" && options_.placement != "private") {
@@ -67,6 +87,11 @@ Status Driver::start(const std::vector<rt::NodeId>& nodes) {
   options_.training = pool_.training();
   normalize_inputs(options_.training, test_);
   if (config.algorithm != Algorithm::kIst) IST_RETURN_IF_ERROR(setup_replicas(config, *backend_, pool_, model_));
+  if (partitioned()) {
+    // The trainers started now own the model from here on, one shard each.
+    for (const PooledTrainer* t : pool_.live()) owners_.push_back(t->id);
+    IST_RETURN_IF_ERROR(backend_->install_shards(owners_, model_));
+  }
   started_ = true;
   return Status::ok_status();
 }
@@ -98,10 +123,19 @@ Status Driver::run_round(std::int64_t round, const RoundSettings& settings, bool
       if (fault.empty()) return Status::ok_status();
       return backend_->arm_fault(trainer.id, fault).with_context("arming a scripted fault");
     };
+    if (partitioned()) {
+      return run_partitioned_round(round, options, options_.training, *backend_, pool_, owners_, record, round_timing_);
+    }
     return run_ist_round(round, options, settings.subnets, options_.training, options_.round_deadline, *backend_, pool_,
                          arm_scripted_fault, model_, record, round_timing_);
   }
   return run_baseline_round(round, options, model_wanted, options_.training, *backend_, pool_, model_, record);
+}
+
+Status Driver::gather_model() {
+  // Partitioned: the shards come to the driver only when the model is read (it fits in the driver's memory).
+  if (!partitioned() || owners_.empty()) return Status::ok_status();
+  return backend_->gather_shards(owners_, model_);
 }
 
 void Driver::finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,

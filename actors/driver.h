@@ -25,6 +25,7 @@
 #include "actors/checkpoint.h"
 #include "actors/fault_script.h"
 #include "actors/ist_round.h"
+#include "actors/partitioned_round.h"
 #include "actors/trainer_backend.h"
 #include "actors/trainer_pool.h"
 #include "base/status.h"
@@ -59,7 +60,17 @@ struct DriverOptions {
   std::string checkpoint_tag;  // stored in checkpoints; a resume under another tag is refused
   // Asked around every round; once true the run ends after a checkpointed round (RunLoopOptions).
   std::function<bool()> stop_requested;
+  // "driver": the driver holds the model and sends each trainer its slice (ist_round.h). "partitioned":
+  // the trainers started with the run each own a shard of it (ist/model_shard.h) and exchange subnets
+  // peer to peer (partitioned_round.h); the driver gathers the shards only when a round's model is
+  // wanted (evaluation, checkpoint, the end). IST with one subnet per trainer only.
+  std::string model_owner = "driver";
 };
+
+// Checks options.model_owner against the training config. Errors: invalid_argument naming the problem
+// (an unknown owner; partitioned ownership with a baseline algorithm or with subnet groups), without the
+// key's name (callers add it).
+Status check_model_owner(const DriverOptions& options);
 
 class Driver : private RoundRunner {
  public:
@@ -106,6 +117,8 @@ class Driver : private RoundRunner {
   const Mlp& model() const override { return model_; }
   // The driver's model moves out: after run() the driver holds none.
   Mlp take_model() override { return std::move(model_); }
+  Status gather_model() override;
+  bool partitioned() const { return options_.model_owner == "partitioned"; }
   void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,
                     RoundRecord& record) override;
   void round_published(const RoundRecord& record) override;
@@ -123,6 +136,7 @@ class Driver : private RoundRunner {
   bool checkpoint_pending_ = false;         // the finished round ends with a checkpoint, once published
   std::vector<RoundEvent> carried_events_;  // for the next round's record (the last checkpoint's outcome)
   std::vector<RoundTiming> timings_;
+  std::vector<TrainerId> owners_;  // partitioned ownership: the trainer holding shard o is owners_[o]
 };
 
 }  // namespace ist::actors

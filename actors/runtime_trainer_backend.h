@@ -39,6 +39,9 @@ class RuntimeTrainerBackend : public TrainerBackend {
   Status setup_replicas(const std::vector<TrainerId>& ring, const Mlp& model, float momentum,
                         float weight_decay) override;
   std::vector<Result<BaselineOutcome>> run_baseline_round(const std::vector<BaselineWork>& work) override;
+  Status install_shards(const std::vector<TrainerId>& owners, const Mlp& model) override;
+  PartitionedOutcome run_partitioned_round(const PartitionedWork& work) override;
+  Status gather_shards(const std::vector<TrainerId>& owners, Mlp& model) override;
   bool watches_membership() const override { return options_.membership != nullptr; }
   Result<rt::MembershipEvent> next_membership_event(rt::Deadline deadline) override;
   Status add_workers(int count) override;

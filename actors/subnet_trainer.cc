@@ -10,6 +10,7 @@
 
 #include "actors/hosted_data.h"
 #include "actors/ring.h"
+#include "actors/shard_owner.h"
 #include "actors/tensor_frames.h"
 #include "actors/train_request_checks.h"
 #include "ist/flat_parameters.h"
@@ -209,6 +210,23 @@ Result<rt::Payload> SubnetTrainer::train_baseline(rt::ActorContext& ctx, const r
   return out;
 }
 
+Result<rt::Payload> SubnetTrainer::install_shard(rt::ActorContext&, const rt::Payload& args) {
+  IST_ASSIGN_OR_RETURN(model_shard_, decode_shard(args));
+  return rt::Payload{};
+}
+
+Result<rt::Payload> SubnetTrainer::fetch_shard(rt::ActorContext&, const rt::Payload&) {
+  if (!model_shard_) return Status::invalid_argument("this trainer holds no shard of the model");
+  return encode_shard(*model_shard_);
+}
+
+Result<rt::Payload> SubnetTrainer::train_partitioned(rt::ActorContext& ctx, const rt::Payload& args) {
+  IST_ASSIGN_OR_RETURN(PartitionedRoundRequest request, rt::unpack_one<PartitionedRoundRequest>(args));
+  IST_ASSIGN_OR_RETURN(PartitionedRoundReply reply,
+                       run_partitioned_part(ctx, model_shard_ ? &*model_shard_ : nullptr, shard_, request));
+  return rt::pack_args(reply);
+}
+
 Status register_trainer_actor_types() {
   static const Status registered =
       rt::ActorTypeBuilder<SubnetTrainer>(kSubnetTrainerType)
@@ -220,6 +238,9 @@ Status register_trainer_actor_types() {
           .method("shard_size", &SubnetTrainer::shard_size)
           .method("load_shard", &SubnetTrainer::load_shard)
           .method("shard_moments", &SubnetTrainer::shard_moments)
+          .method("install_shard", &SubnetTrainer::install_shard)
+          .method("fetch_shard", &SubnetTrainer::fetch_shard)
+          .method("train_partitioned", &SubnetTrainer::train_partitioned)
           .spawner_only()  // a trainer takes work (and faults to arm) only from the driver that spawned it
           .register_type();
   return registered;

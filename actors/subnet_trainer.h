@@ -12,6 +12,7 @@
 
 #include "actors/wire.h"
 #include "ist/data.h"
+#include "ist/model_shard.h"
 #include "ist/mlp.h"
 #include "ist/sgd.h"
 #include "runtime/actor.h"
@@ -45,6 +46,13 @@ class SubnetTrainer : public rt::Actor {
   // membership changes). Reply: pack_args(examples in the new shard). On error the old shard stays.
   Result<rt::Payload> load_shard(rt::ActorContext& ctx, const rt::Payload& args);
 
+  // Partitioned ownership (actors/shard_owner.h). install_shard: args: encode_shard(shard); keeps it (replacing
+  // any). fetch_shard: reply: encode_shard of the shard kept; errors: invalid_argument when it holds none.
+  // train_partitioned: args: pack_args(PartitionedRoundRequest); reply: pack_args(PartitionedRoundReply).
+  Result<rt::Payload> install_shard(rt::ActorContext& ctx, const rt::Payload& args);
+  Result<rt::Payload> fetch_shard(rt::ActorContext& ctx, const rt::Payload& args);
+  Result<rt::Payload> train_partitioned(rt::ActorContext& ctx, const rt::Payload& args);
+
  private:
   explicit SubnetTrainer(Dataset shard) : shard_(std::move(shard)) {}
   static Result<Dataset> load(const TrainerSpec& spec);
@@ -59,6 +67,8 @@ class SubnetTrainer : public rt::Actor {
   int rank_ = 0;
   std::unique_ptr<SgdOptimizer> optimizer_;
   std::uint64_t allreduce_sequence_ = 0;
+  // Partitioned ownership only: this trainer's shard of the model.
+  std::optional<ModelShard> model_shard_;
 };
 
 // Registers SubnetTrainer with the process's actor types (idempotent). Every program that can be a

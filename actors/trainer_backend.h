@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/shard_owner.h"
 #include "actors/wire.h"
 #include "base/status.h"
 #include "ist/data.h"
@@ -74,6 +75,26 @@ struct BaselineOutcome {
   double compute_seconds = 0.0;  // the trainer's computation (the ring's waits not counted)
 };
 
+// One round of partitioned ownership (actors/shard_owner.h): the plan's inputs only.
+struct PartitionedWork {
+  std::int64_t round = 0;  // 0-based
+  std::uint64_t seed = 0;
+  std::vector<int> widths;
+  SubnetScaling scaling = SubnetScaling::kInvertedDropout;
+  LocalTrainingOptions options;
+  std::vector<TrainerId> owners;      // owner o holds shard o
+  std::vector<TrainerId> trainers;    // trainer p trains subnet p
+  std::vector<BatchCursor> cursors;   // per trainer
+};
+
+struct PartitionedOutcome {
+  // One per participant: the trainers in position order, then the owners that do not train this round.
+  std::vector<TrainerId> participants;
+  std::vector<Result<PartitionedRoundReply>> replies;
+  std::int64_t driver_bytes_sent = 0;      // the requests
+  std::int64_t driver_bytes_received = 0;  // the replies
+};
+
 class TrainerBackend {
  public:
   virtual ~TrainerBackend() = default;
@@ -105,6 +126,15 @@ class TrainerBackend {
                                 float weight_decay) = 0;
   // Runs one baseline round on every trainer at once; per work item its outcome or error.
   virtual std::vector<Result<BaselineOutcome>> run_baseline_round(const std::vector<BaselineWork>& work) = 0;
+
+  // Partitioned ownership. install_shards: owner o of `owners` gets shard o of model (cut_shard), all at
+  // once; errors: the first failure, naming the owner. run_partitioned_round: one round, all participants
+  // at once, waiting up to the round deadline. gather_shards: every owner's shard placed into model
+  // (place_shard); errors: the first failure, naming the owner (model is then partly updated).
+  // This base class has no partitioned ownership: invalid_argument.
+  virtual Status install_shards(const std::vector<TrainerId>& owners, const Mlp& model);
+  virtual PartitionedOutcome run_partitioned_round(const PartitionedWork& work);
+  virtual Status gather_shards(const std::vector<TrainerId>& owners, Mlp& model);
 
   // Whether this backend hears of joins, leaves and deaths at all.
   virtual bool watches_membership() const = 0;

@@ -448,6 +448,11 @@ int command_run(const RunArgs& args) {
     p.dir->log("resumed from the checkpoint after round " + std::to_string(p.dir->rounds()));
   }
   if (Status s = driver.start(nodes); !s.ok()) return failed("starting trainers: " + s.to_string());
+  if (p.config.driver.model_owner == "partitioned") {
+    p.dir->log("model partitioned over the " + std::to_string(p.config.driver.training.workers) +
+               " trainers (cluster.model_owner = \"partitioned\"); gathered into the driver for evaluation, "
+               "checkpoints and the final model (it fits)");
+  }
   // The trainers measured the standardization if it was to be: the run directory records the numbers.
   p.config.driver.training = driver.training();
   if (Status s = record_resolved_config(p); !s.ok()) return failed(s.to_string());

@@ -118,6 +118,11 @@ Result<std::string> parse_placement(const std::string& s) {
   return Status::invalid_argument("expected shared or private, got '" + s + "'");
 }
 
+Result<std::string> parse_model_owner(const std::string& s) {
+  if (s == "driver" || s == "partitioned") return s;
+  return Status::invalid_argument("expected driver or partitioned, got '" + s + "'");
+}
+
 Result<std::string> parse_standardize(const std::string& s) {
   if (s == "global" || s == "per_feature" || s == "none") return s;
   return Status::invalid_argument("expected global, per_feature or none, got '" + s + "'");
@@ -223,6 +228,7 @@ const std::map<std::string, Setter>& schema() {
       {"cluster.death_deadline_ms", integer_field<int>([](C& c) -> int& { return c.death_deadline_ms; }, 2, kIntMax)},
       {"cluster.join_timeout_ms", integer_field<int>([](C& c) -> int& { return c.join_timeout_ms; }, 100, kIntMax)},
       {"cluster.join_wait_s", seconds_field([](C& c) -> std::chrono::milliseconds& { return c.driver.join_wait; }, {0.0, kSecondsMax})},
+      {"cluster.model_owner", enum_field(parse_model_owner, [](C& c) -> std::string& { return c.driver.model_owner; })},
       {"cluster.round_deadline_s", seconds_field([](C& c) -> std::chrono::milliseconds& { return c.driver.round_deadline; }, {0.001, kSecondsMax})},
       {"checkpoint.every", integer_field<int>([](C& c) -> int& { return c.driver.checkpoint_every; }, 0, kIntMax)},
   };
@@ -454,6 +460,7 @@ Status check_together(const DriverConfig& c, const Origins& origins) {
                  std::to_string(p.subnets));
     }
   }
+  if (Status owner = check_model_owner(c.driver); !owner.ok()) return origins.of("cluster.model_owner").error(owner.message());
   if (t.algorithm == Algorithm::kIst) {
     if (t.widths.size() < 3) return origins.of("model.widths").error("IST needs at least one hidden layer");
     const int subnets = subnets_for_round(t.subnets, t.workers);

@@ -93,6 +93,8 @@ std::string resolved_toml(const DriverConfig& c) {
       {"checkpoint", toml::table{{"every", c.driver.checkpoint_every}}},
   };
   if (t.subnets > 0) root.at_path("algorithm").as_table()->insert("subnets", t.subnets);
+  // Written only when not the default, so driver-owned configs keep their hash.
+  if (c.driver.model_owner != "driver") root.at_path("cluster").as_table()->insert("model_owner", c.driver.model_owner);
   if (!t.schedule.empty()) {
     toml::array phases;
     for (const SchedulePhase& p : t.schedule) {

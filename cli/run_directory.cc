@@ -141,12 +141,14 @@ std::string metrics_json_line(const RoundRecord& r, double cumulative_bytes_tota
   j["bytes_received_per_worker"] = r.bytes_received_per_worker;
   j["bytes_total"] = cumulative_bytes_total;
   j["live_workers"] = r.live_workers;
+  if (r.driver_bytes > 0.0) j["driver_bytes"] = r.driver_bytes;
   j["samples"] = r.samples;
   if (r.subnets > 0) j["subnets"] = r.subnets;
   j["examples_per_worker"] = r.examples_per_worker;
   j["round_seconds"] = r.round_seconds;
   j["compute_seconds"] = r.compute_seconds;
   j["wait_seconds"] = r.wait_seconds();
+  if (r.gather_seconds > 0.0) j["gather_seconds"] = r.gather_seconds;
   // Events as text for people, their kinds (RoundEvent::Kind names) for tools.
   nlohmann::json events = nlohmann::json::array(), kinds = nlohmann::json::array();
   for (const RoundEvent& e : r.events) {

@@ -65,6 +65,10 @@ struct RoundRecord {
   double bytes_sent_per_worker = 0.0;
   double bytes_received_per_worker = 0.0;
   int live_workers = 0;
+  // Bytes through the driver's own link this round (requests out plus replies in), when the driver
+  // measured them: partitioned ownership, where only the plan goes through it. 0: not measured (with the
+  // driver as owner its link carries every slice: about live_workers x the bytes above).
+  double driver_bytes = 0.0;
   // Training examples processed this round: live trainers x local steps x batch size (the steps of the
   // schedule's phase this round was in).
   std::int64_t samples = 0;
@@ -79,6 +83,9 @@ struct RoundRecord {
   // round, since nothing waits on a network there. wait_seconds(): the rest.
   double round_seconds = 0.0;
   double compute_seconds = 0.0;
+  // Partitioned ownership: the time to gather the owners' shards into the driver before an evaluation or
+  // a checkpoint (not in round_seconds; 0 when nothing was gathered).
+  double gather_seconds = 0.0;
   std::vector<RoundEvent> events;  // what happened this round besides training (a trainer lost, ...)
 
   // How many of this round's events are of `kind`.

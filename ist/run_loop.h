@@ -39,11 +39,15 @@ class RoundRunner {
   // reads model() after this round (to evaluate or checkpoint). An error ends the run with it.
   virtual Status run_round(std::int64_t round, const RoundSettings& settings, bool model_wanted,
                            RoundRecord& record) = 0;
-  // The current model; valid after prepare_round and after a round that wanted it.
+  // The current model; valid after prepare_round and after a round that wanted it (and gather_model).
   virtual const Mlp& model() const = 0;
   // The final model, handed to the run's result once the loop reads model() no more: a runner that can
   // give its own up moves it out instead of copying it (a second model resident at the end of the run).
   virtual Mlp take_model() { return model(); }
+  // Called after a round whose model the loop is about to read (evaluation, checkpoint, the end): a
+  // runner whose model lives elsewhere (partitioned ownership) gathers it into model() here. The loop
+  // times it apart from the round (RoundRecord::gather_seconds). An error ends the run with it.
+  virtual Status gather_model() { return Status::ok_status(); }
   // After the round's evaluation, before its record is published. `checkpoint_due`: checkpoint_every says
   // this round ends with a checkpoint at `progress` (written once the record is published).
   // `evaluate_seconds`: the time the evaluation took (0 without one).

@@ -34,19 +34,23 @@ SliceView view_of(const Slice& slice) {
 }
 
 SliceShape slice_shape(const Mlp& full, const SubnetPlan& plan, int subnet, SubnetScaling scaling) {
+  return slice_shape(full.widths(), plan, subnet, scaling);
+}
+
+SliceShape slice_shape(const std::vector<int>& widths, const SubnetPlan& plan, int subnet, SubnetScaling scaling) {
   SliceShape shape;
   const std::vector<std::vector<std::int32_t>> neurons = plan.neurons_of(subnet);
-  for (std::size_t l = 0; l < full.layers.size(); ++l) {
-    const Linear& src = full.layers[l];
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+    const Index full_in = widths[l];
     const auto* cols = inputs_of_layer(neurons, l);
-    const Index in = count_or(cols, src.inputs());
-    shape.rows.push_back(count_or(outputs_of_layer(neurons, l), src.outputs()));
+    const Index in = count_or(cols, full_in);
+    shape.rows.push_back(count_or(outputs_of_layer(neurons, l), widths[l + 1]));
     shape.cols.push_back(in);
     float scale = 1.0f;
     if (cols != nullptr && scaling == SubnetScaling::kInvertedDropout) {
-      scale = static_cast<float>(src.inputs()) / static_cast<float>(in);
+      scale = static_cast<float>(full_in) / static_cast<float>(in);
     } else if (cols != nullptr && scaling == SubnetScaling::kSqrt) {
-      scale = std::sqrt(static_cast<float>(src.inputs()) / static_cast<float>(in));
+      scale = std::sqrt(static_cast<float>(full_in) / static_cast<float>(in));
     }
     shape.input_scales.push_back(scale);
   }

@@ -62,6 +62,8 @@ struct SliceShape {
 };
 // REQUIRES: plan was made for full's hidden widths and 0 <= subnet < plan.num_subnets.
 SliceShape slice_shape(const Mlp& full, const SubnetPlan& plan, int subnet, SubnetScaling scaling);
+// The same for a net of `widths` ({inputs, hidden..., classes}), e.g. one no process holds whole.
+SliceShape slice_shape(const std::vector<int>& widths, const SubnetPlan& plan, int subnet, SubnetScaling scaling);
 
 // Copies subnet `subnet`'s parameters into `out`, one view per layer, shaped as slice_shape says.
 // REQUIRES: as slice_shape, and out matches its shapes.

@@ -50,9 +50,11 @@ void expect_compute_inside_the_rounds(const RunResult& run) {
 
 class DistributedRun : public testing::TrainerCluster {
  protected:
-  RunResult distributed_run(const TrainingConfig& c, const Dataset& test, std::vector<RoundTiming>* timings = nullptr) {
+  RunResult distributed_run(const TrainingConfig& c, const Dataset& test, std::vector<RoundTiming>* timings = nullptr,
+                            const std::string& model_owner = "driver") {
     DriverOptions options;
     options.training = c;
+    options.model_owner = model_owner;
     options.data.path = kData;
     Driver driver(head->client(), options, test);
     Status started = driver.start(worker_ids());
@@ -74,6 +76,39 @@ TEST_F(DistributedRun, IstEndsWithExactlyTheReferenceModel) {
   EXPECT_EQ(parameter_hash(distributed.model), parameter_hash(reference.model));
   EXPECT_NE(parameter_hash(distributed.model), parameter_hash(make_mlp(c.widths, c.seed).value()));
   EXPECT_EQ(distributed.final_test_accuracy, reference.final_test_accuracy);
+}
+
+TEST_F(DistributedRun, IstWithPartitionedOwnersEndsWithExactlyTheReferenceAndTheDriverOwnedModel) {
+  start_cluster(2);
+  const Dataset test = load_idx_dataset(kData, Split::kTest).value();
+  TrainingConfig c = small_config(Algorithm::kIst);
+  c.workers = 3;  // three owners of uneven shards (48 and 32 neurons in thirds), two sharing a process
+  c.eval_every = 2;  // a gather in the middle of the run, and one at its end
+  const RunResult reference = reference_run(c, test);
+  const RunResult driver_owned = distributed_run(c, test);
+  const RunResult partitioned = distributed_run(c, test, nullptr, "partitioned");
+  ASSERT_EQ(partitioned.records.size(), reference.records.size());
+  EXPECT_EQ(parameter_hash(partitioned.model), parameter_hash(reference.model));
+  EXPECT_EQ(parameter_hash(partitioned.model), parameter_hash(driver_owned.model));
+  EXPECT_EQ(partitioned.final_test_accuracy, reference.final_test_accuracy);
+  EXPECT_EQ(partitioned.records[1].test_accuracy, reference.records[1].test_accuracy);
+  for (std::size_t r = 0; r < partitioned.records.size(); ++r) {
+    const RoundRecord& p = partitioned.records[r];
+    const RoundRecord& d = driver_owned.records[r];
+    // Only the plan goes through the driver: a few hundred bytes per trainer each way...
+    EXPECT_GT(p.driver_bytes, 0.0);
+    EXPECT_LT(p.driver_bytes, 4096.0) << "round " << p.round;
+    // ... where the driver-owned run's link carries every subnet both ways (about 50 KB each here).
+    EXPECT_GT((d.bytes_sent_per_worker + d.bytes_received_per_worker) * d.live_workers, 50.0 * p.driver_bytes);
+    // The subnets still travel, peer to peer: each worker receives, as a trainer, the pieces of its
+    // subnet the other owners hold and, as an owner, its pieces of the other subnets (about 2(W-1)/W
+    // subnets), and every byte sent is received.
+    EXPECT_GT(p.bytes_received_per_worker, 0.8 * d.bytes_received_per_worker);
+    EXPECT_LT(p.bytes_received_per_worker, 2.0 * d.bytes_received_per_worker);
+    EXPECT_DOUBLE_EQ(p.bytes_sent_per_worker, p.bytes_received_per_worker);
+    EXPECT_EQ(p.live_workers, 3);
+    EXPECT_GT(p.compute_seconds, 0.0);
+  }
 }
 
 TEST_F(DistributedRun, DataParallelRingEndsWithExactlyTheReferenceModel) {

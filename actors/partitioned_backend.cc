@@ -1,0 +1,107 @@
+// The backends' side of partitioned ownership: the TrainerBackend defaults (none) and the runtime's
+// (SubnetTrainer actors that own shards, actors/shard_owner.h). Kept apart from runtime_trainer_backend.cc,
+// whose slices travel through the driver.
+#include <algorithm>
+#include <string>
+
+#include "actors/runtime_trainer_backend.h"
+#include "actors/shard_owner.h"
+
+namespace ist::actors {
+
+namespace {
+Status no_partitioned_ownership() {
+  return Status::invalid_argument("this trainer backend has no partitioned model ownership");
+}
+}  // namespace
+
+Status TrainerBackend::install_shards(const std::vector<TrainerId>&, const Mlp&) { return no_partitioned_ownership(); }
+
+PartitionedOutcome TrainerBackend::run_partitioned_round(const PartitionedWork& work) {
+  PartitionedOutcome outcome;
+  outcome.participants = work.trainers;
+  outcome.replies.assign(work.trainers.size(), no_partitioned_ownership());
+  return outcome;
+}
+
+Status TrainerBackend::gather_shards(const std::vector<TrainerId>&, Mlp&) { return no_partitioned_ownership(); }
+
+Status RuntimeTrainerBackend::install_shards(const std::vector<TrainerId>& owners, const Mlp& model) {
+  const auto deadline = rt::deadline_in(options_.spawn_deadline);
+  std::vector<rt::Future<rt::Payload>> acks;
+  for (std::size_t o = 0; o < owners.size(); ++o) {
+    IST_ASSIGN_OR_RETURN(const ModelShard shard, cut_shard(model, static_cast<int>(o), static_cast<int>(owners.size())));
+    acks.push_back(ctx_.call(remote(owners[o]).handle, "install_shard", encode_shard(shard), deadline));
+  }
+  for (std::size_t o = 0; o < acks.size(); ++o) {
+    IST_RETURN_IF_ERROR(acks[o].wait().with_context("installing shard " + std::to_string(o) + " of the model"));
+  }
+  return Status::ok_status();
+}
+
+Status RuntimeTrainerBackend::gather_shards(const std::vector<TrainerId>& owners, Mlp& model) {
+  const auto deadline = rt::deadline_in(options_.spawn_deadline);
+  std::vector<rt::Future<rt::Payload>> replies;
+  for (TrainerId owner : owners) replies.push_back(ctx_.call(remote(owner).handle, "fetch_shard", rt::Payload{}, deadline));
+  for (std::size_t o = 0; o < replies.size(); ++o) {
+    const std::string which = "gathering shard " + std::to_string(o) + " of the model";
+    Result<rt::Payload> reply = replies[o].get();
+    if (!reply.ok()) return reply.status().with_context(which);
+    Result<ModelShard> shard = decode_shard(*reply);
+    if (!shard.ok()) return shard.status().with_context(which);
+    if (shard->owner != static_cast<int>(o) || shard->owners != static_cast<int>(owners.size())) {
+      return Status::decode_failure(which + ": the owner sent shard " + std::to_string(shard->owner) + " of " +
+                                    std::to_string(shard->owners));
+    }
+    IST_RETURN_IF_ERROR(place_shard(*shard, model).with_context(which));
+  }
+  return Status::ok_status();
+}
+
+PartitionedOutcome RuntimeTrainerBackend::run_partitioned_round(const PartitionedWork& work) {
+  PartitionedOutcome outcome;
+  outcome.participants = work.trainers;
+  for (TrainerId owner : work.owners) {
+    if (std::find(work.trainers.begin(), work.trainers.end(), owner) == work.trainers.end()) {
+      outcome.participants.push_back(owner);
+    }
+  }
+  PartitionedRoundRequest request;
+  request.round = work.round;
+  request.seed = work.seed;
+  request.widths = work.widths;
+  request.scaling = static_cast<int>(work.scaling);
+  request.options = to_wire(work.options);
+  request.deadline_ms = options_.round_deadline.count();
+  for (TrainerId owner : work.owners) request.owners.push_back(remote(owner).handle);
+  for (TrainerId trainer : work.trainers) request.trainers.push_back(remote(trainer).handle);
+  const auto deadline = rt::deadline_in(options_.round_deadline);
+  std::vector<rt::Future<rt::Payload>> calls;
+  for (TrainerId id : outcome.participants) {
+    const auto owner = std::find(work.owners.begin(), work.owners.end(), id);
+    const auto trainer = std::find(work.trainers.begin(), work.trainers.end(), id);
+    request.owner_index = owner == work.owners.end() ? -1 : static_cast<int>(owner - work.owners.begin());
+    request.position = trainer == work.trainers.end() ? -1 : static_cast<int>(trainer - work.trainers.begin());
+    request.cursor = request.position >= 0 ? to_wire(work.cursors[static_cast<std::size_t>(request.position)]) : WireCursor{};
+    rt::Payload payload = rt::pack_args(request);
+    outcome.driver_bytes_sent += static_cast<std::int64_t>(payload.byte_size());
+    calls.push_back(ctx_.call(remote(id).handle, "train_partitioned", std::move(payload), deadline));
+  }
+  for (auto& call : calls) {
+    Result<rt::Payload> reply = call.get();
+    if (!reply.ok()) {
+      outcome.replies.push_back(reply.status());
+      continue;
+    }
+    outcome.driver_bytes_received += static_cast<std::int64_t>(reply->byte_size());
+    Result<PartitionedRoundReply> header = rt::unpack_one<PartitionedRoundReply>(*reply);
+    if (header.ok() && header->round != work.round) {
+      header = Status::decode_failure("a reply for round " + std::to_string(header->round + 1) + " came back for round " +
+                                      std::to_string(work.round + 1));
+    }
+    outcome.replies.push_back(std::move(header));
+  }
+  return outcome;
+}
+
+}  // namespace ist::actors

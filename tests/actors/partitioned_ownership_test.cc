@@ -1,0 +1,132 @@
+// Partitioned ownership (cluster.model_owner = "partitioned") on a real cluster, beyond the oracle test in
+// distributed_matches_reference_test.cc: its checkpoints resume bit for bit, and a lost owner fails the
+// run with an error that names the shard.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "actors/driver.h"
+#include "tests/actors/cluster_fixture.h"
+
+namespace ist::actors {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kData = "/usr/share/datasets/fashion-mnist";
+
+TrainingConfig small_config() {
+  TrainingConfig c;
+  c.widths = {784, 40, 24, 10};
+  c.workers = 2;
+  c.local_steps = 3;
+  c.batch_size = 32;
+  c.rounds = 4;
+  c.eval_every = 4;
+  c.sgd.learning_rate = 0.05f;
+  c.seed = 5;
+  return c;
+}
+
+DriverOptions partitioned_options(const TrainingConfig& c) {
+  DriverOptions options;
+  options.training = c;
+  options.data.path = kData;
+  options.model_owner = "partitioned";
+  return options;
+}
+
+class PartitionedOwnership : public testing::TrainerCluster {
+ protected:
+  void SetUp() override { test_set = load_idx_dataset(kData, Split::kTest).value(); }
+  Dataset test_set;
+};
+
+TEST_F(PartitionedOwnership, ResumedFromItsCheckpointEndsWithTheModelOfAnUninterruptedRun) {
+  start_cluster(2);
+  const TrainingConfig c = small_config();
+  RunResult uninterrupted;
+  {
+    Driver driver(head->client(), partitioned_options(c), test_set);
+    ASSERT_TRUE(driver.start(worker_ids()).ok());
+    auto run = driver.run();
+    ASSERT_TRUE(run.ok()) << run.status().to_string();
+    uninterrupted = std::move(run).value();
+  }
+  const std::string checkpoint =
+      (std::filesystem::temp_directory_path() / ("partitioned_" + std::to_string(getpid()) + ".safetensors")).string();
+  {
+    // Asked to stop during round 2: that round is gathered, evaluated and checkpointed, and the run ends.
+    DriverOptions options = partitioned_options(c);
+    options.checkpoint_path = checkpoint;
+    std::atomic<bool> stop{false};
+    options.stop_requested = [&stop] { return stop.load(); };
+    Driver driver(head->client(), options, test_set);
+    ASSERT_TRUE(driver.start(worker_ids()).ok());
+    auto run = driver.run([&stop](const RoundRecord& r) {
+      if (r.round == 1) stop = true;
+      return Status::ok_status();
+    });
+    ASSERT_TRUE(run.ok()) << run.status().to_string();
+    EXPECT_TRUE(run->interrupted);
+    ASSERT_EQ(run->records.size(), 2u);
+    EXPECT_GT(run->records.back().gather_seconds, 0.0);
+  }
+  auto saved = load_checkpoint(checkpoint);
+  ASSERT_TRUE(saved.ok()) << saved.status().to_string();
+  EXPECT_EQ(saved->next_round, 2);
+  Driver resumed(head->client(), partitioned_options(c), test_set);
+  ASSERT_TRUE(resumed.resume_from(std::move(saved).value()).ok());
+  ASSERT_TRUE(resumed.start(worker_ids()).ok());
+  auto rest = resumed.run();
+  std::filesystem::remove(checkpoint);
+  ASSERT_TRUE(rest.ok()) << rest.status().to_string();
+  EXPECT_EQ(rest->records.size(), 2u);
+  EXPECT_EQ(parameter_hash(rest->model), parameter_hash(uninterrupted.model));
+}
+
+TEST_F(PartitionedOwnership, ALostOwnerFailsTheRunNamingItsShard) {
+  start_cluster(2);
+  const TrainingConfig c = small_config();
+  DriverOptions options = partitioned_options(c);
+  options.membership = head->subscribe();
+  Driver driver(head->client(), options, test_set);
+  ASSERT_TRUE(driver.start(worker_ids()).ok());
+  const pid_t victim = cluster->pids().back();
+  auto run = driver.run([&](const RoundRecord& r) {
+    if (r.round != 1) return Status::ok_status();
+    // The second worker's process dies between rounds 1 and 2; wait until the head has declared it dead.
+    kill(victim, SIGKILL);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (worker_ids().size() == 2 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+    }
+    return Status::ok_status();
+  });
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(run.status().code(), ErrorCode::kNodeDead) << run.status().to_string();
+  EXPECT_NE(run.status().message().find("round 2: the owner of shard "), std::string::npos) << run.status().to_string();
+  EXPECT_NE(run.status().message().find("last checkpoint"), std::string::npos) << run.status().to_string();
+}
+
+TEST(PartitionedOwnershipConfig, IsRefusedWithABaselineOrWithSubnetGroupsOrAnUnknownOwner) {
+  DriverOptions options;
+  options.training = small_config();
+  options.model_owner = "partitioned";
+  EXPECT_TRUE(check_model_owner(options).ok());
+  options.training.subnets = 1;
+  EXPECT_NE(check_model_owner(options).message().find("one subnet per trainer"), std::string::npos);
+  options.training.subnets = 0;
+  options.training.algorithm = Algorithm::kLocalSgd;
+  EXPECT_NE(check_model_owner(options).message().find("algorithm.name = \"ist\""), std::string::npos);
+  options.training.algorithm = Algorithm::kIst;
+  options.model_owner = "workers";
+  EXPECT_NE(check_model_owner(options).message().find("got \"workers\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ist::actors
