@@ -132,10 +132,11 @@ Status Driver::run_round(std::int64_t round, const RoundSettings& settings, bool
   return run_baseline_round(round, options, model_wanted, options_.training, *backend_, pool_, model_, record);
 }
 
-Status Driver::gather_model() {
+Result<bool> Driver::gather_model() {
   // Partitioned: the shards come to the driver only when the model is read (it fits in the driver's memory).
-  if (!partitioned() || owners_.empty()) return Status::ok_status();
-  return backend_->gather_shards(owners_, model_);
+  if (!partitioned() || owners_.empty()) return false;
+  IST_RETURN_IF_ERROR(backend_->gather_shards(owners_, model_));
+  return true;
 }
 
 void Driver::finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,

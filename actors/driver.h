@@ -117,7 +117,7 @@ class Driver : private RoundRunner {
   const Mlp& model() const override { return model_; }
   // The driver's model moves out: after run() the driver holds none.
   Mlp take_model() override { return std::move(model_); }
-  Status gather_model() override;
+  Result<bool> gather_model() override;
   bool partitioned() const { return options_.model_owner == "partitioned"; }
   void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,
                     RoundRecord& record) override;

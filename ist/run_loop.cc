@@ -82,8 +82,8 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     IST_RETURN_IF_ERROR(check_loss(round, record.train_loss, local.learning_rate));
     if (evaluate_now || checkpoint_due) {
       const auto t = SteadyClock::now();
-      IST_RETURN_IF_ERROR(runner.gather_model());
-      record.gather_seconds = seconds_since(t);
+      IST_ASSIGN_OR_RETURN(const bool gathered, runner.gather_model());
+      if (gathered) record.gather_seconds = seconds_since(t);
       IST_RETURN_IF_ERROR(check_model(round, runner.model(), local.learning_rate));
     }
     progress.epochs_done += epochs_of(record.live_workers, local.steps);
@@ -112,7 +112,7 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     // The last round came out shorter than planned (a slice lost), or a resumed run had no round left:
     // evaluate the final model anyway.
     const std::int64_t last_round = result.records.empty() ? progress.next_round - 1 : result.records.back().round - 1;
-    IST_RETURN_IF_ERROR(runner.gather_model());
+    IST_RETURN_IF_ERROR(runner.gather_model().status());
     IST_RETURN_IF_ERROR(check_model(last_round, runner.model(), local_options_at(config, progress.epochs_done).learning_rate));
     result.final_test_accuracy = accuracy(runner.model(), test.features, test.labels);
   }

@@ -45,9 +45,10 @@ class RoundRunner {
   // give its own up moves it out instead of copying it (a second model resident at the end of the run).
   virtual Mlp take_model() { return model(); }
   // Called after a round whose model the loop is about to read (evaluation, checkpoint, the end): a
-  // runner whose model lives elsewhere (partitioned ownership) gathers it into model() here. The loop
-  // times it apart from the round (RoundRecord::gather_seconds). An error ends the run with it.
-  virtual Status gather_model() { return Status::ok_status(); }
+  // runner whose model lives elsewhere (partitioned ownership) gathers it into model() here and returns
+  // true; the loop times that apart from the round (RoundRecord::gather_seconds). False: nothing to
+  // gather. An error ends the run with it.
+  virtual Result<bool> gather_model() { return false; }
   // After the round's evaluation, before its record is published. `checkpoint_due`: checkpoint_every says
   // this round ends with a checkpoint at `progress` (written once the record is published).
   // `evaluate_seconds`: the time the evaluation took (0 without one).

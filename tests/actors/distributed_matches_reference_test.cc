@@ -92,6 +92,11 @@ TEST_F(DistributedRun, IstWithPartitionedOwnersEndsWithExactlyTheReferenceAndThe
   EXPECT_EQ(parameter_hash(partitioned.model), parameter_hash(driver_owned.model));
   EXPECT_EQ(partitioned.final_test_accuracy, reference.final_test_accuracy);
   EXPECT_EQ(partitioned.records[1].test_accuracy, reference.records[1].test_accuracy);
+  // Gathered for the evaluations of rounds 2 and 3 only; a driver that owns the model gathers nothing.
+  EXPECT_EQ(partitioned.records[0].gather_seconds, 0.0);
+  EXPECT_GT(partitioned.records[1].gather_seconds, 0.0);
+  EXPECT_GT(partitioned.records[2].gather_seconds, 0.0);
+  for (const RoundRecord& r : driver_owned.records) EXPECT_EQ(r.gather_seconds, 0.0);
   for (std::size_t r = 0; r < partitioned.records.size(); ++r) {
     const RoundRecord& p = partitioned.records[r];
     const RoundRecord& d = driver_owned.records[r];
