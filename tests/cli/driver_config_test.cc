@@ -461,5 +461,33 @@ TEST(DriverConfigHoldout, ABadShareATestFileBesideItAndPerWorkerFilesAreErrorsNa
       << private_files.status().to_string();
 }
 
+TEST(DriverConfig, ModelOwnerIsDriverByDefaultAndPartitionedOnlyForIstWithOneSubnetPerTrainer) {
+  auto c = parse_driver_config(kConfig, "exp.toml", {"algorithm.name=ist"});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->driver.model_owner, "driver");
+  EXPECT_EQ(resolved_toml(*c).find("model_owner"), std::string::npos) << "the default keeps older configs' hash";
+  auto p = parse_driver_config(kConfig, "exp.toml", {"algorithm.name=ist", "cluster.model_owner=partitioned"});
+  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  EXPECT_EQ(p->driver.model_owner, "partitioned");
+  auto again = parse_driver_config(resolved_toml(*p), "resolved.toml");
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  EXPECT_EQ(again->driver.model_owner, "partitioned");
+  EXPECT_NE(config_hash(*p), config_hash(*c));
+
+  auto bad = parse_driver_config(kConfig, "exp.toml", {"algorithm.name=ist", "cluster.model_owner=workers"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("key 'cluster.model_owner': expected driver or partitioned, got 'workers'"),
+            std::string::npos)
+      << bad.status().to_string();
+  bad = parse_driver_config(kConfig, "exp.toml", {"cluster.model_owner=partitioned"});  // local_sgd
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("key 'cluster.model_owner': \"partitioned\" needs algorithm.name = \"ist\""),
+            std::string::npos)
+      << bad.status().to_string();
+  bad = parse_driver_config(kConfig, "exp.toml", {"algorithm.name=ist", "algorithm.subnets=2", "cluster.model_owner=partitioned"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("one subnet per trainer"), std::string::npos) << bad.status().to_string();
+}
+
 }  // namespace
 }  // namespace ist::cli
