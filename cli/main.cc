@@ -5,7 +5,6 @@
 
 #include "cli/commands.h"
 #include "cli/head_address.h"
-#include "cli/large_blocks.h"
 #include "cli/program.h"
 
 namespace {
@@ -34,7 +33,6 @@ constexpr const char* kJoinKeyHelp =
 
 int main(int argc, char** argv) {
   using namespace ist::cli;
-  return_large_blocks_to_the_os();
   // `ist node ...` is the internal entry of node processes; its flags are the runtime's own.
   if (argc > 1 && std::strcmp(argv[1], "node") == 0) return command_node(argc - 1, argv + 1);
 
