@@ -464,6 +464,8 @@ int command_run(const RunArgs& args) {
   Progress progress(run_plan(training, driver.train_size()), args.quiet, earlier_sessions(*p.dir, startup));
   RoundSink sink(*p.dir, progress, startup);
   auto result = driver.run(std::ref(sink));
+  // The trainers are done: the workers leave while the model and summary are written.
+  if (embedded) embedded->request_stop();
   if (result.ok() && result->interrupted) p.dir->log(std::string("interrupted by ") + interrupts.signal_name());
   const int code = finish_run(p, result, progress, seconds_since(command_start));
   if (embedded) embedded->stop();

@@ -39,9 +39,10 @@ InterruptWatcher::InterruptWatcher() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   thread_ = std::thread([this, set] {
     watcher_tid.store(static_cast<pid_t>(::syscall(SYS_gettid)));
-    const timespec tick{0, 100'000'000};  // how soon the destructor is noticed
+    const timespec tick{0, 100'000'000};  // a safety net: the destructor wakes the watcher at once
     while (!done_.load()) {
       const int sig = sigtimedwait(&set, nullptr, &tick);
+      if (done_.load()) break;  // the program is ending (the destructor's wake-up, or a signal just then)
       if (sig != SIGINT && sig != SIGTERM) continue;
       if (requested_.load()) {
         std::fprintf(stderr,
@@ -73,6 +74,8 @@ InterruptWatcher::~InterruptWatcher() {
   sigaction(SIGINT, &previous_int, nullptr);
   sigaction(SIGTERM, &previous_term, nullptr);
   done_.store(true);
+  // Wakes the watcher now rather than at its next tick (up to 100 ms on the way out of every command).
+  ::syscall(SYS_tgkill, ::getpid(), watcher_tid.load(), SIGTERM);
   thread_.join();
   watcher_tid.store(0);
   const sigset_t set = stop_signals();

@@ -55,6 +55,7 @@ Result<pid_t> LocalCluster::start_worker(const std::vector<std::string>& extra_a
   }
   pids_.push_back(pid);
   reaped_.push_back(false);
+  term_sent_.push_back(false);
   return pid;
 }
 
@@ -87,10 +88,16 @@ bool LocalCluster::running(pid_t pid) {
   return false;
 }
 
-void LocalCluster::stop(std::chrono::milliseconds grace) {
+void LocalCluster::request_stop() {
   for (std::size_t i = 0; i < pids_.size(); ++i) {
-    if (!reaped_[i]) ::kill(pids_[i], SIGTERM);
+    if (reaped_[i] || term_sent_[i]) continue;
+    ::kill(pids_[i], SIGTERM);
+    term_sent_[i] = true;
   }
+}
+
+void LocalCluster::stop(std::chrono::milliseconds grace) {
+  request_stop();  // once per worker: a second SIGTERM could end one in the middle of its leave
   // Reaping is polled (waitpid has no timeout); this is process supervision, not test synchronization.
   const auto deadline = deadline_in(grace);
   for (;;) {

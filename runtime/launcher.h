@@ -35,6 +35,9 @@ class LocalCluster {
   Status start_and_wait(int n, Node& head, Deadline deadline);
   // Sends `signal` to worker i (0-based, in start order), e.g. SIGKILL to simulate a crash.
   Status signal_worker(std::size_t i, int signal);
+  // SIGTERM to every live worker without waiting: they leave while the caller finishes its own work
+  // (e.g. writes its results); stop() then reaps them.
+  void request_stop();
   // SIGTERM to every live worker, SIGKILL to those still running after `grace`; reaps them all.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
 
@@ -48,6 +51,7 @@ class LocalCluster {
   std::string output_;
   std::vector<pid_t> pids_;
   std::vector<bool> reaped_;
+  std::vector<bool> term_sent_;  // SIGTERM sent (request_stop or stop)
 };
 
 }  // namespace ist::rt

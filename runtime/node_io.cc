@@ -55,11 +55,15 @@ void NodeCore::io_loop() {
   drain_outbound();  // e.g. the leave message
   // A leaving node's last replies may still be queued (large tensors on a busy machine): let them out.
   // Not to a head that never accepted us or that we lost, nor to a peer whose connection has been down
-  // past the grace: nothing there will take them, and waiting would only delay the exit.
+  // past the grace, has dropped (its process exited, e.g. a worker of an embedded cluster that was just
+  // stopped), or that is down and no longer a member: nothing there will take them, and libzmq would hold
+  // this process in zmq_ctx_term for the whole linger waiting for a reconnect.
+  watch_peers_io();  // the latest connection events: a peer that exited a moment ago is seen down
   const bool head_unreachable = !joined_ || head_lost || declared_dead;
   const auto gone = links_.down_longer_than(kPeerLostGrace);
   for (auto& [ep, s] : dealers_) {
-    const bool peer_gone = std::find(gone.begin(), gone.end(), ep) != gone.end();
+    const bool peer_gone = std::find(gone.begin(), gone.end(), ep) != gone.end() || links_.dropped(ep) ||
+                           (ep != head_endpoint_ && !links_.is_up(ep) && !is_member_endpoint(ep));
     const bool give_up = (ep == head_endpoint_ && head_unreachable) || peer_gone;
     s.close(give_up ? 0 : static_cast<int>(kLeaveGrace.count()));
   }

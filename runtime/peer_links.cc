@@ -3,18 +3,18 @@
 namespace ist::rt {
 
 void PeerLinks::opened(const std::string& endpoint) {
-  links_[endpoint] = Link{false, time_.now()};
+  links_[endpoint] = Link{false, false, time_.now()};
 }
 
 void PeerLinks::up(const std::string& endpoint) {
   auto it = links_.find(endpoint);
-  if (it != links_.end()) it->second.up = true;
+  if (it != links_.end()) it->second.up = it->second.was_up = true;
 }
 
 void PeerLinks::down(const std::string& endpoint) {
   auto it = links_.find(endpoint);
   if (it == links_.end() || !it->second.up) return;
-  it->second = Link{false, time_.now()};
+  it->second = Link{false, true, time_.now()};
 }
 
 void PeerLinks::closed(const std::string& endpoint) {
@@ -33,6 +33,11 @@ std::vector<std::string> PeerLinks::down_longer_than(Clock::duration grace) cons
 bool PeerLinks::is_up(const std::string& endpoint) const {
   auto it = links_.find(endpoint);
   return it != links_.end() && it->second.up;
+}
+
+bool PeerLinks::dropped(const std::string& endpoint) const {
+  auto it = links_.find(endpoint);
+  return it != links_.end() && it->second.was_up && !it->second.up;
 }
 
 }  // namespace ist::rt

@@ -32,10 +32,14 @@ class PeerLinks {
   // Endpoints down (or never up) for longer than `grace`, reported on every call while they stay down.
   std::vector<std::string> down_longer_than(Clock::duration grace) const;
   bool is_up(const std::string& endpoint) const;
+  // The connection was up once and is down now: the process there has most likely exited (a paused one
+  // keeps its connection), so messages queued for it wait for a reconnect that may never come.
+  bool dropped(const std::string& endpoint) const;
 
  private:
   struct Link {
     bool up = false;
+    bool was_up = false;
     Clock::time_point down_since{};
   };
   const TimeSource& time_;

@@ -88,5 +88,17 @@ TEST_F(PeerLinksTest, AClosedOrUnknownEndpointIsNeverReported) {
   EXPECT_FALSE(links.is_up(kOther));
 }
 
+TEST_F(PeerLinksTest, AConnectionIsDroppedOnlyWhileDownAfterHavingBeenUp) {
+  links.opened(kPeer);
+  EXPECT_FALSE(links.dropped(kPeer));  // still connecting
+  links.up(kPeer);
+  EXPECT_FALSE(links.dropped(kPeer));
+  links.down(kPeer);
+  EXPECT_TRUE(links.dropped(kPeer));  // at once, no grace: the process there most likely exited
+  links.up(kPeer);
+  EXPECT_FALSE(links.dropped(kPeer));
+  EXPECT_FALSE(links.dropped(kOther));
+}
+
 }  // namespace
 }  // namespace ist::rt
