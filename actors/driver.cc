@@ -127,7 +127,7 @@ Status Driver::run_round(std::int64_t round, const RoundSettings& settings, bool
       return run_partitioned_round(round, options, options_.training, *backend_, pool_, owners_, record, round_timing_);
     }
     return run_ist_round(round, options, settings.subnets, options_.training, options_.round_deadline, *backend_, pool_,
-                         arm_scripted_fault, model_, record, round_timing_);
+                         arm_scripted_fault, [this] { before_model_changes(); }, model_, record, round_timing_);
   }
   return run_baseline_round(round, options, model_wanted, options_.training, *backend_, pool_, model_, record);
 }

@@ -122,6 +122,9 @@ class Driver : private RoundRunner {
   void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,
                     RoundRecord& record) override;
   void round_published(const RoundRecord& record) override;
+  // IST rounds wait for an overlapped evaluation before they merge; a baseline round may replace the
+  // model at any point, so its evaluations run at once.
+  bool announces_model_changes() const override { return options_.training.algorithm == Algorithm::kIst; }
 
   DriverOptions options_;
   std::unique_ptr<TrainerBackend> backend_;

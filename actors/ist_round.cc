@@ -24,7 +24,8 @@ std::vector<int> hidden_widths(const std::vector<int>& widths) { return {widths.
 
 Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, int configured_subnets, const TrainingConfig& config,
                      std::chrono::milliseconds round_deadline, TrainerBackend& backend, TrainerPool& pool,
-                     const BeforeSend& before_send, Mlp& model, RoundRecord& record, RoundTiming& timing) {
+                     const BeforeSend& before_send, const std::function<void()>& before_merge, Mlp& model,
+                     RoundRecord& record, RoundTiming& timing) {
   const std::vector<PooledTrainer*> trainers = pool.ready();
   if (trainers.empty()) return Status::node_dead("no trainer is free to take a slice in round " + std::to_string(round + 1));
   const int positions = static_cast<int>(trainers.size());
@@ -106,6 +107,7 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, in
   }
   std::vector<SliceView> returned;
   for (const TrainedSlice& slice : trained) returned.push_back(slice.slice);
+  if (before_merge) before_merge();
   const auto merge_start = SteadyClock::now();
   // A lost or late group member costs only its own contribution: the group averages those that returned.
   IST_ASSIGN_OR_RETURN(GroupedSlices grouped, average_groups(model, plan, returned));

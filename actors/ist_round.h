@@ -40,9 +40,11 @@ using BeforeSend = std::function<Status(int position, const PooledTrainer& train
 // Runs round `round` (0-based) of IST on `model` with `subnets` subnets (0: one per trainer; at most one
 // per trainer). Fills the record's loss, bytes, live_workers (slices
 // that returned and were averaged or merged) and events, and `timing`. Errors: node_dead when no trainer is free, a merge failure.
-// round_deadline is only named in late-slice events (the backend enforces it).
+// round_deadline is only named in late-slice events (the backend enforces it). `before_merge` (may be
+// empty) is called once the replies are in, before the first write to `model`; until then it is only read.
 Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, int subnets, const TrainingConfig& config,
                      std::chrono::milliseconds round_deadline, TrainerBackend& backend, TrainerPool& pool,
-                     const BeforeSend& before_send, Mlp& model, RoundRecord& record, RoundTiming& timing);
+                     const BeforeSend& before_send, const std::function<void()>& before_merge, Mlp& model,
+                     RoundRecord& record, RoundTiming& timing);
 
 }  // namespace ist::actors

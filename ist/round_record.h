@@ -56,7 +56,9 @@ const char* event_kind_name(RoundEvent::Kind kind);
 // One record per round, the same fields the distributed driver writes to metrics.jsonl.
 struct RoundRecord {
   std::int64_t round = 0;  // 1 for the first round
-  double wall_seconds = 0.0;  // since the start of training
+  // Since the start of training, when the round's model was there: after its evaluation, unless that ran
+  // overlapped with the next round (run_loop.h).
+  double wall_seconds = 0.0;
   double epochs = 0.0;        // training-set passes completed across all workers
   double train_loss = 0.0;    // mean over workers of their mean local batch loss
   std::optional<double> test_accuracy;  // every eval_every rounds and after the last

@@ -1,8 +1,11 @@
 #include "ist/run_loop.h"
 
+#include "ist/overlapped_evaluation.h"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace ist {
@@ -49,64 +52,108 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
   const auto stop_requested = [&] { return options.stop_requested && options.stop_requested(); };
   RunProgress progress = options.start;
   const auto start = SteadyClock::now();
-  for (std::int64_t round = progress.next_round;
-       by_epochs ? progress.epochs_done < config.epochs - 1e-9 : round < rounds; ++round) {
-    RoundRecord record;
-    record.round = round + 1;
-    IST_RETURN_IF_ERROR(runner.prepare_round(round, record));
-    const RoundSettings settings = round_settings_at(config, progress.epochs_done);
-    const LocalTrainingOptions& local = settings.local;
-    const bool last = by_epochs ? progress.epochs_done + epochs_of(runner.trainers_ready(), local.steps) >= config.epochs - 1e-9
-                                : round + 1 == rounds;
-    bool evaluate_now = (round + 1) % config.eval_every == 0 || last;
-    bool checkpoint_due = options.checkpoint_every > 0 && (round + 1) % options.checkpoint_every == 0;
-    const bool stop_seen_before = stop_requested();
-    const bool model_wanted = evaluate_now || checkpoint_due || stop_seen_before;
-    record.learning_rate = local.learning_rate;
-    if (round == options.start.next_round && round > 0) {
-      record.events.push_back(RoundEvent{RoundEvent::Kind::kResumed, -1, -1, 0, round, ""});
-    }
-    // The round's time: training and communication up to the merged (or fetched) model; the evaluation
-    // and the checkpoint come after it and are not in it.
-    const auto round_start = SteadyClock::now();
-    IST_RETURN_IF_ERROR(runner.run_round(round, settings, model_wanted, record));
-    record.round_seconds = seconds_since(round_start);
-    // IST drivers hold the merged model after every round; a baseline's is current only when fetched.
-    const bool stopping =
-        stop_seen_before || (stop_requested() && (model_wanted || config.algorithm == Algorithm::kIst));
-    if (stopping && !last) {
-      evaluate_now = true;
-      checkpoint_due = true;
-      record.events.push_back(RoundEvent{RoundEvent::Kind::kInterrupted, -1, -1, 0, 0, ""});
-    }
-    IST_RETURN_IF_ERROR(check_loss(round, record.train_loss, local.learning_rate));
-    if (evaluate_now || checkpoint_due) {
-      const auto t = SteadyClock::now();
-      IST_ASSIGN_OR_RETURN(const bool gathered, runner.gather_model());
-      if (gathered) record.gather_seconds = seconds_since(t);
-      IST_RETURN_IF_ERROR(check_model(round, runner.model(), local.learning_rate));
-    }
-    progress.epochs_done += epochs_of(record.live_workers, local.steps);
-    record.samples = static_cast<std::int64_t>(record.live_workers) * local.steps * config.batch_size;
-    progress.next_round = round + 1;
-    record.epochs = progress.epochs_done;
-    double evaluate_seconds = 0.0;
-    if (evaluate_now) {
-      const auto t = SteadyClock::now();
-      record.test_accuracy = accuracy(runner.model(), test.features, test.labels);
-      result.final_test_accuracy = record.test_accuracy;
-      evaluate_seconds = seconds_since(t);
-    }
-    runner.finish_round(progress, checkpoint_due, evaluate_seconds, record);
-    record.wall_seconds = seconds_since(start);
+  // A round's record goes to the callback, then the runner hears it was published (its checkpoint).
+  const auto publish = [&](const RoundRecord& record) -> Status {
     result.records.push_back(record);
     IST_RETURN_IF_ERROR(on_round(record).with_context("round " + std::to_string(record.round)));
     runner.round_published(record);
-    if (config.target_accuracy > 0.0 && record.test_accuracy && *record.test_accuracy >= config.target_accuracy) break;
-    if (stopping && !last) {
-      result.interrupted = true;
-      break;
+    return Status::ok_status();
+  };
+  // The round whose evaluation runs on its own thread while the next round trains: its record is
+  // published once the accuracy is in, before the next round's, so metrics keep their order.
+  std::optional<OverlappedEvaluation> pending;
+  const auto publish_pending = [&]() -> Status {
+    if (!pending) return Status::ok_status();
+    RoundRecord record = std::move(pending->record);
+    record.test_accuracy = pending->wait();
+    pending.reset();
+    result.final_test_accuracy = record.test_accuracy;
+    return publish(record);
+  };
+  // The next round waits for the evaluation before it changes the model (the runner calls the hook).
+  struct ModelReaders {
+    RoundRunner& runner;
+    ~ModelReaders() { runner.set_model_readers({}); }
+  } readers{runner};
+  runner.set_model_readers([&pending] {
+    if (pending) pending->finished();
+  });
+  const auto run_all = [&]() -> Status {
+    for (std::int64_t round = progress.next_round;
+         by_epochs ? progress.epochs_done < config.epochs - 1e-9 : round < rounds; ++round) {
+      RoundRecord record;
+      record.round = round + 1;
+      IST_RETURN_IF_ERROR(runner.prepare_round(round, record));
+      const RoundSettings settings = round_settings_at(config, progress.epochs_done);
+      const LocalTrainingOptions& local = settings.local;
+      const bool last = by_epochs ? progress.epochs_done + epochs_of(runner.trainers_ready(), local.steps) >= config.epochs - 1e-9
+                                  : round + 1 == rounds;
+      bool evaluate_now = (round + 1) % config.eval_every == 0 || last;
+      bool checkpoint_due = options.checkpoint_every > 0 && (round + 1) % options.checkpoint_every == 0;
+      const bool stop_seen_before = stop_requested();
+      const bool model_wanted = evaluate_now || checkpoint_due || stop_seen_before;
+      record.learning_rate = local.learning_rate;
+      if (round == options.start.next_round && round > 0) {
+        record.events.push_back(RoundEvent{RoundEvent::Kind::kResumed, -1, -1, 0, round, ""});
+      }
+      // The round's time: training and communication up to the merged (or fetched) model; the evaluation
+      // and the checkpoint come after it and are not in it.
+      const auto round_start = SteadyClock::now();
+      IST_RETURN_IF_ERROR(runner.run_round(round, settings, model_wanted, record));
+      record.round_seconds = seconds_since(round_start);
+      // IST drivers hold the merged model after every round; a baseline's is current only when fetched.
+      const bool stopping =
+          stop_seen_before || (stop_requested() && (model_wanted || config.algorithm == Algorithm::kIst));
+      if (stopping && !last) {
+        evaluate_now = true;
+        checkpoint_due = true;
+        record.events.push_back(RoundEvent{RoundEvent::Kind::kInterrupted, -1, -1, 0, 0, ""});
+      }
+      IST_RETURN_IF_ERROR(check_loss(round, record.train_loss, local.learning_rate));
+      // The previous round's evaluation ran while this round trained: its record goes first, and it reads
+      // the model no more when a gather rewrites it.
+      IST_RETURN_IF_ERROR(publish_pending());
+      if (evaluate_now || checkpoint_due) {
+        const auto t = SteadyClock::now();
+        IST_ASSIGN_OR_RETURN(const bool gathered, runner.gather_model());
+        if (gathered) record.gather_seconds = seconds_since(t);
+        IST_RETURN_IF_ERROR(check_model(round, runner.model(), local.learning_rate));
+      }
+      progress.epochs_done += epochs_of(record.live_workers, local.steps);
+      record.samples = static_cast<std::int64_t>(record.live_workers) * local.steps * config.batch_size;
+      progress.next_round = round + 1;
+      record.epochs = progress.epochs_done;
+      // Overlapped with the next round when nothing waits on the result: not the last round, not one that
+      // checkpoints (its checkpoint follows its record) or stops, not when the accuracy may end the run.
+      const bool overlap = evaluate_now && !last && !checkpoint_due && !stopping && config.target_accuracy <= 0.0 &&
+                           runner.announces_model_changes();
+      double evaluate_seconds = 0.0;
+      if (evaluate_now && !overlap) {
+        const auto t = SteadyClock::now();
+        record.test_accuracy = accuracy(runner.model(), test.features, test.labels);
+        result.final_test_accuracy = record.test_accuracy;
+        evaluate_seconds = seconds_since(t);
+      }
+      runner.finish_round(progress, checkpoint_due, evaluate_seconds, record);
+      if (overlap) {
+        record.wall_seconds = seconds_since(start);  // when its model was there; it is measured meanwhile
+        pending.emplace(std::move(record), runner.model(), test);
+        continue;
+      }
+      record.wall_seconds = seconds_since(start);
+      IST_RETURN_IF_ERROR(publish(record));
+      if (config.target_accuracy > 0.0 && record.test_accuracy && *record.test_accuracy >= config.target_accuracy) break;
+      if (stopping && !last) {
+        result.interrupted = true;
+        break;
+      }
     }
+    return publish_pending();
+  };
+  if (Status s = run_all(); !s.ok()) {
+    // A round that failed after an overlapped evaluation began: that round's record is still published.
+    [[maybe_unused]] const Status published = publish_pending();  // the round's own error is the one to tell
+    return s;
   }
   if (result.records.empty() || !result.records.back().test_accuracy) {
     // The last round came out shorter than planned (a slice lost), or a resumed run had no round left:

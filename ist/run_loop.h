@@ -49,14 +49,29 @@ class RoundRunner {
   // true; the loop times that apart from the round (RoundRecord::gather_seconds). False: nothing to
   // gather. An error ends the run with it.
   virtual Result<bool> gather_model() { return false; }
-  // After the round's evaluation, before its record is published. `checkpoint_due`: checkpoint_every says
-  // this round ends with a checkpoint at `progress` (written once the record is published).
-  // `evaluate_seconds`: the time the evaluation took (0 without one).
+  // After the round's evaluation (or once it started, when it overlaps the next round), before its record
+  // is published. `checkpoint_due`: checkpoint_every says this round ends with a checkpoint at `progress`
+  // (written once the record is published). `evaluate_seconds`: the time the loop spent evaluating (0
+  // without an evaluation, or with one overlapped with the next round).
   virtual void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,
                             RoundRecord& record) = 0;
   // After the record went to the caller's callback (its metrics line): the round's checkpoint, then e.g.
   // a scripted driver death. Not called when the callback failed.
   virtual void round_published(const RoundRecord& record) = 0;
+
+  // True for a runner that calls before_model_changes() in run_round before it changes the model model()
+  // returns: run_rounds may then evaluate a round's model while the next round trains. Others are
+  // evaluated at once.
+  virtual bool announces_model_changes() const { return false; }
+  // Blocks until an evaluation still reading model() (of the previous round) is done. Runner's thread.
+  void before_model_changes() const {
+    if (await_model_readers_) await_model_readers_();
+  }
+  // run_rounds' hook behind before_model_changes(); empty outside run_rounds.
+  void set_model_readers(std::function<void()> await) { await_model_readers_ = std::move(await); }
+
+ private:
+  std::function<void()> await_model_readers_;
 };
 
 struct RunLoopOptions {
@@ -71,6 +86,14 @@ struct RunLoopOptions {
 };
 
 // A resumed run (options.start.next_round > 0) marks its first round with a kResumed event.
+// With a runner that announces_model_changes(), an evaluation runs on a thread of its own
+// (OverlappedEvaluation: the model in place, every core) while the next round trains, until that round
+// changes the model, unless its result is needed at once: the last round, a checkpoint round, a round that
+// stops, or config.target_accuracy set. That round's record is published once its accuracy is in,
+// before the next round's (or before an error that ends the run is returned), so the callback sees the
+// records in order and with the same values as without overlap.
+// REQUIRES (such runners): round_published tolerates being called after the next round ran (only for a
+// round without a checkpoint).
 // Runs rounds of `runner` as `config` says and evaluates on `test` (already standardized). A run of
 // `epochs` ends when the epochs are done, however many trainers did them (elastic runs); a run of
 // `rounds` after that many rounds; with constant membership both give total_rounds() rounds.

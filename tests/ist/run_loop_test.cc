@@ -28,6 +28,8 @@ class ScriptedRounds : public RoundRunner {
   std::int64_t poison_from = -1;  // 0-based round whose end leaves a NaN in the model
   std::chrono::milliseconds busy{0};  // each round computes (spins) at least this long
   std::vector<std::int64_t> finished;
+  // When set: round r leaves an output bias that makes every prediction class r % 2.
+  bool alternate_prediction = false;
 
   Status prepare_round(std::int64_t, RoundRecord&) override { return Status::ok_status(); }
   int trainers_ready() override { return 1; }
@@ -35,9 +37,15 @@ class ScriptedRounds : public RoundRunner {
     const auto start = std::chrono::steady_clock::now();
     while (std::chrono::steady_clock::now() - start < busy) {
     }
+    before_model_changes();
     record.train_loss = losses[static_cast<std::size_t>(round)];
     record.live_workers = 1;
     if (round == poison_from) model_.layers[1].weight(1, 2) = std::numeric_limits<float>::quiet_NaN();
+    if (alternate_prediction) {
+      model_.layers[1].weight.setZero();
+      model_.layers[1].bias.setZero();
+      model_.layers[1].bias(round % 2) = 1.0f;
+    }
     return Status::ok_status();
   }
   const Mlp& model() const override { return model_; }
@@ -45,6 +53,7 @@ class ScriptedRounds : public RoundRunner {
     finished.push_back(progress.next_round);
   }
   void round_published(const RoundRecord&) override {}
+  bool announces_model_changes() const override { return true; }
 
  private:
   Mlp model_;
@@ -151,6 +160,46 @@ TrainingConfig two_reference_workers(std::int64_t rounds, int eval_every) {
   c.rounds = rounds;
   c.eval_every = eval_every;
   return c;
+}
+
+TEST(RunLoop, AnEvaluationOverlappedWithTheNextRoundScoresItsOwnRoundsModelAndKeepsTheRecordsInOrder) {
+  // 3 of 10 examples are class 0: a model predicting class 0 scores 0.3, one predicting class 1 scores 0.7.
+  Dataset test;
+  test.num_classes = 2;
+  test.features = Matrix::Ones(10, 3);
+  for (int i = 0; i < 10; ++i) test.labels.push_back(i < 3 ? 0 : 1);
+  ScriptedRounds runner;
+  runner.alternate_prediction = true;
+  TrainingConfig config = eight_rounds();
+  config.eval_every = 1;  // every round but the last overlaps its evaluation with the next round
+  RunLoopOptions options;
+  options.train_size = 100;
+  std::vector<std::int64_t> published;
+  auto result = run_rounds(config, runner, options, test, [&](const RoundRecord& r) { published.push_back(r.round); });
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  EXPECT_EQ(published, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  ASSERT_EQ(result->records.size(), 8u);
+  for (const RoundRecord& r : result->records) {
+    ASSERT_TRUE(r.test_accuracy) << "round " << r.round;
+    // Round r (1-based) was run as index r - 1: its model predicts class (r - 1) % 2.
+    EXPECT_DOUBLE_EQ(*r.test_accuracy, (r.round - 1) % 2 == 0 ? 0.3 : 0.7) << "round " << r.round;
+  }
+  EXPECT_DOUBLE_EQ(*result->final_test_accuracy, 0.7);
+}
+
+TEST(RunLoop, AFailedRoundStillPublishesThePreviousRoundWhoseEvaluationItOverlapped) {
+  ScriptedRounds runner;
+  runner.losses[5] = std::nan("");
+  std::vector<std::int64_t> published;
+  RunLoopOptions options;
+  options.train_size = 100;
+  auto result = run_rounds(eight_rounds(), runner, options, tiny_test(), [&](const RoundRecord& r) {
+    EXPECT_TRUE(r.round % 2 == 1 || r.test_accuracy) << "round " << r.round;
+    published.push_back(r.round);
+  });
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), ErrorCode::kDiverged);
+  EXPECT_EQ(published, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
 }
 
 TEST(RunLoop, EachRoundIsTimedAroundTheRunnersWorkWithinTheWallTime) {
