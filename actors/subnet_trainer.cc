@@ -242,6 +242,7 @@ Status register_trainer_actor_types() {
           .method("fetch_shard", &SubnetTrainer::fetch_shard)
           .method("train_partitioned", &SubnetTrainer::train_partitioned)
           .spawner_only()  // a trainer takes work (and faults to arm) only from the driver that spawned it
+          .max_live_per_spawner(kMaxTrainersPerDriverOnANode)
           .register_type();
   return registered;
 }

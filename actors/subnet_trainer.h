@@ -20,6 +20,11 @@
 namespace ist::actors {
 
 inline constexpr const char* kSubnetTrainerType = "SubnetTrainer";
+// How many live trainers one driver may have on one worker node (each loads its shard): a run places
+// its W trainers round-robin over its nodes, so W may be at most this many times the worker nodes. A
+// member that spawns trainers in a loop is refused past it, so it cannot make a node load data again and
+// again.
+inline constexpr std::size_t kMaxTrainersPerDriverOnANode = 16;
 
 class SubnetTrainer : public rt::Actor {
  public:

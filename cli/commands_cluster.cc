@@ -100,9 +100,9 @@ Status wait_for_workers(const std::string& address, const std::vector<std::pair<
     auto members = query_head(address, 1s, key);
     if (members.ok()) {
       missing = 0;
-      for (const auto& [name, pid] : workers) {
+      for (const auto& worker : workers) {
         const bool there = std::any_of(members->begin(), members->end(), [&](const rt::Member& m) {
-          return m.name == name && m.state == rt::MemberState::kAlive;
+          return m.name == worker.first && m.state == rt::MemberState::kAlive;
         });
         missing += there ? 0 : 1;
       }

@@ -88,6 +88,10 @@ struct ActorType {
   // Only the node that spawned an actor of this type may call or tell it (e.g. a trainer takes work
   // only from its driver). Kill is always the spawner's alone; tagged messages come from any member.
   bool spawner_only = false;
+  // At most this many live actors of this type per spawning node on one node (0: no limit), so a member
+  // cannot make a node build (e.g. load data for) one actor after another: a further spawn is refused
+  // with kInvalidArgument naming the limit until one of its actors stops.
+  std::size_t max_live_per_spawner = 0;
 };
 
 // Process-wide actor types. Register at start-up, before starting nodes. @threadsafe
@@ -140,6 +144,11 @@ class ActorTypeBuilder {
   // Calls and tells only from the node that spawned the actor (ActorType::spawner_only).
   ActorTypeBuilder& spawner_only() {
     type_.spawner_only = true;
+    return *this;
+  }
+  // At most `n` live actors of this type per spawning node on one node (ActorType::max_live_per_spawner).
+  ActorTypeBuilder& max_live_per_spawner(std::size_t n) {
+    type_.max_live_per_spawner = n;
     return *this;
   }
   Status register_type(ActorTypeRegistry& registry = ActorTypeRegistry::global()) {

@@ -33,8 +33,23 @@ void NodeCore::spawn_io(Envelope& env) {
     return;
   }
   std::lock_guard<std::mutex> lock(actors_mu);
-  const ActorId aid = next_actor_id++;
   const NodeId owner = env.header.src_node == id ? 0 : env.header.src_node;
+  if (type->max_live_per_spawner > 0) {
+    std::size_t live = 0;
+    // Killed actors count until their thread ends: a factory still loading holds its memory.
+    for (const auto& [actor_id, cell] : actors) {
+      if (cell->owner == owner && cell->type == type && !cell->finished.load()) ++live;
+    }
+    if (live >= type->max_live_per_spawner) {
+      const Status refused = Status::invalid_argument(
+          "node " + std::to_string(env.header.src_node) + " already has " + std::to_string(live) + " live " +
+          type->name + " actors here, the most one node may spawn on another");
+      refuse_io(env.header, refused.message());
+      reply_to(env.header, refused);
+      return;
+    }
+  }
+  const ActorId aid = next_actor_id++;
   auto cell = std::make_shared<ActorCell>(this, aid, std::move(type), owner);
   cell->mailbox.push_back(std::move(env));  // the factory runs first, on the actor's own thread
   cell->thread = std::thread([this, c = cell.get()] { actor_main(c); });

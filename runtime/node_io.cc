@@ -143,7 +143,8 @@ void NodeCore::drop_dealer_io(const std::string& to) {
 }
 
 void NodeCore::watch_peers_io() {
-  for (auto& [ep, peer] : dealers_) {
+  for (auto& [peer_endpoint, peer] : dealers_) {
+    const std::string& ep = peer_endpoint;  // clang 14 cannot capture a structured binding (C++20 allows it)
     peer.poll_events([this, &ep](PeerSocket::Event e) {
       if (e == PeerSocket::Event::kUp) links_.up(ep);
       if (e == PeerSocket::Event::kDown) links_.down(ep);

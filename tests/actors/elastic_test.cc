@@ -97,5 +97,26 @@ TEST_F(Elastic, GracefulLeaveMidRoundFinishesTheRoundFirst) {
   EXPECT_EQ(count_events(*result, "its node died"), 0) << history;
 }
 
+// A real worker process whose trainer trains and then answers with NaN slices (actors_test_node
+// --poison-slices): its first slice is refused, the trainer is recorded lost naming the NaN, and the run
+// finishes on the other two with a finite model.
+TEST_F(Elastic, AWorkerAnsweringWithNaNSlicesIsRecordedLostAndTheModelStaysFinite) {
+  start_cluster(2);
+  ASSERT_TRUE(cluster->start_worker({"--poison-slices"}).ok());
+  ASSERT_TRUE(head->wait_for_members(4, rt::deadline_in(std::chrono::seconds(20))).ok());
+  DriverOptions o = options(3, 4);
+  Driver driver(head->client(), o, test());
+  ASSERT_TRUE(driver.start(worker_ids()).ok());
+  auto result = driver.run();
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  const std::string history = history_of(*result);
+  EXPECT_FALSE(first_non_finite(result->model).has_value()) << "a NaN was merged: " << history;
+  EXPECT_EQ(result->count_events(RoundEvent::Kind::kTrainerLost), 1) << history;
+  EXPECT_EQ(count_events(*result, "NaN or infinite"), 1) << history;
+  EXPECT_EQ(result->records.front().live_workers, 2) << history;
+  EXPECT_EQ(result->records.back().live_workers, 2) << history;
+  EXPECT_GT(*result->final_test_accuracy, 0.3) << "chance is 0.1";
+}
+
 }  // namespace
 }  // namespace ist::actors

@@ -229,5 +229,39 @@ TEST_F(Authorization, OneSenderCanLeaveAtMost64TaggedMessagesUnreceivedPerActor)
   EXPECT_TRUE(head->client().receive(7, deadline_in(5s)).ok());
 }
 
+// A type with a spawn cap ("Capped": 2 live per spawner, as SubnetTrainer has 16): a member's third spawn
+// on one node is refused naming the limit, another member still gets its own two, and a stopped actor
+// makes room again.
+TEST_F(Authorization, AMemberCanHaveOnlyTheCappedNumberOfLiveActorsOfATypeOnANode) {
+  std::vector<ActorHandle> mine;
+  for (int i = 0; i < 2; ++i) {
+    auto a = head->client().spawn("Capped", worker->id(), Payload(), deadline_in(5s)).get();
+    ASSERT_TRUE(a.ok()) << a.status().to_string();
+    mine.push_back(*a);
+  }
+  for (int i = 0; i < 20; ++i) {  // a flood: every one refused, none built
+    auto refused = head->client().spawn("Capped", worker->id(), Payload(), deadline_in(5s)).get();
+    ASSERT_EQ(refused.status().code(), ErrorCode::kInvalidArgument) << refused.status().to_string();
+    EXPECT_NE(refused.status().message().find("already has 2 live Capped actors"), std::string::npos)
+        << refused.status().message();
+  }
+  EXPECT_EQ(worker->actor_count(), 2u);
+  auto other = another_worker();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(other->wait_for_members(3, deadline_in(5s)).ok());
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(other->client().spawn("Capped", worker->id(), Payload(), deadline_in(5s)).get().ok());
+  }
+  EXPECT_FALSE(other->client().spawn("Capped", worker->id(), Payload(), deadline_in(5s)).get().ok());
+  ASSERT_TRUE(head->client().kill(mine[0], deadline_in(5s)).get().ok());
+  // The killed actor's thread ends soon after the kill's reply: poll until its place is free.
+  Result<ActorHandle> again = Status::timeout("not tried");
+  for (const auto until = deadline_in(5s); Clock::now() < until;) {
+    again = head->client().spawn("Capped", worker->id(), Payload(), deadline_in(5s)).get();
+    if (again.ok()) break;
+  }
+  EXPECT_TRUE(again.ok()) << again.status().to_string();
+}
+
 }  // namespace
 }  // namespace ist::rt

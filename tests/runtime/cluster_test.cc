@@ -9,8 +9,15 @@
 #include <future>
 #include <thread>
 
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <zmq_addon.hpp>
+
+#include "runtime/cluster_key.h"
 #include "runtime/launcher.h"
 #include "runtime/node.h"
+#include "runtime/peer_socket.h"
 #include "tests/runtime/test_actors.h"
 
 namespace ist::rt {
@@ -299,6 +306,76 @@ TEST_F(Cluster, PausedWorkerIsToldItWasDeclaredDeadAndJoinsAgainAsANewMember) {
 
 namespace ist::rt {
 namespace {
+
+long peak_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+// A peer holding the cluster key (so CURVE lets it in) sends a worker process one 128 MiB frame while the
+// worker's cap is 8 MiB: libzmq reads the frame's length, drops the connection there (ZMQ_MAXMSGSIZE,
+// set from the cap on every socket) and never buffers the frame, so the worker's peak memory does not
+// move; it stays up and serves calls.
+TEST(SizeCap, AFrameOverTheCapFromAKeyedPeerIsDroppedAsItArrivesAndTheNodeKeepsItsMemory) {
+  auto key = ClusterKey::generate();
+  ASSERT_TRUE(key.ok()) << key.status().to_string();
+  const std::string key_file = ::testing::TempDir() + "/size_cap_" + std::to_string(getpid()) + ".key";
+  ASSERT_TRUE(key->write_file(key_file).ok());
+  NodeOptions h;
+  h.role = NodeRole::kHead;
+  h.name = "head";
+  h.cluster_key = *key;
+  auto head = Node::start(h);
+  ASSERT_TRUE(head.ok()) << head.status().to_string();
+  LocalCluster cluster(RT_TEST_NODE, {"--head", (*head)->endpoint(), "--key-file", key_file, "--max-message-bytes",
+                                      std::to_string(8 << 20)});
+  ASSERT_TRUE(cluster.start_and_wait(1, **head, deadline_in(20s)).ok());
+  std::filesystem::remove(key_file);
+  std::string worker_ep;
+  NodeId worker_id = 0;
+  for (const Member& m : (*head)->members()) {
+    if (m.role == NodeRole::kWorker) worker_ep = m.endpoint, worker_id = m.id;
+  }
+  ASSERT_FALSE(worker_ep.empty());
+  const pid_t worker = cluster.pids().front();
+  const long peak_before = peak_rss_kib(worker);
+  ASSERT_GT(peak_before, 0);
+
+  zmq::context_t ctx;
+  zmq::socket_t attacker(ctx, zmq::socket_type::dealer);
+  attacker.set(zmq::sockopt::linger, 0);
+  attacker.set(zmq::sockopt::routing_id, routing_id_of(4242));
+  ASSERT_TRUE(key->make_client(attacker).ok());
+  ASSERT_EQ(zmq_socket_monitor(attacker.handle(), "inproc://size-cap-monitor", ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED), 0);
+  zmq::socket_t events(ctx, zmq::socket_type::pair);
+  events.connect("inproc://size-cap-monitor");
+  attacker.connect(worker_ep);
+  // The next monitor event within the deadline: its number, or 0.
+  const auto next_event = [&events](std::chrono::milliseconds wait) -> int {
+    zmq::pollitem_t item{events.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, wait) <= 0) return 0;
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(events, std::back_inserter(frames)) || frames.empty() || frames[0].size() < 2) return 0;
+    std::uint16_t event = 0;
+    std::memcpy(&event, frames[0].data(), sizeof event);
+    return event;
+  };
+  ASSERT_EQ(next_event(5000ms), ZMQ_EVENT_HANDSHAKE_SUCCEEDED) << "the keyed peer was not let in";
+  zmq::message_t big(std::size_t{128} << 20);
+  ASSERT_TRUE(attacker.send(big, zmq::send_flags::dontwait));
+  EXPECT_EQ(next_event(10000ms), ZMQ_EVENT_DISCONNECTED) << "the worker kept reading a frame over its cap";
+
+  EXPECT_EQ(::kill(worker, 0), 0) << "the worker died";
+  EXPECT_LT(peak_rss_kib(worker) - peak_before, 16 * 1024) << "the worker buffered the frame";
+  testing::register_test_actors();
+  auto echo = (*head)->client().spawn("Echo", worker_id, Payload(), deadline_in(5s)).get();
+  ASSERT_TRUE(echo.ok()) << echo.status().to_string();
+  auto answer = (*head)->client().call(*echo, "echo", pack_args(7), deadline_in(5s)).get();
+  EXPECT_TRUE(answer.ok()) << answer.status().to_string();
+}
 
 // The launching process dies without stopping its workers: the kernel kills them (PR_SET_PDEATHSIG).
 TEST(Launcher, WorkersDieWhenTheirLauncherDies) {

@@ -92,6 +92,14 @@ void register_test_actors() {
             .spawner_only()
             .register_type();
     if (!s.ok()) throw std::logic_error(s.to_string());
+    s = ActorTypeBuilder<Echo>("Capped")
+            .factory([](ActorContext&, const Payload&) -> Result<std::unique_ptr<Echo>> {
+              return std::make_unique<Echo>();
+            })
+            .method("add", &Echo::add)
+            .max_live_per_spawner(2)
+            .register_type();
+    if (!s.ok()) throw std::logic_error(s.to_string());
     s = ActorTypeBuilder<Echo>("Unbuildable")
             .factory([](ActorContext&, const Payload&) -> Result<std::unique_ptr<Echo>> {
               return Status::invalid_argument("cannot build this");
