@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "actors/subnet_trainer.h"
@@ -21,8 +22,8 @@ class PoisoningTrainer : public rt::Actor {
  public:
   explicit PoisoningTrainer(std::unique_ptr<actors::SubnetTrainer> real) : real_(std::move(real)) {}
 
-  Result<rt::Payload> train_ist(rt::ActorContext& ctx, const rt::Payload& args) {
-    IST_ASSIGN_OR_RETURN(rt::Payload reply, real_->train_ist(ctx, args));
+  Result<rt::Payload> train_ist(rt::ActorContext& ctx, rt::Payload&& args) {
+    IST_ASSIGN_OR_RETURN(rt::Payload reply, real_->train_ist(ctx, std::move(args)));
     for (rt::Blob& blob : reply.blobs) {
       blob = rt::Blob::make(blob.size(), [](std::span<std::byte> bytes) {
         const float nan = std::numeric_limits<float>::quiet_NaN();
