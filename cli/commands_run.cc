@@ -1,4 +1,6 @@
 // `ist run` and `ist simulate`: load the config, create the run directory, train, save the results.
+// One job, the two commands' shared sequence; the parts it calls (cluster choice, run directory, progress,
+// interrupt) live in files of their own.
 #include <unistd.h>
 
 #include <algorithm>

@@ -1,7 +1,8 @@
 // .npy: magic "\x93NUMPY", version (1, 2 or 3), a little-endian header length (2 bytes in version 1, 4
 // after), a Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (N, D), } padded with
 // spaces, then the raw array. .npz: a zip archive of .npy members, stored or deflated, with zip64 fields
-// (numpy writes them).
+// (numpy writes them). One job, reading these two formats; it is long because each header and zip field
+// is checked with an error naming it.
 #include "ist/npy_data.h"
 
 #include <zlib.h>

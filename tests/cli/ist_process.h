@@ -92,9 +92,10 @@ inline pid_t spawn_ist(const std::vector<std::string>& args, const std::string& 
   return pid;
 }
 
-// Waits (bounded) for `pid` to exit; its exit code, or -1 if it was killed by a signal or ran over (then
-// it is killed).
-inline int wait_exit(pid_t pid, std::chrono::seconds timeout) {
+// Waits (bounded, looking every `poll_every`) for `pid` to exit; its exit code, or -1 if it was killed by a
+// signal or ran over (then it is killed).
+inline int wait_exit(pid_t pid, std::chrono::seconds timeout,
+                     std::chrono::milliseconds poll_every = std::chrono::milliseconds(5)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   while (waitpid(pid, &status, WNOHANG) == 0) {
@@ -104,7 +105,7 @@ inline int wait_exit(pid_t pid, std::chrono::seconds timeout) {
       return -1;
     }
     pollfd none{};
-    poll(&none, 0, 5);
+    poll(&none, 0, static_cast<int>(poll_every.count()));
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -3,9 +3,7 @@
 // grace, which libzmq used to wait out on sockets holding messages for workers that had already exited.
 // Real `ist` processes and Fashion-MNIST files; the exit is polled with a deadline.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -38,19 +36,9 @@ double now_realtime_seconds() {
 // Waits (polling every millisecond, at most `timeout`) for `pid` to exit; the wall-clock time it was seen
 // gone, or a negative number if it ran over (then it is killed) or did not exit with 0.
 double exit_time(pid_t pid, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return -1.0;
-    }
-    pollfd none{};
-    poll(&none, 0, 1);
-  }
+  const int code = ist_process::wait_exit(pid, timeout, std::chrono::milliseconds(1));
   const double seen = now_realtime_seconds();
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? seen : -1.0;
+  return code == 0 ? seen : -1.0;
 }
 
 TEST(RunExit, AnEmbeddedRunExitsPromptlyAfterWritingItsSummaryEveryTime) {
