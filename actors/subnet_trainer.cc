@@ -74,8 +74,9 @@ Result<rt::Payload> SubnetTrainer::shard_moments(rt::ActorContext&, const rt::Pa
 Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, rt::Payload&& args) {
   const auto decode_start = std::chrono::steady_clock::now();
   IST_ASSIGN_OR_RETURN(IstTrainRequest request, rt::unpack_one<IstTrainRequest>(args));
-  IST_ASSIGN_OR_RETURN(Mlp subnet, read_layers(args, request.layer_shapes));
+  IST_ASSIGN_OR_RETURN(Mlp * subnet_buffers, subnet_.fill_from(args, request.layer_shapes));
   args.blobs.clear();  // the subnet holds the slice now: the frames would be a second copy through training
+  Mlp& subnet = *subnet_buffers;
   if (subnet.layers.empty()) return Status::decode_failure("train request carries no layers");
   if (request.input_scales.size() != subnet.layers.size()) {
     return Status::decode_failure("train request has " + std::to_string(request.input_scales.size()) +
@@ -106,7 +107,8 @@ Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, rt::Payload&& ar
     if (fault.step_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(fault.step_delay_ms));
   };
   const LocalTrainingReport report =
-      train_locally(subnet, sampler, options, fault.empty() ? std::function<void(int)>() : std::function<void(int)>(faults));
+      train_locally(subnet, sampler, options, training_,
+                    fault.empty() ? std::function<void(int)>() : std::function<void(int)>(faults));
   reply.compute_seconds = seconds_since(compute_start);
   reply.round = request.round;
   reply.subnet = request.subnet;
@@ -114,7 +116,7 @@ Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, rt::Payload&& ar
   reply.steps = report.steps;
   reply.cursor = to_wire(sampler.cursor());
   rt::Payload out;
-  reply.layer_shapes = move_layers_into(std::move(subnet), out);
+  reply.layer_shapes = subnet_.lend_to(out);
   rt::Payload header = rt::pack_args(reply);
   header.blobs = std::move(out.blobs);
   return header;

@@ -10,8 +10,10 @@
 #include <memory>
 #include <optional>
 
+#include "actors/tensor_frames.h"
 #include "actors/wire.h"
 #include "ist/data.h"
+#include "ist/local_training.h"
 #include "ist/model_shard.h"
 #include "ist/mlp.h"
 #include "ist/sgd.h"
@@ -33,8 +35,9 @@ class SubnetTrainer : public rt::Actor {
 
   // args: pack_args(IstTrainRequest) + 2 blobs per layer. Reply: pack_args(TrainReply) + the trained
   // subnet's 2 blobs per layer. Memory: the received frames are copied once into the subnet and dropped
-  // before training; the reply's frames are the trained subnet's own buffers (no copy). So a trainer holds
-  // its subnet, the gradient and the momentum while it trains, and the subnet alone while it replies.
+  // before training; the reply's frames are the trained subnet's own buffers (no copy). The subnet, its
+  // momentum, activations and batch stay allocated from round to round while their shapes stay (subnet_,
+  // training_), so a trainer holds its subnet and momentum (and, while a slice arrives, its frames).
   Result<rt::Payload> train_ist(rt::ActorContext& ctx, rt::Payload&& args);
   // args: pack_args(ReplicaSetup) + the full model's blobs. Reply: empty.
   Result<rt::Payload> setup_replica(rt::ActorContext& ctx, const rt::Payload& args);
@@ -65,6 +68,9 @@ class SubnetTrainer : public rt::Actor {
   Result<TrainReply> local_sgd_round(rt::ActorContext& ctx, const BaselineRoundRequest& request);
 
   Dataset shard_;
+  // IST only: the subnet of the round and what training it allocates, reused round after round.
+  LentNet subnet_;
+  LocalTrainingBuffers training_;
   FaultPlan armed_fault_;  // for the next train_ist (scripted experiments only)
   // Baselines only: the replica, its ring, and the optimizer whose momentum persists (data parallel).
   std::optional<Mlp> replica_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -13,12 +14,6 @@ std::atomic<std::uint64_t> g_frame_bytes_copied{0};
 
 void count_copy(std::size_t bytes) { g_frame_bytes_copied.fetch_add(bytes, std::memory_order_relaxed); }
 
-// A layer that outlives its net as the storage of the frames made of its weight and bias.
-struct LayerStorage final : rt::Blob::Storage {
-  explicit LayerStorage(Linear&& l) : layer(std::move(l)) {}
-  Linear layer;
-};
-
 template <typename M>
 std::span<const std::byte> bytes_of(const M& m) {
   return {reinterpret_cast<const std::byte*>(m.data()), sizeof(float) * static_cast<std::size_t>(m.size())};
@@ -27,19 +22,6 @@ std::span<const std::byte> bytes_of(const M& m) {
 }  // namespace
 
 std::uint64_t frame_bytes_copied() { return g_frame_bytes_copied.load(std::memory_order_relaxed); }
-
-std::vector<std::int64_t> move_layers_into(Mlp&& model, rt::Payload& payload) {
-  std::vector<std::int64_t> shapes;
-  for (Linear& layer : model.layers) {
-    shapes.push_back(layer.weight.rows());
-    shapes.push_back(layer.weight.cols());
-    auto storage = std::make_shared<const LayerStorage>(std::move(layer));
-    payload.blobs.push_back(rt::Blob::adopt(storage, bytes_of(storage->layer.weight)));
-    payload.blobs.push_back(rt::Blob::adopt(storage, bytes_of(storage->layer.bias)));
-  }
-  model.layers.clear();
-  return shapes;
-}
 
 std::vector<std::int64_t> append_layers(const Mlp& model, rt::Payload& payload) {
   std::vector<std::int64_t> shapes;
@@ -82,19 +64,60 @@ Result<std::vector<FrameLayer>> frame_layers(const rt::Payload& payload, const s
   return views;
 }
 
+namespace {
+
+// Copies one layer's frames into layer, resizing its buffers only when their shape differs.
+void copy_into(const FrameLayer& view, Linear& layer) {
+  layer.weight.resize(view.rows, view.cols);
+  layer.bias.resize(view.rows);
+  std::copy(view.weight, view.weight + view.rows * view.cols, layer.weight.data());
+  std::copy(view.bias, view.bias + view.rows, layer.bias.data());
+  count_copy(sizeof(float) * static_cast<std::size_t>(view.rows * view.cols + view.rows));
+}
+
+}  // namespace
+
 Result<Mlp> read_layers(const rt::Payload& payload, const std::vector<std::int64_t>& shapes, std::size_t first_blob) {
   IST_ASSIGN_OR_RETURN(std::vector<FrameLayer> views, frame_layers(payload, shapes, first_blob));
   Mlp model;
-  for (const FrameLayer& view : views) {
-    Linear layer;
-    layer.weight.resize(view.rows, view.cols);
-    layer.bias.resize(view.rows);
-    std::copy(view.weight, view.weight + view.rows * view.cols, layer.weight.data());
-    std::copy(view.bias, view.bias + view.rows, layer.bias.data());
-    count_copy(sizeof(float) * static_cast<std::size_t>(view.rows * view.cols + view.rows));
-    model.layers.push_back(std::move(layer));
-  }
+  model.layers.resize(views.size());
+  for (std::size_t l = 0; l < views.size(); ++l) copy_into(views[l], model.layers[l]);
   return model;
+}
+
+struct LentNet::Storage final : rt::Blob::Storage {
+  Mlp net;
+};
+
+Result<Mlp*> LentNet::fill_from(const rt::Payload& payload, const std::vector<std::int64_t>& shapes,
+                                std::size_t first_blob) {
+  IST_ASSIGN_OR_RETURN(std::vector<FrameLayer> views, frame_layers(payload, shapes, first_blob));
+  // Only this object can make new references to the storage, so a count of one stays one. The fence
+  // orders our writes after the last frame's reads of the buffers (it dropped its reference with release).
+  reused_ = storage_ != nullptr && storage_.use_count() == 1;
+  if (reused_) {
+    std::atomic_thread_fence(std::memory_order_acquire);
+  } else {
+    storage_ = std::make_shared<Storage>();
+  }
+  Mlp& net = storage_->net;
+  net.layers.resize(views.size());
+  for (std::size_t l = 0; l < views.size(); ++l) {
+    reused_ = reused_ && net.layers[l].weight.rows() == views[l].rows && net.layers[l].weight.cols() == views[l].cols;
+    copy_into(views[l], net.layers[l]);
+  }
+  return &net;
+}
+
+std::vector<std::int64_t> LentNet::lend_to(rt::Payload& payload) {
+  std::vector<std::int64_t> shapes;
+  for (const Linear& layer : storage_->net.layers) {
+    shapes.push_back(layer.weight.rows());
+    shapes.push_back(layer.weight.cols());
+    payload.blobs.push_back(rt::Blob::adopt(storage_, bytes_of(layer.weight)));
+    payload.blobs.push_back(rt::Blob::adopt(storage_, bytes_of(layer.bias)));
+  }
+  return shapes;
 }
 
 }  // namespace ist::actors

@@ -1,11 +1,12 @@
 // Model layers <-> raw frames: each weight and each bias is one blob of little-endian float32, with the
 // shapes carried in the message header. Sending either copies once, into the blob (append_layers, for a
-// model that stays), or hands the model's own buffers over (move_layers_into: 0 copies); the blob then goes
-// to ZeroMQ without copying. Receiving either reads the frames in place (frame_layers) or copies once
-// into a net (read_layers).
+// model that stays), or lends the net's own buffers (LentNet::lend_to: 0 copies); the blob then goes to
+// ZeroMQ without copying. Receiving either reads the frames in place (frame_layers) or copies once into a
+// net (read_layers, LentNet::fill_from).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "base/status.h"
@@ -16,8 +17,6 @@ namespace ist::actors {
 
 // Appends 2 blobs per layer (weight, bias) to payload; returns the shapes (rows, cols per layer).
 std::vector<std::int64_t> append_layers(const Mlp& model, rt::Payload& payload);
-// The same without a copy: the blobs are the model's own buffers, which the payload now keeps alive.
-std::vector<std::int64_t> move_layers_into(Mlp&& model, rt::Payload& payload);
 
 // Process-wide bytes copied between nets and frames by append_layers and read_layers, so tests can tell
 // the zero-copy paths from the copying ones. @threadsafe
@@ -39,5 +38,28 @@ Result<std::vector<FrameLayer>> frame_layers(const rt::Payload& payload, const s
 
 // Rebuilds layers from payload.blobs[first_blob...] and the shapes (one copy). Errors: as frame_layers.
 Result<Mlp> read_layers(const rt::Payload& payload, const std::vector<std::int64_t>& shapes, std::size_t first_blob = 0);
+
+// A net trained round after round in the same buffers although every round's reply sends it without a
+// copy: lend_to makes the reply's frames of the net's own buffers, and the next fill_from takes them back
+// once no frame holds them any more (ZeroMQ has sent them); if one still does, that round gets new
+// buffers and the lent ones are freed with their last frame. One thread at a time (the trainer's actor).
+class LentNet {
+ public:
+  // The net, filled from payload.blobs[first_blob...] by one copy (counted by frame_bytes_copied), in the
+  // buffers of the round before when they are free and each layer's shape agrees. The pointer is valid
+  // until the next fill_from or lend_to; write it only until lend_to. Errors: as frame_layers (the net is
+  // then left as it was).
+  Result<Mlp*> fill_from(const rt::Payload& payload, const std::vector<std::int64_t>& shapes, std::size_t first_blob = 0);
+  // Appends 2 blobs per layer (weight, bias) over the net's own buffers (0 copies) and returns the shapes.
+  // REQUIRES: a successful fill_from since the last lend_to.
+  std::vector<std::int64_t> lend_to(rt::Payload& payload);
+  // Whether the last fill_from reused the buffers of the round before (for tests and benchmarks).
+  bool reused_last_time() const { return reused_; }
+
+ private:
+  struct Storage;
+  std::shared_ptr<Storage> storage_;
+  bool reused_ = false;
+};
 
 }  // namespace ist::actors

@@ -6,15 +6,19 @@ namespace ist {
 
 LocalTrainingReport train_locally(Mlp& model, BatchSampler& sampler, const LocalTrainingOptions& options,
                                   const std::function<void(int step)>& before_step) {
-  SgdOptimizer optimizer(options.momentum, options.weight_decay, options.subnet_lr);
-  Workspace ws;
-  Matrix x;
-  std::vector<std::int32_t> y;
+  LocalTrainingBuffers buffers;
+  return train_locally(model, sampler, options, buffers, before_step);
+}
+
+LocalTrainingReport train_locally(Mlp& model, BatchSampler& sampler, const LocalTrainingOptions& options,
+                                  LocalTrainingBuffers& buffers, const std::function<void(int step)>& before_step) {
+  SgdOptimizer& optimizer = buffers.optimizer;
+  optimizer.restart(options.momentum, options.weight_decay, options.subnet_lr);
   double loss_sum = 0.0;
   for (int step = 0; step < options.steps; ++step) {
     if (before_step) before_step(step);
-    sampler.next(options.batch_size, x, y);
-    loss_sum += optimizer.train_step(model, x, y, options.learning_rate, ws);
+    sampler.next(options.batch_size, buffers.batch, buffers.labels);
+    loss_sum += optimizer.train_step(model, buffers.batch, buffers.labels, options.learning_rate, buffers.workspace);
   }
   LocalTrainingReport report;
   report.steps = options.steps;

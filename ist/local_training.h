@@ -27,11 +27,24 @@ struct LocalTrainingReport {
   std::int64_t samples = 0;
 };
 
+// What train_locally allocates: the momentum, the pass's activations and gradients, and the batch. A
+// caller that trains again and again (a trainer, round after round) keeps one, so they are allocated once
+// per shape and reused while the shapes stay. Their contents never carry from one call to the next.
+struct LocalTrainingBuffers {
+  SgdOptimizer optimizer{0.0f, 0.0f};
+  Workspace workspace;
+  Matrix batch;
+  std::vector<std::int32_t> labels;
+};
+
 // Trains model in place for options.steps steps on batches drawn from sampler, starting from fresh
 // optimizer state (momentum is not carried across calls; see sgd.h). Deterministic given the model, the
-// sampler's cursor and the options. REQUIRES: batch_size <= the sampler's data size.
-// before_step, if given, runs before each step with the step's index: the seam fault experiments use to
-// slow a trainer down or end its process mid-round. It does not touch the model.
+// sampler's cursor and the options, whether buffers are new or reused. REQUIRES: batch_size <= the
+// sampler's data size. before_step, if given, runs before each step with the step's index: the seam fault
+// experiments use to slow a trainer down or end its process mid-round. It does not touch the model.
+LocalTrainingReport train_locally(Mlp& model, BatchSampler& sampler, const LocalTrainingOptions& options,
+                                  LocalTrainingBuffers& buffers, const std::function<void(int step)>& before_step = {});
+// The same with buffers of its own, freed on return.
 LocalTrainingReport train_locally(Mlp& model, BatchSampler& sampler, const LocalTrainingOptions& options,
                                   const std::function<void(int step)>& before_step = {});
 

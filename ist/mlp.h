@@ -72,6 +72,7 @@ struct Workspace {
   Matrix grad_a;  // gradient flowing backwards, swapped with grad_b between layers
   Matrix grad_b;
   Matrix logits_grad;
+  std::vector<Vector> bias_grads;  // per layer (the fused training step, which needs no weight gradients)
 };
 
 // Forward pass; returns the logits (a reference into ws).

@@ -73,13 +73,25 @@ float SgdOptimizer::bias_rate(const Linear& layer, float lr) const {
   return correction_.on_bias ? layer_learning_rate(layer, lr, correction_.power) : lr;
 }
 
+void SgdOptimizer::restart(float momentum, float weight_decay, SubnetLrCorrection correction) {
+  momentum_ = momentum;
+  weight_decay_ = weight_decay;
+  correction_ = correction;
+  for (Matrix& v : weight_velocity_) v.setZero();
+  for (Vector& v : bias_velocity_) v.setZero();
+}
+
 void SgdOptimizer::ensure_buffers(const Mlp& model) {
-  if (momentum_ == 0.0f || weight_velocity_.size() == model.layers.size()) return;
-  weight_velocity_.clear();
-  bias_velocity_.clear();
-  for (const Linear& layer : model.layers) {
-    weight_velocity_.push_back(Matrix::Zero(layer.weight.rows(), layer.weight.cols()));
-    bias_velocity_.push_back(Vector::Zero(layer.bias.size()));
+  if (momentum_ == 0.0f) return;
+  weight_velocity_.resize(model.layers.size());
+  bias_velocity_.resize(model.layers.size());
+  for (std::size_t l = 0; l < model.layers.size(); ++l) {
+    const Linear& layer = model.layers[l];
+    // A buffer of the right shape holds this model's momentum (zero after a restart): keep it.
+    if (weight_velocity_[l].rows() != layer.weight.rows() || weight_velocity_[l].cols() != layer.weight.cols()) {
+      weight_velocity_[l] = Matrix::Zero(layer.weight.rows(), layer.weight.cols());
+    }
+    if (bias_velocity_[l].size() != layer.bias.size()) bias_velocity_[l] = Vector::Zero(layer.bias.size());
   }
 }
 
@@ -115,7 +127,7 @@ float SgdOptimizer::train_step(Mlp& model, const Matrix& x, const std::vector<st
   const Matrix& logits = forward(model, x, ws);
   const float loss = softmax_cross_entropy(logits, labels, ws.logits_grad);
   Matrix* dy = &ws.logits_grad;
-  Vector bias_grad;
+  ws.bias_grads.resize(n);
   Vector no_velocity;
   for (std::size_t l = n; l-- > 0;) {
     Linear& layer = model.layers[l];
@@ -129,6 +141,7 @@ float SgdOptimizer::train_step(Mlp& model, const Matrix& x, const std::vector<st
       dx->resize(dy->rows(), layer.inputs());
       gemm(false, false, layer.input_scale, *dy, layer.weight, 0.0f, *dx);
     }
+    Vector& bias_grad = ws.bias_grads[l];
     bias_grad = dy->colwise().sum().transpose();
     if (momentum_ == 0.0f) {
       // W <- (1 - lr*wd) W - lr * s * dy^T x, all inside the GEMM.

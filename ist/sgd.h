@@ -63,8 +63,9 @@ struct SubnetLrCorrection {
   bool on_bias = true;
 };
 
-// Owns momentum buffers for one model shape. One thread at a time. The two-argument constructor uses
-// the default SubnetLrCorrection (as SgdOptions' defaults).
+// Owns momentum buffers, sized to the model it steps (per layer, on first use and whenever a layer's
+// shape changes; reused otherwise). One thread at a time. The two-argument constructor uses the default
+// SubnetLrCorrection (as SgdOptions' defaults).
 class SgdOptimizer {
  public:
   SgdOptimizer(float momentum, float weight_decay) : momentum_(momentum), weight_decay_(weight_decay) {}
@@ -80,11 +81,10 @@ class SgdOptimizer {
   // Same mathematics as train_step; results agree to float rounding, not bit for bit.
   void apply(Mlp& model, const Gradients& grads, float lr);
 
-  // Forgets the momentum (a new slice, a new round).
-  void reset() {
-    weight_velocity_.clear();
-    bias_velocity_.clear();
-  }
+  // Forgets the momentum (a new slice, a new round) and takes new hyper-parameters. The buffers are zeroed
+  // in place, not freed, so a trainer that restarts its optimizer every round allocates them once; the
+  // steps that follow equal a fresh optimizer's bit for bit.
+  void restart(float momentum, float weight_decay, SubnetLrCorrection correction);
 
  private:
   void ensure_buffers(const Mlp& model);

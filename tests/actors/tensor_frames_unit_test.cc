@@ -49,6 +49,62 @@ TEST(TensorFrames, MissingFramesOddShapesAndHugeShapesAreRefused) {
   EXPECT_EQ(frame_layers(payload, {-1, 4}).status().code(), ErrorCode::kDecodeFailure);
 }
 
+// A trainer's net across rounds: the reply lends its buffers, the next round takes them back once the
+// reply's frames are gone, and never writes them while a frame still holds them.
+TEST(LentNet, TheNextRoundFillsTheSameBuffersOnceTheRepliesFramesAreGone) {
+  rt::Payload round1, round2;
+  const std::vector<std::int64_t> shapes = append_layers(model(), round1);
+  const Mlp second = make_mlp({12, 10, 8, 3}, 6).value();
+  append_layers(second, round2);
+  LentNet net;
+  auto first = net.fill_from(round1, shapes);
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  EXPECT_FALSE(net.reused_last_time());
+  const float* weights = (*first)->layers[1].weight.data();
+  {
+    rt::Payload reply;
+    EXPECT_EQ(net.lend_to(reply), shapes);
+    EXPECT_EQ(reinterpret_cast<const float*>(reply.blobs[2].data()), weights);  // lent, not copied
+  }  // the reply is sent: its frames are gone
+  auto next = net.fill_from(round2, shapes);
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(net.reused_last_time());
+  EXPECT_EQ((*next)->layers[1].weight.data(), weights);
+  EXPECT_TRUE((*next)->layers[1].weight == second.layers[1].weight);
+}
+
+TEST(LentNet, AFrameStillHeldKeepsItsBytesAndTheNextRoundGetsNewBuffers) {
+  rt::Payload round1, round2;
+  const std::vector<std::int64_t> shapes = append_layers(model(), round1);
+  append_layers(make_mlp({12, 10, 8, 3}, 6).value(), round2);
+  LentNet net;
+  ASSERT_TRUE(net.fill_from(round1, shapes).ok());
+  rt::Payload reply;
+  net.lend_to(reply);  // still queued, say, when the next request arrives
+  auto next = net.fill_from(round2, shapes);
+  ASSERT_TRUE(next.ok());
+  EXPECT_FALSE(net.reused_last_time());
+  EXPECT_NE((*next)->layers[1].weight.data(), reinterpret_cast<const float*>(reply.blobs[2].data()));
+  auto sent = read_layers(reply, shapes);
+  ASSERT_TRUE(sent.ok());
+  EXPECT_TRUE(sent->layers[1].weight == model().layers[1].weight);  // the lent frames kept round 1's values
+}
+
+TEST(LentNet, FramesThatDoNotMatchTheirShapesLeaveTheNetAsItWas) {
+  rt::Payload good, bad;
+  const std::vector<std::int64_t> shapes = append_layers(model(), good);
+  append_layers(model(), bad);
+  bad.blobs.pop_back();
+  LentNet net;
+  ASSERT_TRUE(net.fill_from(good, shapes).ok());
+  EXPECT_EQ(net.fill_from(bad, shapes).status().code(), ErrorCode::kDecodeFailure);
+  rt::Payload reply;
+  net.lend_to(reply);
+  auto sent = read_layers(reply, shapes);
+  ASSERT_TRUE(sent.ok());
+  EXPECT_TRUE(sent->layers[2].weight == model().layers[2].weight);
+}
+
 // The request's frames hold exactly extract_slice's parameters, and its header the input scales.
 TEST(IstRequest, FramesHoldTheExtractedSliceAndNoNeurons) {
   const Mlp m = model();
