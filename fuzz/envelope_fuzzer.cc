@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz/fuzz_input.h"
 #include "runtime/envelope.h"
 #include "runtime/handle.h"
 #include "runtime/membership.h"
@@ -14,16 +15,8 @@
 using namespace ist::rt;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string in(reinterpret_cast<const char*>(data), size);
   std::vector<zmq::message_t> frames;
-  std::size_t at = 0;
-  for (;;) {
-    const std::size_t next = in.find("\xF0\x0D", at);
-    const std::string frame = in.substr(at, next == std::string::npos ? std::string::npos : next - at);
-    frames.emplace_back(frame.data(), frame.size());
-    if (next == std::string::npos || frames.size() > 64) break;
-    at = next + 2;
-  }
+  for (const std::string& frame : ist::fuzz::split_parts(data, size, 65)) frames.emplace_back(frame.data(), frame.size());
   Decoded d = decode_envelope(frames, 1 << 20);
   if (!d.status.ok()) return 0;
   (void)unpack_one<Member>(d.payload);

@@ -1,21 +1,41 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets in fuzz/ with clang (Debian's clang-14, -fsanitize=fuzzer,address,undefined)
-# straight from the runtime sources, and runs each for SECONDS (default 60) on its corpus in
-# build-fuzz/corpus/NAME. A crash leaves its input in build-fuzz/ and exits non-zero.
-# Usage: scripts/fuzz.sh [SECONDS]
+# Builds the libFuzzer targets in fuzz/ (CMake with IST_FUZZ=ON: clang-14, -fsanitize=fuzzer,address,
+# undefined on every library they link) into build-fuzz/, then runs each for SECONDS (default 60) on its
+# corpus in build-fuzz/corpus/NAME (kept between runs, so later runs start where earlier ones stopped).
+# A crash leaves its input in build-fuzz/crash-* and the script exits non-zero after the other targets ran.
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]      (TARGET: e.g. data_loader_fuzzer; default all)
+# Not part of .ci/run (minutes, not seconds). A finding becomes a regression: copy its input into
+# fuzz/regressions/TARGET/ (ctest replays that folder through the target in the normal build, label unit),
+# fix the code, and keep the input.
 set -euo pipefail
 seconds="${1:-60}"
+shift || true
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/build-fuzz"
-mkdir -p "$out"
-cxx="${CXX_FUZZ:-clang++-14}"
-flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$root" -DMSGPACK_DEFAULT_API_VERSION=3)
-runtime_sources=("$root"/runtime/envelope.cc "$root"/runtime/blob.cc "$root"/runtime/utf8.cc)
-for target in "$root"/fuzz/*_fuzzer.cc; do
-  name="$(basename "$target" .cc)"
-  echo "building $name"
-  "$cxx" "${flags[@]}" "$target" "${runtime_sources[@]}" -lzmq -o "$out/$name"
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S "$root" -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="${CXX_FUZZ:-clang++-14}" \
+  -DIST_FUZZ=ON -DIST_WERROR=OFF -DBUILD_TESTING=OFF "${launcher[@]}" >/dev/null
+cmake --build "$out" --target fuzzers -j "${JOBS:-2}"
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  for source in "$root"/fuzz/*_fuzzer.cc; do targets+=("$(basename "$source" .cc)"); done
+fi
+failed=()
+for name in "${targets[@]}"; do
   mkdir -p "$out/corpus/$name"
-  echo "running $name for $seconds s"
-  (cd "$out" && "./$name" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "corpus/$name")
+  echo "fuzz: running $name for $seconds s"
+  if ! (cd "$out" && "./fuzz/$name" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+          -print_final_stats=1 "corpus/$name" 2>&1 | grep -E "^(#[0-9]+ *DONE|stat::|==|SUMMARY|artifact_prefix|Test unit written)"); then
+    :
+  fi
+  if ls "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* >/dev/null 2>&1; then
+    failed+=("$name")
+    mkdir -p "$out/found/$name" && mv "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* "$out/found/$name/" 2>/dev/null || true
+  fi
 done
+if ((${#failed[@]})); then
+  echo "fuzz: findings (inputs in build-fuzz/found/): ${failed[*]}" >&2
+  exit 1
+fi
+echo "fuzz: no crash in ${targets[*]}"
