@@ -2,6 +2,7 @@
 #include <exception>
 #include <functional>
 
+#include "runtime/latency_probe.h"
 #include "runtime/log.h"
 #include "runtime/node_core.h"
 
@@ -89,8 +90,10 @@ void NodeCore::deliver_io(Envelope& env) {
   {
     std::lock_guard<std::mutex> lock(cell->mu);
     if (!cell->killed) {
+      [[maybe_unused]] const std::uint64_t rid = env.header.request_id;
       cell->mailbox.push_back(std::move(env));
       cell->cv.notify_all();
+      IST_PROBE(rid, kDelivered);
       return;
     }
   }
@@ -210,6 +213,7 @@ void NodeCore::actor_main(ActorCell* cell) {
       if (env.header.kind != Kind::kTell) cell->running = env.header;
       cell->busy = true;
     }
+    IST_PROBE(env.header.request_id, kHandlerStart);
     const bool is_spawn = env.header.kind == Kind::kSpawn;
     Result<Payload> result = Status::internal("not run");
     try {
@@ -253,6 +257,7 @@ void NodeCore::actor_main(ActorCell* cell) {
       if (!result.ok()) log(LogLevel::kError, "tell ", env.header.method, " failed: ", result.status().to_string());
     } else {
       reply_to(env.header, std::move(result));
+      IST_PROBE(env.header.request_id, kHandlerDone);
     }
     {
       // Only now is the reply queued for the I/O thread: a draining node waits for this.

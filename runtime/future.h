@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "base/status.h"
+#include "runtime/latency_probe.h"
 #include "runtime/payload.h"
 #include "runtime/types.h"
 
@@ -47,6 +48,7 @@ class CallState {
     if (!cv_.wait_until(lock, deadline_, [&] { return result_.has_value(); })) {
       result_.emplace(Status::timeout("no reply before the deadline"));
     }
+    IST_PROBE(probe_id, kCallerWoke);
     return *result_;
   }
   bool ready() const {
@@ -54,6 +56,9 @@ class CallState {
     return result_.has_value();
   }
   Deadline deadline() const { return deadline_; }
+#ifdef IST_LATENCY_PROBES
+  std::uint64_t probe_id = 0;  // the request id, for the kCallerWoke mark
+#endif
 
  private:
   mutable std::mutex mu_;

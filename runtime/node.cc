@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "runtime/latency_probe.h"
 #include "runtime/log.h"
 #include "runtime/node_core.h"
 
@@ -167,6 +168,8 @@ void NodeCore::enqueue(Outbound out) {
 std::shared_ptr<CallState> NodeCore::request(Kind kind, const std::string& to_endpoint, NodeId dst_node,
                                              ActorId dst_actor, std::string method, std::uint64_t tag,
                                              Payload payload, Deadline deadline, ActorId src_actor) {
+  const std::uint64_t rid = next_request_id_.fetch_add(1);
+  IST_PROBE(rid, kCallMade);
   auto state = std::make_shared<CallState>(deadline);
   if (dst_node != 0 && dst_node == head_id_ && head_lost && options.role != NodeRole::kHead) {
     state->complete(Status::node_dead("lost the head at " + head_endpoint_ + "; waiting for it to come back"));
@@ -179,14 +182,17 @@ std::shared_ptr<CallState> NodeCore::request(Kind kind, const std::string& to_en
       return state;
     }
   }
-  const std::uint64_t rid = next_request_id_.fetch_add(1);
   if (!calls_.add(rid, PendingCalls::Call{state, dst_node, kind, to_endpoint})) {
     state->complete(Status::cancelled("node stopped"));
     return state;
   }
   Outbound out = outbound(kind, to_endpoint, dst_node, dst_actor, std::move(method), tag, std::move(payload), src_actor);
   out.env.header.request_id = rid;
+#ifdef IST_LATENCY_PROBES
+  state->probe_id = rid;
+#endif
   enqueue(std::move(out));
+  IST_PROBE(rid, kCallQueued);
   return state;
 }
 

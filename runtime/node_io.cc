@@ -8,6 +8,7 @@
 
 #include <zmq_addon.hpp>
 
+#include "runtime/latency_probe.h"
 #include "runtime/log.h"
 #include "runtime/node_core.h"
 
@@ -168,12 +169,23 @@ void NodeCore::send_io(Outbound& out) {
     on_envelope(std::move(out.env));
     return;
   }
+  const bool is_reply = out.env.header.kind == Kind::kReply;
+  if (is_reply) {
+    IST_PROBE(out.env.header.request_id, kReplySendStart);
+  } else {
+    IST_PROBE(out.env.header.request_id, kSendStart);
+  }
   zmq::socket_t* s = dealer_io(out.endpoint);
   bool sent = false;
   if (s != nullptr) {
     try {
       auto frames = encode_envelope(out.env);
       sent = zmq::send_multipart(*s, frames, zmq::send_flags::dontwait).has_value();
+      if (is_reply) {
+        IST_PROBE(out.env.header.request_id, kReplySent);
+      } else {
+        IST_PROBE(out.env.header.request_id, kSent);
+      }
     } catch (const zmq::error_t& e) {
       log(LogLevel::kError, "send to ", out.endpoint, ": ", e.what());
     }
@@ -214,6 +226,11 @@ void NodeCore::receive_io() {
 
 void NodeCore::on_frames(const zmq::message_t& from, std::vector<zmq::message_t>& frames) {
   Decoded d = decode_envelope(frames, options.max_message_bytes);
+  if (d.header && d.header->kind == Kind::kReply) {
+    IST_PROBE(d.header->request_id, kReplyReceived);
+  } else if (d.header) {
+    IST_PROBE(d.header->request_id, kReceived);
+  }
   const bool query = d.header && d.header->kind == Kind::kQueryMembers;
   if (!d.status.ok()) {
     log(LogLevel::kError, "rejected inbound message: ", d.status.to_string());
@@ -317,6 +334,7 @@ void NodeCore::on_reply(Envelope& env) {
   } else {
     p.state->complete(std::move(s));
   }
+  IST_PROBE(env.header.request_id, kCompleted);
 }
 
 std::vector<std::shared_ptr<MembershipQueue>> NodeCore::live_subscribers_locked() {

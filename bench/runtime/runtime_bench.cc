@@ -1,14 +1,21 @@
 // runtime_bench: prints the machine, then
 //   1. round trip of a small call (64-byte request, 64-byte reply) from a client to an actor in another
-//      process, median and p99 over many calls;
-//   2. asynchronous calls per second, one caller, one remote actor;
+//      process, median and p99 over many calls, against a bare ZeroMQ DEALER/ROUTER ping-pong of the
+//      same 64 bytes between the same two processes (a thread of the worker echoes), measured
+//      interleaved in blocks in the same run, and the ratio of the medians;
+//   2. asynchronous calls per second, one caller, one remote actor, against raw ZeroMQ messages per
+//      second over the same DEALER/ROUTER pair with the same window;
 //   3. a 64 MiB blob from an actor in one worker process to an actor in another, median over repeats.
-// Run without arguments. With node flags (--head ...) it is a worker node (how it launches itself).
+// Run without arguments (`--help` says this). With node flags (--head ...) it is a worker node (how it
+// launches itself). To pin, run it under taskset: the worker processes inherit the affinity.
 // `runtime_bench --curve-cost [ROUNDS]`: only the 64 MiB transfer, on a plain-TCP cluster and on a CURVE
 // cluster (a fresh key), alternating ROUNDS times (default 3), to show what encryption costs.
 #include <unistd.h>
 
+#include <zmq_addon.hpp>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -18,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/machine_info.h"
 #include "runtime/cluster_key.h"
 #include "runtime/launcher.h"
 #include "runtime/node.h"
@@ -31,6 +39,43 @@ namespace {
 class Echo : public rt::Actor {
  public:
   ist::Result<rt::Payload> echo(rt::ActorContext&, const rt::Payload& p) { return p; }
+};
+
+// A bare ZeroMQ echo in the worker's process: a thread with a ROUTER on loopback sends every message
+// back as it came (the baseline the actor call is compared with). `start` returns its endpoint.
+class ZmqEcho : public rt::Actor {
+ public:
+  ~ZmqEcho() override {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  ist::Result<rt::Payload> start(rt::ActorContext&, const rt::Payload&) {
+    router_ = zmq::socket_t(ctx_, zmq::socket_type::router);
+    router_.set(zmq::sockopt::sndhwm, 0);
+    router_.set(zmq::sockopt::rcvhwm, 0);
+    router_.set(zmq::sockopt::linger, 0);
+    router_.bind("tcp://127.0.0.1:*");
+    const std::string ep = router_.get(zmq::sockopt::last_endpoint);
+    thread_ = std::thread([this] {
+      zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
+      while (!stop_) {
+        if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) == 0) continue;
+        std::vector<zmq::message_t> frames;
+        while (zmq::recv_multipart(router_, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
+          zmq::send_multipart(router_, frames);
+          frames.clear();
+        }
+      }
+      router_.close();
+    });
+    return rt::pack_args(ep);
+  }
+
+ private:
+  zmq::context_t ctx_{1};
+  zmq::socket_t router_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 // Receives blobs; reports its process's receive-side aligning copies.
@@ -76,6 +121,10 @@ void register_types() {
             .factory([](F&, const rt::Payload&) -> ist::Result<std::unique_ptr<Echo>> { return std::make_unique<Echo>(); })
             .method("echo", &Echo::echo)
             .register_type());
+  check(rt::ActorTypeBuilder<ZmqEcho>("BenchZmqEcho")
+            .factory([](F&, const rt::Payload&) -> ist::Result<std::unique_ptr<ZmqEcho>> { return std::make_unique<ZmqEcho>(); })
+            .method("start", &ZmqEcho::start)
+            .register_type());
   check(rt::ActorTypeBuilder<Sink>("BenchSink")
             .factory([](F&, const rt::Payload&) -> ist::Result<std::unique_ptr<Sink>> { return std::make_unique<Sink>(); })
             .method("take", &Sink::take)
@@ -87,16 +136,13 @@ void register_types() {
             .register_type());
 }
 
+// The machine, and how busy it is (the bench shares it): figures from a loaded machine are slower.
 void print_machine() {
-  std::ifstream cpu("/proc/cpuinfo");
-  std::string line, model = "unknown";
-  while (std::getline(cpu, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      model = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  std::printf("machine: %s, %u logical cores\n", model.c_str(), std::thread::hardware_concurrency());
+  ist::bench::print_machine();
+  std::ifstream load("/proc/loadavg");
+  std::string one;
+  load >> one;
+  std::printf("load average (1 min) at start: %s\n", one.c_str());
 }
 
 double percentile(std::vector<double> v, double q) {
@@ -181,6 +227,13 @@ int curve_cost(int rounds) {
 
 int main(int argc, char** argv) {
   register_types();
+  if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    std::printf("runtime_bench: small-call round trip against a bare ZeroMQ ping-pong, async call rate against\n"
+                "raw ZeroMQ, 64 MiB actor-to-actor transfer; prints the figures and the machine.\n"
+                "  runtime_bench                     the whole bench (pin with: taskset -c 0,1 runtime_bench)\n"
+                "  runtime_bench --curve-cost [N]    64 MiB transfer, plain TCP vs CURVE, N interleaved rounds\n");
+    return 0;
+  }
   if (argc > 1 && std::string(argv[1]) == "--curve-cost") return curve_cost(argc > 2 ? std::atoi(argv[2]) : 3);
   if (argc > 1) {  // launched as a worker node
     auto opts = rt::parse_node_args(argc, argv);
@@ -197,25 +250,59 @@ int main(int argc, char** argv) {
   auto& head = bench.head;
   auto& client = head->client();
 
-  // 1. Round trip, 64-byte request and reply (a 64-byte msgpack bin in args), client -> remote actor.
+  // 1. Round trip, 64-byte request and reply (a 64-byte msgpack bin in args), client -> remote actor,
+  // interleaved in blocks with a bare ZeroMQ ping-pong of 64 bytes to a thread in the same worker process.
   auto echo = must(client.spawn("BenchEcho", workers[0], {}, rt::deadline_in(5s)).get(), "spawn echo");
+  auto zecho = must(client.spawn("BenchZmqEcho", workers[0], {}, rt::deadline_in(5s)).get(), "spawn zmq echo");
+  const std::string zmq_ep = must(rt::unpack_one<std::string>(must(client.call(zecho, "start", {}, rt::deadline_in(5s)).get(), "start")), "endpoint");
+  zmq::context_t zctx(1);
+  zmq::socket_t dealer(zctx, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::sndhwm, 0);
+  dealer.set(zmq::sockopt::rcvhwm, 0);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(zmq_ep);
   const rt::Payload small = rt::pack_args(std::string(61, 'x'));  // 61 chars + headers = 64 bytes
-  std::vector<double> us;
+  const std::string ping(small.args.size(), 'p');
+  auto zmq_round_trip = [&] {
+    dealer.send(zmq::buffer(ping));
+    zmq::message_t back;
+    if (!dealer.recv(back) || back.size() != ping.size()) std::exit(1);
+  };
+  std::vector<double> us, zmq_us;
   constexpr int kRoundTrips = 20000;
-  for (int i = 0; i < kRoundTrips + 2000; ++i) {
-    const auto t0 = rt::Clock::now();
+  constexpr int kBlock = 1000;
+  constexpr int kWarmup = 2000;
+  for (int i = 0; i < kWarmup; ++i) {
     must(client.call(echo, "echo", small, rt::deadline_in(5s)).get(), "echo");
-    if (i >= 2000) us.push_back(std::chrono::duration<double, std::micro>(rt::Clock::now() - t0).count());
+    zmq_round_trip();
+  }
+  for (int block = 0; block < kRoundTrips / kBlock; ++block) {
+    for (int i = 0; i < kBlock; ++i) {
+      const auto t0 = rt::Clock::now();
+      must(client.call(echo, "echo", small, rt::deadline_in(5s)).get(), "echo");
+      us.push_back(std::chrono::duration<double, std::micro>(rt::Clock::now() - t0).count());
+    }
+    for (int i = 0; i < kBlock; ++i) {
+      const auto t0 = rt::Clock::now();
+      zmq_round_trip();
+      zmq_us.push_back(std::chrono::duration<double, std::micro>(rt::Clock::now() - t0).count());
+    }
   }
   std::printf("round trip, %zu-byte args each way, %d calls: median %.1f us, p99 %.1f us (target <= 50 us)\n",
               small.args.size(), kRoundTrips, percentile(us, 0.5), percentile(us, 0.99));
+  std::printf("bare ZeroMQ DEALER/ROUTER ping-pong, %zu bytes, same processes, interleaved in blocks of %d: "
+              "median %.1f us, p99 %.1f us\n",
+              ping.size(), kBlock, percentile(zmq_us, 0.5), percentile(zmq_us, 0.99));
+  std::printf("round trip ratio, actor call / bare ZeroMQ (medians): %.2fx (target <= 1.3x)\n",
+              percentile(us, 0.5) / percentile(zmq_us, 0.5));
 
-  // 2. Async calls per second: one caller keeps up to kWindow calls in flight to one actor.
+  // 2. Async calls per second: one caller keeps up to kWindow calls in flight to one actor; the same with
+  // raw messages over the bare DEALER/ROUTER pair. Interleaved runs.
   constexpr int kAsyncCalls = 200000;
   constexpr int kWindow = 10000;
-  std::vector<double> rates;
+  std::vector<double> rates, zmq_rates;
   for (int run = 0; run < 3; ++run) {
-    const auto t0 = rt::Clock::now();
+    auto t0 = rt::Clock::now();
     std::vector<rt::Future<rt::Payload>> inflight;
     inflight.reserve(kWindow);
     for (int done = 0; done < kAsyncCalls; done += kWindow) {
@@ -224,10 +311,22 @@ int main(int argc, char** argv) {
       for (auto& f : inflight) must(f.get(), "async echo");
     }
     rates.push_back(kAsyncCalls / std::chrono::duration<double>(rt::Clock::now() - t0).count());
+    t0 = rt::Clock::now();
+    for (int done = 0; done < kAsyncCalls; done += kWindow) {
+      for (int i = 0; i < kWindow; ++i) dealer.send(zmq::buffer(ping));
+      for (int i = 0; i < kWindow; ++i) {
+        zmq::message_t back;
+        if (!dealer.recv(back)) std::exit(1);
+      }
+    }
+    zmq_rates.push_back(kAsyncCalls / std::chrono::duration<double>(rt::Clock::now() - t0).count());
   }
   std::printf("async calls, one caller, one actor, %d calls x 3 runs (window %d): median %.0f calls/s "
-              "(target >= 100000)\n",
+              "(target >= 500000)\n",
               kAsyncCalls, kWindow, percentile(rates, 0.5));
+  std::printf("raw ZeroMQ messages through the same echo, same window, interleaved: median %.0f msgs/s\n",
+              percentile(zmq_rates, 0.5));
+  dealer.close();
 
   // 3. 64 MiB actor (worker 0) -> actor (worker 1).
   auto source = must(client.spawn("BenchSource", workers[0], {}, rt::deadline_in(5s)).get(), "spawn source");
