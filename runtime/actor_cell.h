@@ -38,6 +38,11 @@ struct ActorCell {
   std::optional<Header> running;  // the call or spawn being handled; GUARDED_BY(mu)
   bool killed = false;            // GUARDED_BY(mu)
   bool busy = false;  // a message taken from the mailbox and not yet answered; GUARDED_BY(mu)
+  // killed || !mailbox.empty(), kept with them under mu and read without it: a thread that just handled
+  // a message spins on it briefly before it sleeps on cv (see NodeCore::actor_main).
+  std::atomic<bool> has_mail{false};
+  // REQUIRES: mu held (or the actor thread not started), after killed or mailbox changed.
+  void mail_changed() { has_mail.store(killed || !mailbox.empty(), std::memory_order_release); }
 
   std::thread thread;
   std::atomic<bool> finished{false};

@@ -30,8 +30,23 @@ const char* kind_name(Kind k) {
   return "unknown";
 }
 
-std::string encode_header(const Header& h) {
-  msgpack::sbuffer buf;
+namespace {
+
+// Per message, a fresh msgpack buffer or zone would cost an 8 KiB allocation and its free: each thread
+// that encodes or decodes headers keeps one and clears it.
+msgpack::sbuffer& header_buffer() {
+  thread_local msgpack::sbuffer buf(256);
+  buf.clear();
+  return buf;
+}
+
+msgpack::zone& header_zone() {
+  thread_local msgpack::zone zone(1024);
+  zone.clear();
+  return zone;
+}
+
+void pack_header(msgpack::sbuffer& buf, const Header& h) {
   msgpack::packer<msgpack::sbuffer> pk(buf);
   pk.pack_array(kHeaderFields);
   pk.pack(h.version);
@@ -46,13 +61,21 @@ std::string encode_header(const Header& h) {
   pk.pack(h.tag);
   pk.pack(static_cast<std::int32_t>(h.error));
   pk.pack(h.error_message);
+}
+
+}  // namespace
+
+std::string encode_header(const Header& h) {
+  msgpack::sbuffer& buf = header_buffer();
+  pack_header(buf, h);
   return std::string(buf.data(), buf.size());
 }
 
 std::vector<zmq::message_t> encode_envelope(const Envelope& e) {
   std::vector<zmq::message_t> frames;
   frames.reserve(2 + e.payload.blobs.size());
-  std::string header = encode_header(e.header);
+  msgpack::sbuffer& header = header_buffer();
+  pack_header(header, e.header);
   frames.emplace_back(header.data(), header.size());
   frames.emplace_back(e.payload.args.data(), e.payload.args.size());
   for (const Blob& b : e.payload.blobs) frames.push_back(b.to_zmq());
@@ -62,10 +85,9 @@ std::vector<zmq::message_t> encode_envelope(const Envelope& e) {
 Result<Header> decode_header(const void* data, std::size_t size) {
   try {
     std::size_t offset = 0;
-    msgpack::object_handle oh = msgpack::unpack(static_cast<const char*>(data), size, offset, nullptr, nullptr,
-                                                bounded_by(size));
+    const msgpack::object o = msgpack::unpack(header_zone(), static_cast<const char*>(data), size, offset, nullptr,
+                                              nullptr, bounded_by(size));
     if (offset != size) return Status::decode_failure("trailing bytes after header");
-    const msgpack::object& o = oh.get();
     // A newer protocol may append fields; it may not remove any.
     if (o.type != msgpack::type::ARRAY || o.via.array.size < kHeaderFields) {
       return Status::decode_failure("header is not an array of " + std::to_string(kHeaderFields));

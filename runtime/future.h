@@ -9,14 +9,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <thread>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "base/status.h"
-#include "runtime/latency_probe.h"
 #include "runtime/payload.h"
 #include "runtime/types.h"
 
@@ -28,29 +27,10 @@ class CallState {
   explicit CallState(Deadline deadline) : deadline_(deadline) {}
 
   // Completes the request; later completions are ignored (first one wins). Returns true if it won.
-  bool complete(Result<Payload> r) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (result_.has_value()) return false;
-      result_.emplace(std::move(r));
-      done_.store(true, std::memory_order_release);
-    }
-    cv_.notify_all();
-    return true;
-  }
+  bool complete(Result<Payload> r);
   // Blocks until completed or the deadline passes; on timeout completes the state with kTimeout.
-  Result<Payload>& wait() {
-    // A loopback reply often lands within tens of microseconds: yield-spin briefly before sleeping on
-    // the condition variable, whose wake-up alone costs about that much.
-    const auto spin_until = std::min(deadline_, Clock::now() + std::chrono::microseconds(kSpinMicros));
-    while (!done_.load(std::memory_order_acquire) && Clock::now() < spin_until) std::this_thread::yield();
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!cv_.wait_until(lock, deadline_, [&] { return result_.has_value(); })) {
-      result_.emplace(Status::timeout("no reply before the deadline"));
-    }
-    IST_PROBE(probe_id, kCallerWoke);
-    return *result_;
-  }
+  // Yield-spins a little first (future.cc says why and how long).
+  Result<Payload>& wait();
   bool ready() const {
     std::lock_guard<std::mutex> lock(mu_);
     return result_.has_value();
@@ -63,7 +43,6 @@ class CallState {
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  static constexpr int kSpinMicros = 50;
   std::optional<Result<Payload>> result_;  // GUARDED_BY(mu_)
   std::atomic<bool> done_{false};          // result_ is set (lets wait() spin without the lock)
   const Deadline deadline_;

@@ -95,6 +95,10 @@ Status NodeCore::start() {
     head_endpoint_ = options.head_endpoint;
   }
   head_watch_.start();
+  {
+    std::lock_guard<std::mutex> lock(sockets_mu_);
+    sockets_open_ = true;
+  }
   io_thread_ = std::thread([this] { io_loop(); });
 
   if (options.role != NodeRole::kHead) {
@@ -152,6 +156,7 @@ void NodeCore::drain(Deadline deadline) {
 }
 
 void NodeCore::enqueue(Outbound out) {
+  if (try_send_now(out)) return;
   bool was_empty;
   {
     std::lock_guard<std::mutex> lock(out_mu_);

@@ -1,6 +1,9 @@
 // Internal: the implementation behind Node and ActorContext. Not part of the public API.
 // Threads: the I/O thread runs io_loop() and everything named on_* / head_* / *_io; actor threads run
 // actor_main(); any thread may call the @threadsafe members (enqueue, request, ...).
+// Sockets: the I/O thread holds sockets_mu_ whenever it is not waiting in poll, so "I/O thread only"
+// state is also safe for a thread that holds sockets_mu_: enqueue() uses that to send a message from
+// the calling thread when the I/O thread is idle (try_send_now), one thread hand-off less.
 #pragma once
 
 #include <sys/types.h>
@@ -52,6 +55,7 @@ class NodeCore {
   void drain(Deadline deadline);
 
   // --- @threadsafe ---
+  // Sends `out` from this thread when try_send_now can; otherwise queues it and wakes the I/O thread.
   void enqueue(Outbound out);
   // Registers a pending request (unless the node stops or dst_node is known dead) and sends it.
   std::shared_ptr<CallState> request(Kind kind, const std::string& endpoint, NodeId dst_node,
@@ -101,6 +105,14 @@ class NodeCore {
   void io_loop();
   void drain_outbound();
   void send_io(Outbound& out);
+  // Encodes `env` and hands its frames to `socket` without blocking. Returns false if the socket
+  // would block (nothing sent) or failed (logged).
+  bool send_frames_io(zmq::socket_t& socket, const Envelope& env, const std::string& to);
+  // Sends `out` from the calling thread if that keeps every order and needs nothing of the I/O thread:
+  // not the I/O thread itself, a remote endpoint with a connection already open, the sockets free (the
+  // I/O thread waits in poll), nothing queued before it. Returns false, having sent nothing, otherwise
+  // (the caller queues it). @threadsafe
+  bool try_send_now(Outbound& out);
   zmq::socket_t* dealer_io(const std::string& endpoint);  // null if the endpoint is unusable
   void drop_dealer_io(const std::string& endpoint);
   // Reads the DEALERs' connection events, and fails the pending calls to every endpoint (but the
@@ -231,6 +243,11 @@ class NodeCore {
   Clock::time_point next_sweep_{};
   // The head accepted our join (so a goodbye has someone to go to). Set by the I/O thread; stop() reads.
   std::atomic<bool> joined_{false};
+
+  // Held by the I/O thread except while it waits in poll; a thread holding it may use the sockets.
+  std::mutex sockets_mu_;
+  bool sockets_open_ = false;  // the I/O loop runs and its sockets are open; GUARDED_BY(sockets_mu_)
+  std::atomic<std::thread::id> io_thread_id_{};
 
   std::atomic<bool> stopping_{false};
   // Graceful leave: actor threads take no new mailbox message; running handlers finish and reply.

@@ -26,6 +26,8 @@ bool expects_reply(Kind k) {
 }  // namespace
 
 void NodeCore::io_loop() {
+  io_thread_id_ = std::this_thread::get_id();
+  std::unique_lock<std::mutex> sockets(sockets_mu_);
   zmq::pollitem_t items[3] = {{router_.handle(), 0, ZMQ_POLLIN, 0},
                               {nullptr, wake_fd_, ZMQ_POLLIN, 0},
                               {zap_ ? zap_->handle() : nullptr, 0, ZMQ_POLLIN, 0}};
@@ -34,11 +36,13 @@ void NodeCore::io_loop() {
   next_sweep_ = Clock::now();
   while (!stopping_.load()) {
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep_ - Clock::now());
+    sockets.unlock();  // while it waits, a caller thread may send itself (try_send_now)
     try {
       zmq::poll(items, polled, std::max(wait, std::chrono::milliseconds(0)));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) log(LogLevel::kError, "poll: ", e.what());
     }
+    sockets.lock();
     if (items[1].revents & ZMQ_POLLIN) {
       std::uint64_t n;
       [[maybe_unused]] auto r = ::read(wake_fd_, &n, sizeof n);
@@ -54,6 +58,7 @@ void NodeCore::io_loop() {
     }
   }
   drain_outbound();  // e.g. the leave message
+  sockets_open_ = false;  // from here on, everything goes through the queue (and is not sent)
   // A leaving node's last replies may still be queued (large tensors on a busy machine): let them out.
   // Not to a head that never accepted us or that we lost, nor to a peer whose connection has been down
   // past the grace, has dropped (its process exited, e.g. a worker of an embedded cluster that was just
@@ -169,27 +174,13 @@ void NodeCore::send_io(Outbound& out) {
     on_envelope(std::move(out.env));
     return;
   }
-  const bool is_reply = out.env.header.kind == Kind::kReply;
-  if (is_reply) {
+  if (out.env.header.kind == Kind::kReply) {
     IST_PROBE(out.env.header.request_id, kReplySendStart);
   } else {
     IST_PROBE(out.env.header.request_id, kSendStart);
   }
   zmq::socket_t* s = dealer_io(out.endpoint);
-  bool sent = false;
-  if (s != nullptr) {
-    try {
-      auto frames = encode_envelope(out.env);
-      sent = zmq::send_multipart(*s, frames, zmq::send_flags::dontwait).has_value();
-      if (is_reply) {
-        IST_PROBE(out.env.header.request_id, kReplySent);
-      } else {
-        IST_PROBE(out.env.header.request_id, kSent);
-      }
-    } catch (const zmq::error_t& e) {
-      log(LogLevel::kError, "send to ", out.endpoint, ": ", e.what());
-    }
-  }
+  const bool sent = s != nullptr && send_frames_io(*s, out.env, out.endpoint);
   if (!sent) {
     Status s_err = Status::io_error("could not send " + std::string(kind_name(out.env.header.kind)) + " to " +
                                     out.endpoint);
@@ -204,6 +195,47 @@ void NodeCore::send_io(Outbound& out) {
       on_reply(fake);
     }
   }
+}
+
+bool NodeCore::send_frames_io(zmq::socket_t& socket, const Envelope& env, const std::string& to) {
+  try {
+    auto frames = encode_envelope(env);
+    if (!zmq::send_multipart(socket, frames, zmq::send_flags::dontwait)) return false;
+    if (env.header.kind == Kind::kReply) {
+      IST_PROBE(env.header.request_id, kReplySent);
+    } else {
+      IST_PROBE(env.header.request_id, kSent);
+    }
+    return true;
+  } catch (const zmq::error_t& e) {
+    log(LogLevel::kError, "send to ", to, ": ", e.what());
+    return false;
+  }
+}
+
+bool NodeCore::try_send_now(Outbound& out) {
+  // The I/O thread holds sockets_mu_ already (and sends what it queues within the same loop turn).
+  if (out.endpoint == endpoint || io_thread_id_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
+    return false;
+  }
+  std::unique_lock<std::mutex> sockets(sockets_mu_, std::try_to_lock);
+  if (!sockets.owns_lock() || !sockets_open_) return false;
+  {
+    // Whatever was queued before (maybe by this same thread) goes first: per-sender order holds. The
+    // I/O thread takes the queue and sends it while holding sockets_mu_, so nothing taken is unsent.
+    std::lock_guard<std::mutex> lock(out_mu_);
+    if (!out_.empty()) return false;
+  }
+  auto it = dealers_.find(out.endpoint);
+  if (it == dealers_.end()) return false;  // opening a connection (and evicting) is the I/O thread's
+  if (out.env.header.kind == Kind::kReply) {
+    IST_PROBE(out.env.header.request_id, kReplySendStart);
+  } else {
+    IST_PROBE(out.env.header.request_id, kSendStart);
+  }
+  if (!send_frames_io(it->second.dealer(), out.env, out.endpoint)) return false;  // queued: the I/O thread reports
+  dealer_last_use_[out.endpoint] = ++dealer_uses_;
+  return true;
 }
 
 void NodeCore::receive_io() {

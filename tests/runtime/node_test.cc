@@ -154,6 +154,22 @@ TEST_F(NodeTest, TellsRunInOrderBeforeALaterCall) {
   EXPECT_EQ(*unpack_one<long>(*r), 10);
 }
 
+// A caller's thread sends a message itself when its node's I/O thread is idle and queues it otherwise
+// (NodeCore::try_send_now): with thousands in flight, the replies keep the I/O thread busy, so both
+// paths are taken, and the calls must still run in the order they were made.
+TEST_F(NodeTest, CallsInFlightFromOneThreadRunInTheOrderTheyWereMade) {
+  ActorHandle a = spawn_echo(*worker);
+  constexpr long kCalls = 3000;
+  std::vector<Future<Payload>> calls;
+  calls.reserve(kCalls);
+  for (long i = 0; i < kCalls; ++i) calls.push_back(head->client().call(a, "add", pack_args(1L), deadline_in(10s)));
+  for (long i = 0; i < kCalls; ++i) {
+    auto r = calls[i].get();
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    ASSERT_EQ(*unpack_one<long>(*r), i + 1) << "call " << i << " ran out of order";
+  }
+}
+
 TEST_F(NodeTest, NamedActorIsFoundByLookupFromAnotherNode) {
   ActorHandle a = spawn_echo(*head);
   ASSERT_TRUE(head->client().register_name("echo-main", a, deadline_in(2s)).get().ok());
