@@ -28,7 +28,8 @@ bool may_command(const ActorCell& cell, NodeId self, NodeId from, Kind kind) {
 // A busy actor's next message often comes within microseconds of its last reply, and waking from the
 // condition variable costs about as much as the whole message's trip through the node: after handling a
 // message, an actor thread yields for up to kMailSpin to mail (or a kill) before it sleeps.
-constexpr auto kMailSpin = std::chrono::microseconds(50);
+// 200 us covers a loopback round trip on a busy machine (bench/results/runtime_latency.txt).
+constexpr auto kMailSpin = std::chrono::microseconds(200);
 
 void wait_for_mail_briefly(const ActorCell& cell) {
   const auto until = Clock::now() + kMailSpin;

@@ -9,10 +9,11 @@ namespace ist::rt {
 
 namespace {
 
-// A loopback reply often lands within tens of microseconds (more on a busy machine): the waiter
-// yield-spins this long before it sleeps on the condition variable, whose wake-up costs about as much
-// as the reply's whole way through the node. Yielding lets other threads of the machine run meanwhile.
-constexpr auto kSpin = std::chrono::microseconds(50);
+// A loopback reply often lands within tens of microseconds, about 100 on a busy 2-core machine: the
+// waiter yield-spins this long before it sleeps on the condition variable, whose wake-up (futex wake,
+// then the scheduler) cost about 17 us of a 105 us call there (bench/results/runtime_latency.txt; 50 us
+// of spinning was too short on that machine). Yielding lets other threads of the machine run meanwhile.
+constexpr auto kSpin = std::chrono::microseconds(200);
 
 }  // namespace
 
