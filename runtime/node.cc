@@ -181,8 +181,8 @@ std::shared_ptr<CallState> NodeCore::request(Kind kind, const std::string& to_en
     return state;
   }
   if (dst_node != 0 && dst_node != id) {
-    auto m = member(dst_node);
-    if (m && m->state != MemberState::kAlive) {
+    const auto state_of_dst = member_state(dst_node);
+    if (state_of_dst && *state_of_dst != MemberState::kAlive) {
       state->complete(Status::node_dead("node " + std::to_string(dst_node) + " is gone"));
       return state;
     }
@@ -246,7 +246,7 @@ void NodeCore::reply_to(const Header& req, Result<Payload> result) {
   // ask to be (a connection to a non-member counts against kMaxStrangerSockets).
   std::string to = req.src_endpoint;
   if (req.src_node != id) {
-    if (auto m = member(req.src_node); m && !m->endpoint.empty()) to = m->endpoint;
+    if (std::string joined_at = member_endpoint(req.src_node); !joined_at.empty()) to = std::move(joined_at);
   }
   enqueue(Outbound{std::move(to), reply_envelope(req, std::move(result))});
 }
@@ -256,6 +256,19 @@ std::optional<Member> NodeCore::member(NodeId node) const {
   auto it = members.find(node);
   if (it == members.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<MemberState> NodeCore::member_state(NodeId node) const {
+  std::lock_guard<std::mutex> lock(members_mu);
+  auto it = members.find(node);
+  if (it == members.end()) return std::nullopt;
+  return it->second.state;
+}
+
+std::string NodeCore::member_endpoint(NodeId node) const {
+  std::lock_guard<std::mutex> lock(members_mu);
+  auto it = members.find(node);
+  return it == members.end() ? std::string() : it->second.endpoint;
 }
 
 std::uint64_t NodeCore::fail_pending(NodeId node, const Status& status) {

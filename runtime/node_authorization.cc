@@ -29,8 +29,7 @@ void NodeCore::refuse_io(const Header& h, const std::string& why) {
 }
 
 bool NodeCore::is_alive_member(NodeId node) const {
-  auto m = member(node);
-  return m && m->state == MemberState::kAlive;
+  return member_state(node) == MemberState::kAlive;
 }
 
 NodeCore::Admission NodeCore::admit_io(const zmq::message_t& from, const Header& h) {
@@ -72,13 +71,13 @@ NodeCore::Admission NodeCore::admit_io(const zmq::message_t& from, const Header&
     case Kind::kKill:
     case Kind::kTagged: {
       if (h.src_node == id) return Admission::kAdmit;
-      auto m = member(h.src_node);
-      if (!m) return Admission::kHold;  // maybe joined, and its announcement is still on its way
-      if (m->state != MemberState::kAlive) {
+      const auto state = member_state(h.src_node);
+      if (!state) return Admission::kHold;  // maybe joined, and its announcement is still on its way
+      if (*state != MemberState::kAlive) {
         // A member declared dead while it was paused learns it from this answer at once (it goes to the
         // address it joined from, one socket at most, counted as a non-member's).
         const Status gone = Status::node_dead("node " + std::to_string(h.src_node) + " is no member any more (" +
-                                              (m->state == MemberState::kLeft ? "it left" : "declared dead") + ")");
+                                              (*state == MemberState::kLeft ? "it left" : "declared dead") + ")");
         if (h.kind == Kind::kCall || h.kind == Kind::kSpawn || h.kind == Kind::kKill) reply_to(h, gone);
         return drop(gone.message());
       }

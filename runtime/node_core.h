@@ -71,6 +71,10 @@ class NodeCore {
   // The reply to `req` carrying `result` (its value, or its error code and message), from this node.
   Envelope reply_envelope(const Header& req, Result<Payload> result) const;
   std::optional<Member> member(NodeId id) const;
+  // What member() would say of the node's state and endpoint, without copying the rest (these run for
+  // every message). nullopt / empty for a node not in the table.
+  std::optional<MemberState> member_state(NodeId id) const;
+  std::string member_endpoint(NodeId id) const;
   const std::string& head_endpoint() const { return head_endpoint_; }
   // How often a node that lost its head tries to join it again (and how long each try waits).
   Clock::duration rejoin_interval() const {

@@ -239,8 +239,9 @@ bool NodeCore::try_send_now(Outbound& out) {
 }
 
 void NodeCore::receive_io() {
+  std::vector<zmq::message_t> frames;  // reused: one allocation per batch, not per message
   for (int i = 0; i < kMaxInboundBatch; ++i) {
-    std::vector<zmq::message_t> frames;
+    frames.clear();
     try {
       auto n = zmq::recv_multipart(router_, std::back_inserter(frames), zmq::recv_flags::dontwait);
       if (!n) return;
