@@ -215,8 +215,8 @@ class NodeCore {
   // Outbound sockets to endpoints that are no member's (a joiner's, a stranger's heartbeat): at most
   // kMaxStrangerSockets, the least recently used closed first. Members' sockets are never evicted.
   static constexpr std::size_t kMaxStrangerSockets = 32;
-  std::unordered_map<std::string, std::uint64_t> dealer_last_use_;  // I/O thread only
-  std::uint64_t dealer_uses_ = 0;                                   // I/O thread only
+  std::unordered_map<std::string, std::uint64_t> dealer_last_use_;  // GUARDED_BY(sockets_mu_)
+  std::uint64_t dealer_uses_ = 0;                                   // GUARDED_BY(sockets_mu_)
   bool eviction_logged_ = false;                                    // I/O thread only
   void evict_stranger_socket_io();
   bool is_member_endpoint(const std::string& endpoint) const;  // @threadsafe
@@ -225,7 +225,8 @@ class NodeCore {
   zmq::socket_t router_;
   std::optional<ZapHandler> zap_;  // with a cluster key: admits only its holders; I/O thread only
   std::optional<HandshakeWatch> handshakes_;  // with a cluster key: peers without CURVE; I/O thread only
-  std::unordered_map<std::string, PeerSocket> dealers_;  // I/O thread only
+  // I/O thread, or a thread sending in try_send_now; GUARDED_BY(sockets_mu_)
+  std::unordered_map<std::string, PeerSocket> dealers_;
   PeerLinks links_{steady_time()};                       // I/O thread only
   std::uint64_t next_monitor_ = 1;                       // I/O thread only
   // Nodes that left gracefully: they drained first, so replies to our calls may still be in flight on

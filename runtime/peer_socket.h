@@ -1,6 +1,6 @@
 // Internal: the outbound DEALER to one peer endpoint, with a ZeroMQ socket monitor that tells when its
-// connection comes up or goes down (zmq_socket_monitor, inproc PAIR). Owned and touched only by the
-// node's I/O thread.
+// connection comes up or goes down (zmq_socket_monitor, inproc PAIR). Owned by the node's I/O thread;
+// used by whoever holds the node's socket mutex (the I/O thread, or a thread sending a message itself).
 #pragma once
 
 #include <cstddef>
