@@ -1,7 +1,9 @@
 // The IDX format of (Fashion-)MNIST, read through zlib so gzip and plain files look the same.
 // Layout: a big-endian u32 magic (0x00000801 labels, 0x00000803 images), big-endian u32 dimensions,
 // then unsigned bytes. With a shard the labels are read first, the shard is decided from them, and the
-// images file is streamed keeping only the shard's rows.
+// images file is streamed keeping only the shard's rows (a shard is a seeded random part of the rows,
+// spread over the whole file, so the whole file is read; a gzip file is read from the host's decompressed
+// copy of it when the data cache is on).
 #include <zlib.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "ist/data.h"
+#include "ist/decompressed_cache.h"
 #include "ist/regular_file.h"
 
 namespace ist {
@@ -34,10 +37,22 @@ std::string hex32(std::uint32_t value) {
   return buffer;
 }
 
+// Opens path for reading through zlib. A gzip file is read from this host's decompressed copy of it when
+// the data cache has one or can make one (decompressed_cache.h), so that not every trainer inflates it;
+// messages name path either way.
 Result<GzHandle> open_gz(const std::string& path) {
   IST_RETURN_IF_ERROR(check_regular_file(path));
+  std::string readable = path;
+  // Small files (labels, the test set's 4 MB) inflate in a few ms: not worth a copy on disk.
+  constexpr std::uintmax_t kSmallestCachedGzip = std::uintmax_t{8} << 20;
+  std::error_code ec;
+  if (path.ends_with(".gz") && std::filesystem::file_size(path, ec) >= kSmallestCachedGzip && !ec) {
+    if (const std::optional<std::string> cache = default_data_cache_dir()) {
+      if (Result<DecompressedCopy> copy = decompressed_copy(path, *cache); copy.ok()) readable = copy->path;
+    }
+  }
   errno = 0;
-  gzFile file = gzopen(path.c_str(), "rb");
+  gzFile file = gzopen(readable.c_str(), "rb");
   if (file == nullptr) {
     return Status::io_error(path + ": cannot open: " + (errno != 0 ? std::strerror(errno) : "out of memory"));
   }
