@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "actors/ring.h"
 #include "actors/tensor_frames.h"
 #include "actors/wire.h"
 #include "ist/data.h"
@@ -36,8 +37,9 @@ class SubnetTrainer : public rt::Actor {
   // args: pack_args(IstTrainRequest) + 2 blobs per layer. Reply: pack_args(TrainReply) + the trained
   // subnet's 2 blobs per layer. Memory: the received frames are copied once into the subnet and dropped
   // before training; the reply's frames are the trained subnet's own buffers (no copy). The subnet, its
-  // momentum, activations and batch stay allocated from round to round while their shapes stay (subnet_,
-  // training_), so a trainer holds its subnet and momentum (and, while a slice arrives, its frames).
+  // activations and batch stay allocated from round to round while their shapes stay (subnet_, training_);
+  // the momentum is freed after training. So a trainer holds its subnet and, while it trains, the momentum,
+  // and while a slice arrives, its frames.
   Result<rt::Payload> train_ist(rt::ActorContext& ctx, rt::Payload&& args);
   // args: pack_args(ReplicaSetup) + the full model's blobs. Reply: empty.
   Result<rt::Payload> setup_replica(rt::ActorContext& ctx, const rt::Payload& args);
@@ -68,7 +70,8 @@ class SubnetTrainer : public rt::Actor {
   Result<TrainReply> local_sgd_round(rt::ActorContext& ctx, const BaselineRoundRequest& request);
 
   Dataset shard_;
-  // IST only: the subnet of the round and what training it allocates, reused round after round.
+  // IST only: the subnet of the round and what training it allocates, reused round after round (but the
+  // momentum, see train_ist).
   LentNet subnet_;
   LocalTrainingBuffers training_;
   FaultPlan armed_fault_;  // for the next train_ist (scripted experiments only)
@@ -78,6 +81,17 @@ class SubnetTrainer : public rt::Actor {
   int rank_ = 0;
   std::unique_ptr<SgdOptimizer> optimizer_;
   std::uint64_t allreduce_sequence_ = 0;
+  // Data parallel's step buffers (the pass, the gradients, the batch, the flattened gradient) and the
+  // ring's send buffers (local SGD's too), reused from step to step and round to round.
+  struct DataParallelBuffers {
+    Workspace workspace;
+    Gradients gradients;
+    Matrix batch;
+    std::vector<std::int32_t> labels;
+    std::vector<float> flat_gradient;
+    RingSendBuffers ring_send;
+  };
+  DataParallelBuffers data_parallel_;
   // Partitioned ownership only: this trainer's shard of the model.
   std::optional<ModelShard> model_shard_;
 };

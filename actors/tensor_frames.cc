@@ -92,14 +92,8 @@ struct LentNet::Storage final : rt::Blob::Storage {
 Result<Mlp*> LentNet::fill_from(const rt::Payload& payload, const std::vector<std::int64_t>& shapes,
                                 std::size_t first_blob) {
   IST_ASSIGN_OR_RETURN(std::vector<FrameLayer> views, frame_layers(payload, shapes, first_blob));
-  // Only this object can make new references to the storage, so a count of one stays one. The fence
-  // orders our writes after the last frame's reads of the buffers (it dropped its reference with release).
-  reused_ = storage_ != nullptr && storage_.use_count() == 1;
-  if (reused_) {
-    std::atomic_thread_fence(std::memory_order_acquire);
-  } else {
-    storage_ = std::make_shared<Storage>();
-  }
+  reused_ = writable_again(storage_);
+  if (!reused_) storage_ = std::make_shared<Storage>();
   Mlp& net = storage_->net;
   net.layers.resize(views.size());
   for (std::size_t l = 0; l < views.size(); ++l) {

@@ -5,6 +5,7 @@
 // net (read_layers, LentNet::fill_from).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -38,6 +39,17 @@ Result<std::vector<FrameLayer>> frame_layers(const rt::Payload& payload, const s
 
 // Rebuilds layers from payload.blobs[first_blob...] and the shapes (one copy). Errors: as frame_layers.
 Result<Mlp> read_layers(const rt::Payload& payload, const std::vector<std::int64_t>& shapes, std::size_t first_blob = 0);
+
+// True when storage is held by the caller's pointer alone: every blob made of it (a reply's or a ring
+// chunk's frames, which ZeroMQ holds until they are sent) is gone, so the caller may write it again. Only
+// the caller can make new references, so the answer stays true. Orders the caller's writes after the
+// frames' last reads of the bytes.
+template <typename T>
+bool writable_again(const std::shared_ptr<T>& storage) {
+  if (storage == nullptr || storage.use_count() != 1) return false;
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return true;
+}
 
 // A net trained round after round in the same buffers although every round's reply sends it without a
 // copy: lend_to makes the reply's frames of the net's own buffers, and the next fill_from takes them back

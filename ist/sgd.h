@@ -85,6 +85,11 @@ class SgdOptimizer {
   // in place, not freed, so a trainer that restarts its optimizer every round allocates them once; the
   // steps that follow equal a fresh optimizer's bit for bit.
   void restart(float momentum, float weight_decay, SubnetLrCorrection correction);
+  // Frees the momentum buffers (the next step allocates them again, zero).
+  void free_momentum() {
+    weight_velocity_.clear();
+    bias_velocity_.clear();
+  }
 
  private:
   void ensure_buffers(const Mlp& model);
