@@ -1,6 +1,10 @@
-// The node's I/O thread: the only code that touches ZeroMQ sockets. It moves outbound work from the
-// queue to DEALER sockets (one per peer endpoint), reads the ROUTER, validates and dispatches inbound
-// messages, sends heartbeats and, on the head, runs membership.
+// The node's I/O thread: it moves outbound work from the queue to DEALER sockets (one per peer
+// endpoint), reads the ROUTER, validates and dispatches inbound messages, sends heartbeats and, on the
+// head, runs membership. The sockets are touched only under sockets_mu_: by this thread, which holds it
+// except while it waits in poll, and by a caller or actor thread sending its own message then
+// (try_send_now), when a connection is open and nothing is queued before it.
+// One job despite its length: every function here runs on the socket side of that mutex; membership
+// decisions, admission checks and the envelope format live in their own files.
 #include <unistd.h>
 
 #include <algorithm>
