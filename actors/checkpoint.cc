@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/checkpoint_text.h"
 #include "ist/checksum.h"
 #include "ist/model_io.h"
 
@@ -24,23 +25,6 @@ std::string hex_double(double v) {
   return text;
 }
 
-std::string crc_text(std::uint32_t crc) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "crc32:%08x", crc);
-  return text;
-}
-
-// Strict readers: the whole text must be the number (no sign where none belongs, no spaces, no trailing
-// bytes), so a damaged digit or an appended byte is an error, not a different value.
-template <typename T>
-std::optional<T> whole_integer(const std::string& text, int base = 10) {
-  T value{};
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value, base);
-  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
-  return value;
-}
-
 std::optional<double> whole_hex_double(const std::string& text) {
   if (text.empty() || text.front() == ' ' || text.front() == '\t' || text.front() == '\n') return std::nullopt;
   char* end = nullptr;
@@ -50,15 +34,31 @@ std::optional<double> whole_hex_double(const std::string& text) {
   return value;
 }
 
-// The metadata value of `key` read by `parse`; corrupt_data naming the field otherwise.
-template <typename Parse>
-auto field(const std::string& path, const std::map<std::string, std::string>& m, const std::string& key, Parse parse)
-    -> Result<typename decltype(parse(std::string()))::value_type> {
-  const auto it = m.find(key);
-  if (it == m.end()) return Status::corrupt_data(path + ": checkpoint field '" + key + "' is missing");
-  auto value = parse(it->second);
-  if (!value) return Status::corrupt_data(path + ": checkpoint field '" + key + "' is malformed: '" + it->second + "'");
-  return *value;
+// A manifest's list of shard files: [[owner, file, checksum], ...], owners 0..O-1 in order, each file named
+// as shard_file_name says for its owner (so a manifest cannot point anywhere else).
+Result<std::vector<ShardFileRef>> parse_shard_list(const std::string& path, const std::string& text,
+                                                    std::int64_t next_round) {
+  std::vector<ShardFileRef> shards;
+  try {
+    const nlohmann::json list = nlohmann::json::parse(text);
+    if (!list.is_array() || list.empty()) throw std::invalid_argument("not a list of shard files");
+    for (const auto& entry : list) {
+      if (!entry.is_array() || entry.size() != 3) throw std::invalid_argument("entry " + entry.dump());
+      shards.push_back(ShardFileRef{entry.at(0).get<int>(), entry.at(1).get<std::string>(), entry.at(2).get<std::string>()});
+    }
+  } catch (const std::exception& e) {
+    return Status::corrupt_data(path + ": malformed shard list in the manifest (" + e.what() + ")");
+  }
+  const int owners = static_cast<int>(shards.size());
+  for (int o = 0; o < owners; ++o) {
+    const ShardFileRef& ref = shards[static_cast<std::size_t>(o)];
+    if (ref.owner != o || ref.file != shard_file_name(next_round, o, owners)) {
+      return Status::corrupt_data(path + ": the manifest's shard " + std::to_string(o) + " is '" + ref.file +
+                                  "' of owner " + std::to_string(ref.owner) + ", expected '" +
+                                  shard_file_name(next_round, o, owners) + "'");
+    }
+  }
+  return shards;
 }
 
 }  // namespace
@@ -68,17 +68,27 @@ Status save_checkpoint(const std::string& path, const DriverCheckpoint& c) {
   for (const BatchCursor& cursor : c.cursors) {
     cursors.push_back({std::to_string(cursor.seed), cursor.epoch, cursor.position});
   }
-  // Written from the model's own memory: a checkpoint allocates nothing model-sized.
-  const std::vector<TensorView> tensors = model_tensor_views(c.model);
-  std::map<std::string, std::string> metadata = model_file_metadata(c.model, {{"checkpoint", "ist-driver"},
-                                               {"next_round", std::to_string(c.next_round)},
-                                               {"epochs_done", hex_double(c.epochs_done)},
-                                               {"generation", std::to_string(c.generation)},
-                                               {"num_shards", std::to_string(c.num_shards)},
-                                               {"cursors", cursors.dump()},
-                                               {"lost_examples", std::to_string(c.lost_examples)},
-                                               {"tag", c.tag}});
-  metadata[kChecksumKey] = crc_text(tensor_file_crc32(tensors, metadata, kChecksumKey));
+  std::map<std::string, std::string> metadata{{"checkpoint", "ist-driver"},
+                                              {"next_round", std::to_string(c.next_round)},
+                                              {"epochs_done", hex_double(c.epochs_done)},
+                                              {"generation", std::to_string(c.generation)},
+                                              {"num_shards", std::to_string(c.num_shards)},
+                                              {"cursors", cursors.dump()},
+                                              {"lost_examples", std::to_string(c.lost_examples)},
+                                              {"tag", c.tag}};
+  std::vector<TensorView> tensors;
+  if (c.shards.empty()) {
+    // Written from the model's own memory: a checkpoint allocates nothing model-sized.
+    tensors = model_tensor_views(c.model);
+    metadata = model_file_metadata(c.model, std::move(metadata));
+  } else {
+    nlohmann::json shards = nlohmann::json::array();
+    for (const ShardFileRef& s : c.shards) shards.push_back({s.owner, s.file, s.checksum});
+    metadata["model_owner"] = "partitioned";
+    metadata["widths"] = widths_text(c.widths);
+    metadata["shards"] = shards.dump();
+  }
+  metadata[kChecksumKey] = checksum_text(tensor_file_crc32(tensors, metadata, kChecksumKey));
   return save_safetensors(path, tensors, metadata);
 }
 
@@ -91,25 +101,36 @@ Result<DriverCheckpoint> load_checkpoint(const std::string& path) {
   // Before anything is read from it: a damaged file must not resume into a silently different run.
   const auto stored = m.find(kChecksumKey);
   if (stored == m.end()) return Status::corrupt_data(path + ": the checkpoint carries no checksum");
-  const std::string computed = crc_text(tensor_file_crc32(file, kChecksumKey));
+  const std::string computed = checksum_text(tensor_file_crc32(file, kChecksumKey));
   if (stored->second != computed) {
     return Status::corrupt_data(path + ": checksum mismatch (stored " + stored->second + ", contents give " + computed +
                                 "): the file is damaged");
   }
   DriverCheckpoint c;
-  auto model = model_from_tensors(file);
-  if (!model.ok()) return model.status().with_context(path);
-  c.model = std::move(model).value();
-  if (const auto bad = first_non_finite(c.model)) {
-    return Status::corrupt_data(path + ": the checkpoint's " + *bad + " is not finite");
-  }
   const auto int64 = [](const std::string& s) { return whole_integer<std::int64_t>(s); };
   const auto int32 = [](const std::string& s) { return whole_integer<int>(s); };
-  IST_ASSIGN_OR_RETURN(c.next_round, field(path, m, "next_round", int64));
-  IST_ASSIGN_OR_RETURN(c.epochs_done, field(path, m, "epochs_done", whole_hex_double));
-  IST_ASSIGN_OR_RETURN(c.generation, field(path, m, "generation", int32));
-  IST_ASSIGN_OR_RETURN(c.num_shards, field(path, m, "num_shards", int32));
-  IST_ASSIGN_OR_RETURN(c.lost_examples, field(path, m, "lost_examples", int64));
+  IST_ASSIGN_OR_RETURN(c.next_round, metadata_field(path, m, "next_round", int64));
+  if (m.count("model_owner") != 0) {
+    if (m.at("model_owner") != "partitioned" || !file.tensors.empty()) {
+      return Status::corrupt_data(path + ": not a manifest of partitioned ownership");
+    }
+    IST_ASSIGN_OR_RETURN(c.widths, metadata_field(path, m, "widths", parse_widths_text));
+    if (m.count("shards") == 0) return Status::corrupt_data(path + ": checkpoint field 'shards' is missing");
+    IST_ASSIGN_OR_RETURN(c.shards, parse_shard_list(path, m.at("shards"), c.next_round));
+    c.shard_dir = shard_directory(path);
+  } else {
+    auto model = model_from_tensors(file);
+    if (!model.ok()) return model.status().with_context(path);
+    c.model = std::move(model).value();
+    if (const auto bad = first_non_finite(c.model)) {
+      return Status::corrupt_data(path + ": the checkpoint's " + *bad + " is not finite");
+    }
+    c.widths = c.model.widths();
+  }
+  IST_ASSIGN_OR_RETURN(c.epochs_done, metadata_field(path, m, "epochs_done", whole_hex_double));
+  IST_ASSIGN_OR_RETURN(c.generation, metadata_field(path, m, "generation", int32));
+  IST_ASSIGN_OR_RETURN(c.num_shards, metadata_field(path, m, "num_shards", int32));
+  IST_ASSIGN_OR_RETURN(c.lost_examples, metadata_field(path, m, "lost_examples", int64));
   if (m.count("tag") == 0) return Status::corrupt_data(path + ": checkpoint field 'tag' is missing");
   c.tag = m.at("tag");
   if (m.count("cursors") == 0) return Status::corrupt_data(path + ": checkpoint field 'cursors' is missing");

@@ -1,5 +1,6 @@
 #include "actors/driver.h"
 
+#include <filesystem>
 #include <string>
 
 #include "actors/baseline_round.h"
@@ -35,15 +36,24 @@ Status Driver::resume_from(DriverCheckpoint c) {
     return Status::invalid_argument("the checkpoint was written under another config (tag " + c.tag + ", this run " +
                                     options_.checkpoint_tag + ")");
   }
-  if (c.model.widths() != options_.training.widths) {
+  const std::vector<int> widths = c.shards.empty() ? c.model.widths() : c.widths;
+  if (widths != options_.training.widths) {
     return Status::invalid_argument("the checkpoint's model has other widths than the config's");
   }
   if (options_.training.algorithm == Algorithm::kDataParallel) {
     return Status::invalid_argument("data_parallel runs cannot resume: their momentum lives in the trainers");
   }
-  model_ = std::move(c.model);
+  if (!c.shards.empty() && !partitioned()) {
+    IST_ASSIGN_OR_RETURN(c.model, assemble_checkpoint_model(c));
+  }
   progress_ = RunProgress{c.next_round, c.epochs_done};
-  pool_.restore(PoolState{c.generation, c.num_shards, std::move(c.cursors), c.lost_examples});
+  pool_.restore(PoolState{c.generation, c.num_shards, c.cursors, c.lost_examples});
+  if (!c.shards.empty() && partitioned()) {
+    c.cursors.clear();
+    resume_manifest_ = std::move(c);
+  } else {
+    model_ = std::move(c.model);
+  }
   script_.mark_resumed();
   resumed_ = true;
   return Status::ok_status();
@@ -87,13 +97,29 @@ Status Driver::start(const std::vector<rt::NodeId>& nodes) {
   options_.training = pool_.training();
   normalize_inputs(options_.training, test_);
   if (config.algorithm != Algorithm::kIst) IST_RETURN_IF_ERROR(setup_replicas(config, *backend_, pool_, model_));
-  if (partitioned()) {
-    // The trainers started now own the model from here on, one shard each.
-    for (const PooledTrainer* t : pool_.live()) owners_.push_back(t->id);
-    IST_RETURN_IF_ERROR(backend_->install_shards(owners_, model_));
-  }
+  if (partitioned()) IST_RETURN_IF_ERROR(install_or_restore_shards());
   started_ = true;
   return Status::ok_status();
+}
+
+Status Driver::install_or_restore_shards() {
+  // The trainers started now own the model from here on, one shard each.
+  for (const PooledTrainer* t : pool_.live()) owners_.push_back(t->id);
+  if (!resume_manifest_) return backend_->install_shards(owners_, model_);
+  const DriverCheckpoint manifest = std::move(*resume_manifest_);
+  resume_manifest_.reset();
+  if (manifest.shards.size() != owners_.size()) {
+    // Another number of owners cuts the model otherwise: it is assembled here once and cut anew.
+    IST_ASSIGN_OR_RETURN(model_, assemble_checkpoint_model(manifest));
+    return backend_->install_shards(owners_, model_);
+  }
+  std::vector<RestoreShardRequest> requests;
+  for (std::size_t o = 0; o < manifest.shards.size(); ++o) {
+    const ShardExpectation e = shard_expectation(manifest, static_cast<int>(o));
+    requests.push_back(RestoreShardRequest{(std::filesystem::path(manifest.shard_dir) / manifest.shards[o].file).string(),
+                                           e.owner, e.owners, e.widths, e.next_round, e.tag, e.checksum});
+  }
+  return backend_->restore_shards(owners_, requests);
 }
 
 Status Driver::prepare_round(std::int64_t round, RoundRecord& record) {
@@ -135,6 +161,8 @@ Status Driver::run_round(std::int64_t round, const RoundSettings& settings, bool
 Result<bool> Driver::gather_model() {
   // Partitioned: the shards come to the driver only when the model is read (it fits in the driver's memory).
   if (!partitioned() || owners_.empty()) return false;
+  // A run resumed from the owners' shard files has no model here until the first gather.
+  if (model_.widths() != options_.training.widths) model_ = unfilled_model(options_.training.widths);
   IST_RETURN_IF_ERROR(backend_->gather_shards(owners_, model_));
   return true;
 }
@@ -152,14 +180,7 @@ void Driver::round_published(const RoundRecord& record) {
   // leaves an older checkpoint and metrics a resume cuts back to it, never a checkpoint ahead of them.
   if (checkpoint_pending_) {
     checkpoint_pending_ = false;
-    const PoolState pool = pool_.state();
-    // The model is lent to the checkpoint (moved in and back out), not copied: a copy would be a second
-    // model resident for the write.
-    DriverCheckpoint c{
-        std::move(model_), progress_.next_round, progress_.epochs_done, pool.generation,
-        pool.num_shards,   pool.cursors,         pool.lost_examples,    options_.checkpoint_tag};
-    const Status saved = save_checkpoint(options_.checkpoint_path, c);
-    model_ = std::move(c.model);
+    const Status saved = write_checkpoint();
     // Told in the next round's record (count: the round it covers).
     carried_events_.push_back(
         saved.ok()
@@ -167,6 +188,35 @@ void Driver::round_published(const RoundRecord& record) {
             : RoundEvent{RoundEvent::Kind::kCheckpointFailed, -1, -1, 0, record.round, saved.to_string()});
   }
   script_.after_round_published(record);
+}
+
+Status Driver::write_checkpoint() {
+  const PoolState pool = pool_.state();
+  DriverCheckpoint c;
+  c.next_round = progress_.next_round;
+  c.epochs_done = progress_.epochs_done;
+  c.generation = pool.generation;
+  c.num_shards = pool.num_shards;
+  c.cursors = pool.cursors;
+  c.lost_examples = pool.lost_examples;
+  c.tag = options_.checkpoint_tag;
+  if (!partitioned()) {
+    // The model is lent to the checkpoint (moved in and back out), not copied: a copy would be a second
+    // model resident for the write.
+    c.model = std::move(model_);
+    const Status saved = save_checkpoint(options_.checkpoint_path, c);
+    model_ = std::move(c.model);
+    return saved;
+  }
+  // Partitioned: the owners write their shards, then the manifest naming them replaces the last one.
+  const std::string dir = shard_directory(options_.checkpoint_path);
+  IST_ASSIGN_OR_RETURN(const std::vector<SaveShardReply> saved,
+                       backend_->save_shards(owners_, SaveShardRequest{dir, c.next_round, c.tag}));
+  for (const SaveShardReply& s : saved) c.shards.push_back(ShardFileRef{s.owner, s.file, s.checksum});
+  c.widths = options_.training.widths;
+  IST_RETURN_IF_ERROR(save_checkpoint(options_.checkpoint_path, c));
+  remove_other_shard_files(dir, c.shards);
+  return Status::ok_status();
 }
 
 Result<RunResult> Driver::run(const RoundCallback& on_round) {

@@ -63,7 +63,8 @@ struct DriverOptions {
   // "driver": the driver holds the model and sends each trainer its slice (ist_round.h). "partitioned":
   // the trainers started with the run each own a shard of it (ist/model_shard.h) and exchange subnets
   // peer to peer (partitioned_round.h); the driver gathers the shards only when a round's model is
-  // wanted (evaluation, checkpoint, the end). IST with one subnet per trainer only.
+  // evaluated (and at the end). Checkpoints are the owners' shard files and a manifest the driver commits
+  // last (shard_checkpoint.h): no process writes the whole model. IST with one subnet per trainer only.
   std::string model_owner = "driver";
 };
 
@@ -82,8 +83,11 @@ class Driver : private RoundRunner {
   Driver(std::unique_ptr<TrainerBackend> backend, DriverOptions options, Dataset test);
   ~Driver() override;
 
-  // Continue from a checkpoint instead of the start. Call before start(). Errors: invalid_argument when
-  // the checkpoint's tag or model widths differ from this run's.
+  // Continue from a checkpoint instead of the start. Call before start(). A manifest of partitioned
+  // ownership is restored by the owners themselves (each reads its shard file at start()) when this run
+  // has as many owners; otherwise, and for a driver-owned run, its model is assembled here. Errors:
+  // invalid_argument when the checkpoint's tag or model widths differ from this run's; a shard file's
+  // (shard_checkpoint.h).
   Status resume_from(DriverCheckpoint checkpoint);
 
   // Starts trainer w (w < training.workers) on nodes[w % nodes.size()] and waits for all to load their
@@ -118,6 +122,10 @@ class Driver : private RoundRunner {
   // The driver's model moves out: after run() the driver holds none.
   Mlp take_model() override { return std::move(model_); }
   Result<bool> gather_model() override;
+  // Partitioned: a checkpoint is the owners' shard files, so a checkpoint round needs no gather.
+  bool checkpoint_reads_model() const override { return !partitioned(); }
+  Status install_or_restore_shards();
+  Status write_checkpoint();
   bool partitioned() const { return options_.model_owner == "partitioned"; }
   void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,
                     RoundRecord& record) override;
@@ -140,6 +148,7 @@ class Driver : private RoundRunner {
   std::vector<RoundEvent> carried_events_;  // for the next round's record (the last checkpoint's outcome)
   std::vector<RoundTiming> timings_;
   std::vector<TrainerId> owners_;  // partitioned ownership: the trainer holding shard o is owners_[o]
+  std::optional<DriverCheckpoint> resume_manifest_;  // partitioned: the shards start() has the owners restore
 };
 
 }  // namespace ist::actors

@@ -26,6 +26,14 @@ PartitionedOutcome TrainerBackend::run_partitioned_round(const PartitionedWork& 
 
 Status TrainerBackend::gather_shards(const std::vector<TrainerId>&, Mlp&) { return no_partitioned_ownership(); }
 
+Result<std::vector<SaveShardReply>> TrainerBackend::save_shards(const std::vector<TrainerId>&, const SaveShardRequest&) {
+  return no_partitioned_ownership();
+}
+
+Status TrainerBackend::restore_shards(const std::vector<TrainerId>&, const std::vector<RestoreShardRequest>&) {
+  return no_partitioned_ownership();
+}
+
 Status RuntimeTrainerBackend::install_shards(const std::vector<TrainerId>& owners, const Mlp& model) {
   const auto deadline = rt::deadline_in(options_.spawn_deadline);
   std::vector<rt::Future<rt::Payload>> acks;
@@ -56,6 +64,48 @@ Status RuntimeTrainerBackend::gather_shards(const std::vector<TrainerId>& owners
     IST_RETURN_IF_ERROR(place_shard(*shard, model).with_context(which));
   }
   return Status::ok_status();
+}
+
+Result<std::vector<SaveShardReply>> RuntimeTrainerBackend::save_shards(const std::vector<TrainerId>& owners,
+                                                                        const SaveShardRequest& request) {
+  const auto deadline = rt::deadline_in(options_.round_deadline);
+  std::vector<rt::Future<rt::Payload>> calls;
+  for (std::size_t o = 0; o < owners.size(); ++o) {
+    calls.push_back(ctx_.call(remote(owners[o]).handle, "save_model_shard", rt::pack_args(request), deadline));
+  }
+  std::vector<SaveShardReply> saved;
+  Status first = Status::ok_status();
+  for (std::size_t o = 0; o < calls.size(); ++o) {
+    const std::string which = "checkpointing shard " + std::to_string(o) + " of the model";
+    Result<rt::Payload> reply = calls[o].get();  // every call is awaited: none is left writing behind us
+    Result<SaveShardReply> header = reply.ok() ? rt::unpack_one<SaveShardReply>(*reply) : Result<SaveShardReply>(reply.status());
+    if (header.ok() && header->owner != static_cast<int>(o)) {
+      header = Status::decode_failure("the owner wrote shard " + std::to_string(header->owner));
+    }
+    if (!header.ok()) {
+      if (first.ok()) first = header.status().with_context(which);
+      continue;
+    }
+    saved.push_back(std::move(header).value());
+  }
+  if (!first.ok()) return first;
+  return saved;
+}
+
+Status RuntimeTrainerBackend::restore_shards(const std::vector<TrainerId>& owners,
+                                             const std::vector<RestoreShardRequest>& requests) {
+  if (requests.size() != owners.size()) return Status::invalid_argument("one shard file per owner is needed");
+  const auto deadline = rt::deadline_in(options_.spawn_deadline);
+  std::vector<rt::Future<rt::Payload>> acks;
+  for (std::size_t o = 0; o < owners.size(); ++o) {
+    acks.push_back(ctx_.call(remote(owners[o]).handle, "restore_model_shard", rt::pack_args(requests[o]), deadline));
+  }
+  Status first = Status::ok_status();
+  for (std::size_t o = 0; o < acks.size(); ++o) {
+    const Status s = acks[o].wait();
+    if (!s.ok() && first.ok()) first = s.with_context("restoring shard " + std::to_string(o) + " of the model");
+  }
+  return first;
 }
 
 PartitionedOutcome RuntimeTrainerBackend::run_partitioned_round(const PartitionedWork& work) {

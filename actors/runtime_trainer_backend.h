@@ -42,6 +42,9 @@ class RuntimeTrainerBackend : public TrainerBackend {
   Status install_shards(const std::vector<TrainerId>& owners, const Mlp& model) override;
   PartitionedOutcome run_partitioned_round(const PartitionedWork& work) override;
   Status gather_shards(const std::vector<TrainerId>& owners, Mlp& model) override;
+  Result<std::vector<SaveShardReply>> save_shards(const std::vector<TrainerId>& owners,
+                                                  const SaveShardRequest& request) override;
+  Status restore_shards(const std::vector<TrainerId>& owners, const std::vector<RestoreShardRequest>& requests) override;
   bool watches_membership() const override { return options_.membership != nullptr; }
   Result<rt::MembershipEvent> next_membership_event(rt::Deadline deadline) override;
   Status add_workers(int count) override;

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <msgpack.hpp>
@@ -32,6 +33,33 @@ struct ShardHeader {
   int owners = 1;
   std::vector<int> widths;
   MSGPACK_DEFINE(owner, owners, widths)
+};
+
+// A checkpoint of partitioned ownership, the owners' side (shard_checkpoint.h). "save_model_shard":
+// args: pack_args(SaveShardRequest); the owner writes its shard into `directory` and answers
+// pack_args(SaveShardReply). "restore_model_shard": args: pack_args(RestoreShardRequest); the owner reads
+// and checks the file and keeps the shard (replacing any); reply: empty.
+struct SaveShardRequest {
+  std::string directory;   // the manifest's shard folder
+  std::int64_t next_round = 0;
+  std::string tag;
+  MSGPACK_DEFINE(directory, next_round, tag)
+};
+struct SaveShardReply {
+  int owner = 0;
+  std::string file;
+  std::string checksum;
+  MSGPACK_DEFINE(owner, file, checksum)
+};
+struct RestoreShardRequest {
+  std::string path;
+  int owner = 0;
+  int owners = 1;
+  std::vector<int> widths;
+  std::int64_t next_round = 0;
+  std::string tag;
+  std::string checksum;
+  MSGPACK_DEFINE(path, owner, owners, widths, next_round, tag, checksum)
 };
 
 struct PartitionedRoundRequest {

@@ -10,6 +10,7 @@
 
 #include "actors/hosted_data.h"
 #include "actors/ring.h"
+#include "actors/shard_checkpoint.h"
 #include "actors/shard_owner.h"
 #include "actors/tensor_frames.h"
 #include "actors/train_request_checks.h"
@@ -228,6 +229,21 @@ Result<rt::Payload> SubnetTrainer::fetch_shard(rt::ActorContext&, const rt::Payl
   return encode_shard(*model_shard_);
 }
 
+Result<rt::Payload> SubnetTrainer::save_model_shard(rt::ActorContext&, const rt::Payload& args) {
+  IST_ASSIGN_OR_RETURN(SaveShardRequest request, rt::unpack_one<SaveShardRequest>(args));
+  if (!model_shard_) return Status::invalid_argument("this trainer holds no shard of the model");
+  IST_ASSIGN_OR_RETURN(ShardFileRef ref,
+                       save_shard_file(request.directory, *model_shard_, request.next_round, request.tag));
+  return rt::pack_args(SaveShardReply{ref.owner, ref.file, ref.checksum});
+}
+
+Result<rt::Payload> SubnetTrainer::restore_model_shard(rt::ActorContext&, const rt::Payload& args) {
+  IST_ASSIGN_OR_RETURN(RestoreShardRequest r, rt::unpack_one<RestoreShardRequest>(args));
+  IST_ASSIGN_OR_RETURN(model_shard_,
+                       load_shard_file(r.path, ShardExpectation{r.owner, r.owners, r.widths, r.next_round, r.tag, r.checksum}));
+  return rt::Payload{};
+}
+
 Result<rt::Payload> SubnetTrainer::train_partitioned(rt::ActorContext& ctx, const rt::Payload& args) {
   IST_ASSIGN_OR_RETURN(PartitionedRoundRequest request, rt::unpack_one<PartitionedRoundRequest>(args));
   IST_ASSIGN_OR_RETURN(PartitionedRoundReply reply,
@@ -249,6 +265,8 @@ Status register_trainer_actor_types() {
           .method("install_shard", &SubnetTrainer::install_shard)
           .method("fetch_shard", &SubnetTrainer::fetch_shard)
           .method("train_partitioned", &SubnetTrainer::train_partitioned)
+          .method("save_model_shard", &SubnetTrainer::save_model_shard)
+          .method("restore_model_shard", &SubnetTrainer::restore_model_shard)
           .spawner_only()  // a trainer takes work (and faults to arm) only from the driver that spawned it
           .max_live_per_spawner(kMaxTrainersPerDriverOnANode)
           .register_type();

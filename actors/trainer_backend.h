@@ -135,6 +135,12 @@ class TrainerBackend {
   virtual Status install_shards(const std::vector<TrainerId>& owners, const Mlp& model);
   virtual PartitionedOutcome run_partitioned_round(const PartitionedWork& work);
   virtual Status gather_shards(const std::vector<TrainerId>& owners, Mlp& model);
+  // Checkpoints (shard_checkpoint.h): every owner writes its shard, all at once; per owner (in order) the
+  // file it wrote. Errors: the first failure, naming the owner. restore_shards: owner o reads and keeps
+  // requests[o]'s file; errors: as save_shards.
+  virtual Result<std::vector<SaveShardReply>> save_shards(const std::vector<TrainerId>& owners,
+                                                          const SaveShardRequest& request);
+  virtual Status restore_shards(const std::vector<TrainerId>& owners, const std::vector<RestoreShardRequest>& requests);
 
   // Whether this backend hears of joins, leaves and deaths at all.
   virtual bool watches_membership() const = 0;

@@ -20,6 +20,10 @@ Result<TensorFile> standalone_from_checkpoint(const std::string& checkpoint_path
   const std::string dir = std::filesystem::path(checkpoint_path).parent_path().string();
   const std::string config_path = (dir.empty() ? std::string(".") : dir) + "/config.toml";
   IST_ASSIGN_OR_RETURN(actors::DriverCheckpoint checkpoint, actors::load_checkpoint(checkpoint_path));
+  if (!checkpoint.shards.empty()) {
+    // Partitioned ownership: one safetensors file assembled from the owners' shard files.
+    IST_ASSIGN_OR_RETURN(checkpoint.model, actors::assemble_checkpoint_model(checkpoint));
+  }
   auto config = load_driver_config(config_path);
   if (!config.ok()) return config.status().with_context("reading the run's config beside the checkpoint");
   const TrainingConfig& training = config->driver.training;

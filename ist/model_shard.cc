@@ -61,6 +61,17 @@ Result<ModelShard> cut_shard(const Mlp& full, int owner, int owners) {
   return shard;
 }
 
+Mlp unfilled_model(const std::vector<int>& widths) {
+  Mlp model;
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+    Linear layer;
+    layer.weight.resize(widths[l + 1], widths[l]);
+    layer.bias.resize(widths[l + 1]);
+    model.layers.push_back(std::move(layer));
+  }
+  return model;
+}
+
 Status place_shard(const ModelShard& shard, Mlp& full) {
   if (shard.widths != full.widths() || static_cast<int>(shard.hidden.size()) != hidden_layers(shard.widths)) {
     return Status::invalid_argument("shard " + std::to_string(shard.owner) + " has other widths than the model");

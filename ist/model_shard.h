@@ -54,6 +54,9 @@ struct ModelShard {
 // hidden layer, or owner is outside [0, owners), or full has no hidden layer.
 Result<ModelShard> cut_shard(const Mlp& full, int owner, int owners);
 
+// A model of `widths` whose parameters are left to fill (e.g. by place_shard from every owner).
+Mlp unfilled_model(const std::vector<int>& widths);
+
 // Writes a shard back into a full model of its widths (the gather). Errors: invalid_argument when the
 // shard's widths or shapes are not those of full's.
 Status place_shard(const ModelShard& shard, Mlp& full);

@@ -113,7 +113,7 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
       // The previous round's evaluation ran while this round trained: its record goes first, and it reads
       // the model no more when a gather rewrites it.
       IST_RETURN_IF_ERROR(publish_pending());
-      if (evaluate_now || checkpoint_due) {
+      if (evaluate_now || (checkpoint_due && runner.checkpoint_reads_model())) {
         const auto t = SteadyClock::now();
         IST_ASSIGN_OR_RETURN(const bool gathered, runner.gather_model());
         if (gathered) record.gather_seconds = seconds_since(t);

@@ -49,6 +49,9 @@ class RoundRunner {
   // true; the loop times that apart from the round (RoundRecord::gather_seconds). False: nothing to
   // gather. An error ends the run with it.
   virtual Result<bool> gather_model() { return false; }
+  // Whether the runner's checkpoints are written from model(): false for one whose model's owners write
+  // them (partitioned ownership), so a round that only checkpoints needs no gather.
+  virtual bool checkpoint_reads_model() const { return true; }
   // After the round's evaluation (or once it started, when it overlaps the next round), before its record
   // is published. `checkpoint_due`: checkpoint_every says this round ends with a checkpoint at `progress`
   // (written once the record is published). `evaluate_seconds`: the time the loop spent evaluating (0

@@ -1,10 +1,12 @@
 // Partitioned ownership (cluster.model_owner = "partitioned") on a real cluster, beyond the oracle test in
-// distributed_matches_reference_test.cc: its checkpoints resume bit for bit, and a lost owner fails the
-// run with an error that names the shard.
+// distributed_matches_reference_test.cc: its checkpoints are the owners' shard files and a manifest, and
+// resume bit for bit (partitioned or driver-owned); a lost owner fails the run with an error that names the
+// shard.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <thread>
@@ -57,8 +59,11 @@ TEST_F(PartitionedOwnership, ResumedFromItsCheckpointEndsWithTheModelOfAnUninter
     ASSERT_TRUE(run.ok()) << run.status().to_string();
     uninterrupted = std::move(run).value();
   }
-  const std::string checkpoint =
-      (std::filesystem::temp_directory_path() / ("partitioned_" + std::to_string(getpid()) + ".safetensors")).string();
+  const std::filesystem::path run_dir =
+      std::filesystem::temp_directory_path() / ("partitioned_" + std::to_string(getpid()));
+  std::filesystem::create_directories(run_dir);
+  const std::string checkpoint = (run_dir / "checkpoint.safetensors").string();
+  Mlp interrupted_model;
   {
     // Asked to stop during round 2: that round is gathered, evaluated and checkpointed, and the run ends.
     DriverOptions options = partitioned_options(c);
@@ -75,18 +80,70 @@ TEST_F(PartitionedOwnership, ResumedFromItsCheckpointEndsWithTheModelOfAnUninter
     EXPECT_TRUE(run->interrupted);
     ASSERT_EQ(run->records.size(), 2u);
     EXPECT_GT(run->records.back().gather_seconds, 0.0);
+    interrupted_model = std::move(run->model);
   }
+  // The checkpoint is a manifest and one shard file per owner, which make the model the run stopped with.
   auto saved = load_checkpoint(checkpoint);
   ASSERT_TRUE(saved.ok()) << saved.status().to_string();
   EXPECT_EQ(saved->next_round, 2);
-  Driver resumed(head->client(), partitioned_options(c), test_set);
-  ASSERT_TRUE(resumed.resume_from(std::move(saved).value()).ok());
-  ASSERT_TRUE(resumed.start(worker_ids()).ok());
-  auto rest = resumed.run();
-  std::filesystem::remove(checkpoint);
-  ASSERT_TRUE(rest.ok()) << rest.status().to_string();
-  EXPECT_EQ(rest->records.size(), 2u);
-  EXPECT_EQ(parameter_hash(rest->model), parameter_hash(uninterrupted.model));
+  EXPECT_TRUE(saved->model.layers.empty());
+  ASSERT_EQ(saved->shards.size(), 2u);
+  auto assembled = assemble_checkpoint_model(*saved);
+  ASSERT_TRUE(assembled.ok()) << assembled.status().to_string();
+  EXPECT_EQ(parameter_hash(*assembled), parameter_hash(interrupted_model));
+  for (const bool owners_restore : {true, false}) {
+    // Partitioned, each owner reads its own shard file; driver-owned, the driver assembles the model.
+    DriverOptions options = partitioned_options(c);
+    if (!owners_restore) options.model_owner = "driver";
+    Driver resumed(head->client(), options, test_set);
+    ASSERT_TRUE(resumed.resume_from(load_checkpoint(checkpoint).value()).ok());
+    ASSERT_TRUE(resumed.start(worker_ids()).ok());
+    auto rest = resumed.run();
+    ASSERT_TRUE(rest.ok()) << rest.status().to_string();
+    EXPECT_EQ(rest->records.size(), 2u);
+    EXPECT_EQ(parameter_hash(rest->model), parameter_hash(uninterrupted.model)) << "owners restore: " << owners_restore;
+  }
+  std::filesystem::remove_all(run_dir);
+}
+
+TEST_F(PartitionedOwnership, CheckpointsAreTheOwnersShardFilesAndNeedNoGather) {
+  start_cluster(2);
+  TrainingConfig c = small_config();
+  const std::filesystem::path run_dir =
+      std::filesystem::temp_directory_path() / ("partitioned_every_round_" + std::to_string(getpid()));
+  std::filesystem::create_directories(run_dir);
+  DriverOptions options = partitioned_options(c);
+  options.checkpoint_path = (run_dir / "checkpoint.safetensors").string();
+  options.checkpoint_every = 1;
+  Driver driver(head->client(), options, test_set);
+  ASSERT_TRUE(driver.start(worker_ids()).ok());
+  auto run = driver.run();
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  ASSERT_EQ(run->records.size(), 4u);
+  int written = 0;
+  for (const RoundRecord& r : run->records) {
+    // Rounds 1-3 only checkpoint: nothing is gathered; round 4 is evaluated.
+    if (r.round < 4) {
+      EXPECT_EQ(r.gather_seconds, 0.0) << "round " << r.round;
+    }
+    for (const RoundEvent& e : r.events) {
+      EXPECT_NE(e.kind, RoundEvent::Kind::kCheckpointFailed) << e.detail;
+      written += e.kind == RoundEvent::Kind::kCheckpointWritten;
+    }
+  }
+  EXPECT_EQ(written, 3);  // the 4th checkpoint's outcome would go to a 5th record
+  // Only the last checkpoint's shard files remain, and they hold the final model.
+  auto saved = load_checkpoint(options.checkpoint_path);
+  ASSERT_TRUE(saved.ok()) << saved.status().to_string();
+  EXPECT_EQ(saved->next_round, 4);
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(saved->shard_dir)) files.push_back(entry.path().filename());
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files, (std::vector<std::string>{shard_file_name(4, 0, 2), shard_file_name(4, 1, 2)}));
+  auto assembled = assemble_checkpoint_model(*saved);
+  ASSERT_TRUE(assembled.ok()) << assembled.status().to_string();
+  EXPECT_EQ(parameter_hash(*assembled), parameter_hash(run->model));
+  std::filesystem::remove_all(run_dir);
 }
 
 TEST_F(PartitionedOwnership, ALostOwnerFailsTheRunNamingItsShard) {

@@ -2,7 +2,8 @@
 # What a user does with a trained model: ist predict writes one CSV row per example (predicted class and
 # name, every class's probability) for a labelled file and for files without labels (npz, CSV), agreeing
 # with each other and with the run's accuracy; ist export turns a checkpoint into a standalone model with
-# the run's metadata, equal to the run's own model when taken after the last round.
+# the run's metadata, equal to the run's own model when taken after the last round; a partitioned run's
+# checkpoint (the owners' shard files and a manifest) exports to the same model.
 # Usage: predict_export_test.sh PATH/TO/ist SOURCE_DIR
 set -euo pipefail
 source "$(dirname "$0")/script_prelude.sh" "$@"
@@ -76,5 +77,33 @@ assert meta["checkpoint_after_round"] == "6", meta
 for key in ("architecture", "folded_standardization", "class_names", "input_size", "classes", "run"):
     assert meta[key] == run_meta[key], (key, meta[key], run_meta[key])
 print("export from the checkpoint after round 6 = the run's model")
+PY
+# Partitioned ownership: the checkpoint is a manifest and one shard file per owner, and the export
+# assembles them into the same model, equal to the driver-owned run's above.
+"$IST" run "$SRC/examples/fashion_mnist_npz.toml" --set name=predict --set model.widths=[784,64,10] \
+  --set algorithm.rounds=6 --set algorithm.local_steps=5 --set algorithm.batch_size=32 --set cluster.workers=2 \
+  --set checkpoint.every=2 --set "data.class_names=$names" --set data.path="$work/data/train.npz" \
+  --set data.test_path="$work/data/test.npz" --set cluster.model_owner=partitioned --out "$work/partitioned" \
+  --quiet >/dev/null || fail "the partitioned run failed"
+"$IST" export "$work/partitioned/checkpoint.safetensors" -o "$work/partitioned-model.safetensors" >/dev/null \
+  || fail "export from the partitioned checkpoint failed"
+"$PYTHON" - "$work" <<'PY' || fail "the partitioned checkpoint's export differs"
+import json, os, struct, sys
+work = sys.argv[1]
+def read(path):
+    data = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    body = data[8 + n:]
+    return {k: body[v["data_offsets"][0]:v["data_offsets"][1]] for k, v in header.items()}, meta
+manifest, meta = read(f"{work}/partitioned/checkpoint.safetensors")
+assert manifest == {} and meta["model_owner"] == "partitioned", (list(manifest), meta)
+shards = sorted(os.listdir(f"{work}/partitioned/checkpoint-shards"))
+assert shards == ["r6-shard0of2.safetensors", "r6-shard1of2.safetensors"], shards
+exported, meta = read(f"{work}/partitioned-model.safetensors")
+assert exported == read(f"{work}/checkpoint-model.safetensors")[0], "the partitioned export differs from the driver-owned one"
+assert meta["checkpoint_after_round"] == "6", meta
+print("partitioned checkpoint: 2 shard files, exported = the driver-owned run's model")
 PY
 echo "PASS"
