@@ -50,12 +50,18 @@ Result<Dataset> SubnetTrainer::load(const TrainerSpec& spec) {
 Result<std::unique_ptr<SubnetTrainer>> SubnetTrainer::create(rt::ActorContext&, const rt::Payload& args) {
   IST_ASSIGN_OR_RETURN(TrainerSpec spec, rt::unpack_one<TrainerSpec>(args));
   IST_ASSIGN_OR_RETURN(Dataset shard, load(spec));
-  return std::unique_ptr<SubnetTrainer>(new SubnetTrainer(std::move(shard)));
+  return std::unique_ptr<SubnetTrainer>(new SubnetTrainer(std::move(shard), std::move(spec)));
 }
 
 Result<rt::Payload> SubnetTrainer::load_shard(rt::ActorContext&, const rt::Payload& args) {
   IST_ASSIGN_OR_RETURN(TrainerSpec spec, rt::unpack_one<TrainerSpec>(args));
-  IST_ASSIGN_OR_RETURN(shard_, load(spec));
+  if (only_standardization_differs(loaded_by_, spec)) {
+    // Checked before it changes anything: on error the raw shard stays.
+    IST_RETURN_IF_ERROR(standardize_as_specified(spec, shard_).with_context("trainer for shard " + std::to_string(spec.shard)));
+  } else {
+    IST_ASSIGN_OR_RETURN(shard_, load(spec));
+  }
+  loaded_by_ = std::move(spec);
   return rt::pack_args(static_cast<std::int64_t>(shard_.size()));
 }
 

@@ -53,7 +53,9 @@ class SubnetTrainer : public rt::Actor {
   // it starts such trainers with none and reloads their shards standardized).
   Result<rt::Payload> shard_moments(rt::ActorContext& ctx, const rt::Payload& args);
   // args: pack_args(TrainerSpec). Replaces this trainer's shard (the driver re-cuts the data when the
-  // membership changes). Reply: pack_args(examples in the new shard). On error the old shard stays.
+  // membership changes). Reply: pack_args(examples in the new shard). On error the old shard stays. When
+  // only the standardization differs from the raw shard held (the driver measured it on the raw shards),
+  // the shard is standardized in place instead of loaded again: the same values, one copy in memory.
   Result<rt::Payload> load_shard(rt::ActorContext& ctx, const rt::Payload& args);
 
   // Partitioned ownership (actors/shard_owner.h). install_shard: args: encode_shard(shard); keeps it (replacing
@@ -70,12 +72,13 @@ class SubnetTrainer : public rt::Actor {
   Result<rt::Payload> restore_model_shard(rt::ActorContext& ctx, const rt::Payload& args);
 
  private:
-  explicit SubnetTrainer(Dataset shard) : shard_(std::move(shard)) {}
+  SubnetTrainer(Dataset shard, TrainerSpec loaded_by) : shard_(std::move(shard)), loaded_by_(std::move(loaded_by)) {}
   static Result<Dataset> load(const TrainerSpec& spec);
   Result<TrainReply> data_parallel_round(rt::ActorContext& ctx, const BaselineRoundRequest& request);
   Result<TrainReply> local_sgd_round(rt::ActorContext& ctx, const BaselineRoundRequest& request);
 
   Dataset shard_;
+  TrainerSpec loaded_by_;  // the spec shard_ was loaded (and standardized) by
   // IST only: the subnet of the round and what training it allocates, reused round after round (but the
   // momentum, see train_ist).
   LentNet subnet_;

@@ -79,6 +79,26 @@ inline Status standardize_as_specified(const TrainerSpec& spec, Dataset& shard) 
   return Status::ok_status();
 }
 
+// True when a shard loaded by `loaded` becomes the one `wanted` describes by standardize_as_specified
+// alone: the same data cut (source, shard, count, policy, seed, classes) and `loaded` left the features as
+// they were (mean 0, std 1, no per-feature values). The trainers' second load, once the driver measured
+// the standardization on their raw shards, is then done in place: no second copy of the shard, no reading.
+inline bool only_standardization_differs(const TrainerSpec& loaded, const TrainerSpec& wanted) {
+  const bool loaded_raw = loaded.input_mean == 0.0f && loaded.input_std == 1.0f && loaded.feature_mean.empty() &&
+                          loaded.feature_std.empty();
+  if (!loaded_raw) return false;
+  const auto cut_of = [](TrainerSpec spec) {
+    spec.input_mean = 0.0f;
+    spec.input_std = 1.0f;
+    spec.feature_mean.clear();
+    spec.feature_std.clear();
+    msgpack::sbuffer bytes;
+    msgpack::pack(bytes, spec);
+    return std::string(bytes.data(), bytes.size());
+  };
+  return cut_of(loaded) == cut_of(wanted);
+}
+
 // A shard's moments, for the standardization measured on the training data (ist/standardization.h).
 struct WireMoments {
   std::int64_t count = 0;
