@@ -192,7 +192,8 @@ Result<TrainReply> SubnetTrainer::local_sgd_round(rt::ActorContext& ctx, const B
   TrainReply reply;
   auto t = std::chrono::steady_clock::now();
   const LocalTrainingReport report = train_locally(*replica_, sampler, options);
-  std::vector<float> flat = flatten_parameters(*replica_);
+  std::vector<float>& flat = data_parallel_.flat_parameters;  // kept across rounds: allocated once
+  flatten_parameters(*replica_, flat);
   reply.compute_seconds = seconds_since(t);
   RingStats ring;
   IST_RETURN_IF_ERROR(ring_allreduce_sum(ctx, ring_, rank_, allreduce_sequence_++, flat,

@@ -98,6 +98,7 @@ class SubnetTrainer : public rt::Actor {
     Matrix batch;
     std::vector<std::int32_t> labels;
     std::vector<float> flat_gradient;
+    std::vector<float> flat_parameters;  // local SGD: the replica averaged over the ring each round
     RingSendBuffers ring_send;
   };
   DataParallelBuffers data_parallel_;

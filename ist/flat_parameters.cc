@@ -19,12 +19,17 @@ std::size_t read_into(const std::vector<float>& flat, std::size_t offset, M& m) 
 
 std::vector<float> flatten_parameters(const Mlp& model) {
   std::vector<float> flat;
+  flatten_parameters(model, flat);
+  return flat;
+}
+
+void flatten_parameters(const Mlp& model, std::vector<float>& flat) {
+  flat.clear();
   flat.reserve(static_cast<std::size_t>(model.parameter_count()));
   for (const Linear& layer : model.layers) {
     append(flat, layer.weight);
     append(flat, layer.bias);
   }
-  return flat;
 }
 
 void unflatten_parameters(const std::vector<float>& flat, Mlp& model) {

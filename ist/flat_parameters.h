@@ -9,6 +9,8 @@
 namespace ist {
 
 std::vector<float> flatten_parameters(const Mlp& model);
+// The same into `flat` (resized; its storage is reused, so a buffer kept across rounds is allocated once).
+void flatten_parameters(const Mlp& model, std::vector<float>& flat);
 // REQUIRES: flat.size() == model.parameter_count().
 void unflatten_parameters(const std::vector<float>& flat, Mlp& model);
 

@@ -35,5 +35,18 @@ TEST(FlatParameters, FlattenedGradientsReuseTheBufferAndRoundTripInLayerOrder) {
   EXPECT_EQ(back.bias[0](3), 7.5f);
 }
 
+TEST(FlatParameters, ParametersFlattenedIntoAKeptBufferEqualAFreshOneWithoutANewAllocation) {
+  Mlp model = make_mlp({6, 4, 3}, 2).value();
+  std::vector<float> flat;
+  flatten_parameters(model, flat);
+  EXPECT_EQ(flat, flatten_parameters(model));
+  const float* storage = flat.data();
+  model.layers[1].bias(2) = 42.0f;  // the next round's replica
+  flatten_parameters(model, flat);
+  EXPECT_EQ(flat.data(), storage) << "a second round must not allocate a new buffer";
+  EXPECT_EQ(flat, flatten_parameters(model));
+  EXPECT_EQ(flat.back(), 42.0f);
+}
+
 }  // namespace
 }  // namespace ist
