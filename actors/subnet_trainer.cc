@@ -127,7 +127,11 @@ Result<rt::Payload> SubnetTrainer::train_ist(rt::ActorContext&, rt::Payload&& ar
   reply.steps = report.steps;
   reply.cursor = to_wire(sampler.cursor());
   rt::Payload out;
-  reply.layer_shapes = subnet_.lend_to(out);
+  // A large subnet is not kept between rounds either: kept, it would be resident while the next slice
+  // arrives (and, over CURVE, while that slice is decrypted into a second copy). A small one is kept, so
+  // the next round allocates nothing.
+  const bool large = static_cast<std::size_t>(subnet.parameter_count()) * sizeof(float) > kKeepSubnetBuffersUpTo;
+  reply.layer_shapes = subnet_.lend_to(out, large ? LentNet::AfterLending::kRelease : LentNet::AfterLending::kKeep);
   rt::Payload header = rt::pack_args(reply);
   header.blobs = std::move(out.blobs);
   return header;

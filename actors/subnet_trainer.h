@@ -29,6 +29,10 @@ inline constexpr const char* kSubnetTrainerType = "SubnetTrainer";
 // again.
 inline constexpr std::size_t kMaxTrainersPerDriverOnANode = 16;
 
+// A subnet of more bytes than this is freed after each round (once its reply is sent), not kept for the
+// next: see train_ist.
+inline constexpr std::size_t kKeepSubnetBuffersUpTo = std::size_t{8} << 20;
+
 class SubnetTrainer : public rt::Actor {
  public:
   // ctor args: pack_args(TrainerSpec). Errors: the data loader's (not_found, corrupt_data) as a remote error.
@@ -38,8 +42,10 @@ class SubnetTrainer : public rt::Actor {
   // subnet's 2 blobs per layer. Memory: the received frames are copied once into the subnet and dropped
   // before training; the reply's frames are the trained subnet's own buffers (no copy). The subnet, its
   // activations and batch stay allocated from round to round while their shapes stay (subnet_, training_);
-  // the momentum is freed after training. So a trainer holds its subnet and, while it trains, the momentum,
-  // and while a slice arrives, its frames.
+  // the momentum is freed after training, and a subnet above kKeepSubnetBuffersUpTo bytes too, once its
+  // reply is sent. So a large subnet's trainer holds nothing model-sized between rounds, the received
+  // frames (and CURVE's decrypted copy of them) while a slice arrives, and the subnet and its momentum
+  // while it trains.
   Result<rt::Payload> train_ist(rt::ActorContext& ctx, rt::Payload&& args);
   // args: pack_args(ReplicaSetup) + the full model's blobs. Reply: empty.
   Result<rt::Payload> setup_replica(rt::ActorContext& ctx, const rt::Payload& args);

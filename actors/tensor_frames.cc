@@ -103,7 +103,7 @@ Result<Mlp*> LentNet::fill_from(const rt::Payload& payload, const std::vector<st
   return &net;
 }
 
-std::vector<std::int64_t> LentNet::lend_to(rt::Payload& payload) {
+std::vector<std::int64_t> LentNet::lend_to(rt::Payload& payload, AfterLending after) {
   std::vector<std::int64_t> shapes;
   for (const Linear& layer : storage_->net.layers) {
     shapes.push_back(layer.weight.rows());
@@ -111,6 +111,7 @@ std::vector<std::int64_t> LentNet::lend_to(rt::Payload& payload) {
     payload.blobs.push_back(rt::Blob::adopt(storage_, bytes_of(layer.weight)));
     payload.blobs.push_back(rt::Blob::adopt(storage_, bytes_of(layer.bias)));
   }
+  if (after == AfterLending::kRelease) storage_.reset();  // the frames hold the buffers alone now
   return shapes;
 }
 

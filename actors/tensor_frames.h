@@ -62,9 +62,13 @@ class LentNet {
   // until the next fill_from or lend_to; write it only until lend_to. Errors: as frame_layers (the net is
   // then left as it was).
   Result<Mlp*> fill_from(const rt::Payload& payload, const std::vector<std::int64_t>& shapes, std::size_t first_blob = 0);
+  // What the net does with its buffers once lent: keep them for the next fill_from (no allocation, but
+  // they stay resident between rounds), or give them up to the frames (freed once the frames are sent:
+  // between rounds the net holds nothing, and the next fill_from allocates).
+  enum class AfterLending { kKeep, kRelease };
   // Appends 2 blobs per layer (weight, bias) over the net's own buffers (0 copies) and returns the shapes.
   // REQUIRES: a successful fill_from since the last lend_to.
-  std::vector<std::int64_t> lend_to(rt::Payload& payload);
+  std::vector<std::int64_t> lend_to(rt::Payload& payload, AfterLending after = AfterLending::kKeep);
   // Whether the last fill_from reused the buffers of the round before (for tests and benchmarks).
   bool reused_last_time() const { return reused_; }
 

@@ -90,6 +90,26 @@ TEST(LentNet, AFrameStillHeldKeepsItsBytesAndTheNextRoundGetsNewBuffers) {
   EXPECT_TRUE(sent->layers[1].weight == model().layers[1].weight);  // the lent frames kept round 1's values
 }
 
+TEST(LentNet, ReleasedBuffersStayWithTheFramesAndTheNextRoundGetsNewOnes) {
+  rt::Payload round1, round2;
+  const std::vector<std::int64_t> shapes = append_layers(model(), round1);
+  const Mlp second = make_mlp({12, 10, 8, 3}, 6).value();
+  append_layers(second, round2);
+  LentNet net;
+  ASSERT_TRUE(net.fill_from(round1, shapes).ok());
+  {
+    rt::Payload reply;
+    EXPECT_EQ(net.lend_to(reply, LentNet::AfterLending::kRelease), shapes);
+    auto sent = read_layers(reply, shapes);  // the frames alone hold round 1's values now
+    ASSERT_TRUE(sent.ok());
+    EXPECT_TRUE(sent->layers[1].weight == model().layers[1].weight);
+  }  // the reply is sent: its frames, and with them the released buffers, are gone
+  auto next = net.fill_from(round2, shapes);
+  ASSERT_TRUE(next.ok());
+  EXPECT_FALSE(net.reused_last_time()) << "released buffers came back";
+  EXPECT_TRUE((*next)->layers[1].weight == second.layers[1].weight);
+}
+
 TEST(LentNet, FramesThatDoNotMatchTheirShapesLeaveTheNetAsItWas) {
   rt::Payload good, bad;
   const std::vector<std::int64_t> shapes = append_layers(model(), good);
