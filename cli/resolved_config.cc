@@ -142,8 +142,11 @@ std::string resolved_toml(const DriverConfig& c) {
     }
     root.insert("events", std::move(events));
   }
+  // No multi-line strings: a value that starts with a newline would lose it when read back (TOML trims
+  // the newline right after the opening quotes), so the file would no longer be the run's config.
+  constexpr toml::format_flags kFlags = toml::toml_formatter::default_flags & ~toml::format_flags::allow_multi_line_strings;
   std::stringstream out;
-  out << root << "\n";
+  out << toml::toml_formatter{root, kFlags} << "\n";
   return with_short_floats(out.str());
 }
 

@@ -29,9 +29,13 @@ for name in "${targets[@]}"; do
           -print_final_stats=1 "corpus/$name" 2>&1 | grep -E "^(#[0-9]+ *DONE|stat::|==|SUMMARY|artifact_prefix|Test unit written)"); then
     :
   fi
-  if ls "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* >/dev/null 2>&1; then
+  # Any one kind of finding counts (ls of several patterns fails when one of them matches nothing).
+  findings=("$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-*)
+  found=()
+  for f in "${findings[@]}"; do [ -e "$f" ] && found+=("$f"); done
+  if ((${#found[@]})); then
     failed+=("$name")
-    mkdir -p "$out/found/$name" && mv "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* "$out/found/$name/" 2>/dev/null || true
+    mkdir -p "$out/found/$name" && mv "${found[@]}" "$out/found/$name/"
   fi
 done
 if ((${#failed[@]})); then

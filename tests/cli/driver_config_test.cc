@@ -129,6 +129,17 @@ TEST(DriverConfig, ResolvedConfigReadsBackToTheSameConfig) {
   EXPECT_NE(config_hash(*c), config_hash(parse_driver_config(kConfig, "exp.toml", {"seed=8"}).value()));
 }
 
+TEST(DriverConfig, AStringStartingWithANewlineReadsBackUnchanged) {
+  // Found by the driver config fuzzer: written as a multi-line string, the leading newline was lost.
+  auto c = parse_driver_config(kConfig, "exp.toml", {"name=\"\\nrun\\nwith 'quotes' \\\\\""});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  ASSERT_EQ(c->name, "\nrun\nwith 'quotes' \\");
+  auto again = parse_driver_config(resolved_toml(*c), "resolved.toml");
+  ASSERT_TRUE(again.ok()) << again.status().to_string() << "\n" << resolved_toml(*c);
+  EXPECT_EQ(again->name, c->name);
+  EXPECT_EQ(resolved_toml(*again), resolved_toml(*c));
+}
+
 TEST(DriverConfig, TheResolvedConfigPrintsFloatsInTheirShortestForm) {
   auto c = parse_driver_config(std::string(kConfig) + "\n", "exp.toml", {"algorithm.learning_rate=0.03"});
   ASSERT_TRUE(c.ok()) << c.status().to_string();
