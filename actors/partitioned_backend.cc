@@ -2,6 +2,8 @@
 // (SubnetTrainer actors that own shards, actors/shard_owner.h). Kept apart from runtime_trainer_backend.cc,
 // whose slices travel through the driver.
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <string>
 
 #include "actors/runtime_trainer_backend.h"
@@ -137,7 +139,29 @@ PartitionedOutcome RuntimeTrainerBackend::run_partitioned_round(const Partitione
     outcome.driver_bytes_sent += static_cast<std::int64_t>(payload.byte_size());
     calls.push_back(ctx_.call(remote(id).handle, "train_partitioned", std::move(payload), deadline));
   }
+  // Every participant waits for the others' pieces: once one is lost, the rest would only wait out the
+  // round deadline. So the calls are watched together, and the first that fails as lost ends the wait.
+  const auto lost = [](const Status& s) {
+    return s.code() == ErrorCode::kNodeDead || s.code() == ErrorCode::kActorDied;
+  };
+  bool abandoned = false;
+  for (;;) {
+    bool all_ready = true;
+    for (auto& call : calls) {
+      if (!call.ready()) {
+        all_ready = false;
+      } else if (lost(call.wait())) {
+        abandoned = true;
+      }
+    }
+    if (all_ready || abandoned) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   for (auto& call : calls) {
+    if (abandoned && !call.ready()) {
+      outcome.replies.push_back(Status::cancelled("not waited for: another participant of the round was lost"));
+      continue;
+    }
     Result<rt::Payload> reply = call.get();
     if (!reply.ok()) {
       outcome.replies.push_back(reply.status());

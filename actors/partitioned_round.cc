@@ -41,14 +41,34 @@ Status run_partitioned_round(std::int64_t round, const LocalTrainingOptions& opt
   double sent = 0.0;
   double received = 0.0;
   int non_finite_pieces = 0;
+  // A lost participant's error names the round's failure (the others may only say they were not waited for).
+  const auto is_lost = [](const Status& s) { return s.code() == ErrorCode::kNodeDead || s.code() == ErrorCode::kActorDied; };
+  const auto first_error = [&](auto&& which) {
+    for (std::size_t i = 0; i < outcome.participants.size(); ++i) {
+      if (!outcome.replies[i].ok() && which(outcome.replies[i].status())) return i;
+    }
+    return outcome.participants.size();
+  };
+  std::size_t failed = first_error(is_lost);
+  if (failed == outcome.participants.size()) failed = first_error([](const Status& s) { return s.code() != ErrorCode::kCancelled; });
+  if (failed == outcome.participants.size()) failed = first_error([](const Status&) { return true; });
+  if (failed < outcome.participants.size()) {
+    const TrainerId id = outcome.participants[failed];
+    const PooledTrainer& who =
+        *std::find_if(pool.all().begin(), pool.all().end(), [&](const PooledTrainer& t) { return t.id == id; });
+    const auto owner = std::find(owners.begin(), owners.end(), id);
+    const std::string role = owner == owners.end() ? "the trainer on node " + std::to_string(who.node)
+                                                   : "the owner of shard " + std::to_string(owner - owners.begin()) +
+                                                         " of the model (on node " + std::to_string(who.node) + ")";
+    const Status& why = outcome.replies[failed].status();
+    const bool lost = is_lost(why);
+    return why.with_context("partitioned round " + std::to_string(round + 1) + ", " + role +
+                            (lost && owner != owners.end() ? " was lost during the round; its shard cannot be restored "
+                                                             "in the run (resume from the last checkpoint)"
+                                                           : ""));
+  }
   for (std::size_t i = 0; i < outcome.participants.size(); ++i) {
     const Result<PartitionedRoundReply>& reply = outcome.replies[i];
-    if (!reply.ok()) {
-      const PooledTrainer& who = *std::find_if(pool.all().begin(), pool.all().end(),
-                                               [&](const PooledTrainer& t) { return t.id == outcome.participants[i]; });
-      return reply.status().with_context("partitioned round " + std::to_string(round + 1) + ", trainer of shard " +
-                                         std::to_string(who.shard));
-    }
     sent += static_cast<double>(reply->piece_bytes_sent);
     received += static_cast<double>(reply->piece_bytes_received);
     non_finite_pieces += reply->non_finite_pieces;

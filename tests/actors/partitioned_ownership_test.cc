@@ -170,6 +170,35 @@ TEST_F(PartitionedOwnership, ALostOwnerFailsTheRunNamingItsShard) {
   EXPECT_NE(run.status().message().find("last checkpoint"), std::string::npos) << run.status().to_string();
 }
 
+TEST_F(PartitionedOwnership, AnOwnerLostDuringARoundFailsTheRunWithoutWaitingOutTheRoundDeadline) {
+  start_cluster(2);
+  const TrainingConfig c = small_config();
+  DriverOptions options = partitioned_options(c);
+  options.membership = head->subscribe();
+  options.round_deadline = std::chrono::milliseconds(120000);
+  Driver driver(head->client(), options, test_set);
+  ASSERT_TRUE(driver.start(worker_ids()).ok());
+  const pid_t victim = cluster->pids().back();
+  std::chrono::steady_clock::time_point killed;
+  auto run = driver.run([&](const RoundRecord& r) {
+    // Killed right before round 2 starts, and not yet declared dead when it does: its peer waits for its
+    // pieces, and only the driver hears of the death.
+    if (r.round == 1) {
+      kill(victim, SIGKILL);
+      killed = std::chrono::steady_clock::now();
+    }
+    return Status::ok_status();
+  });
+  const auto waited = std::chrono::steady_clock::now() - killed;
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(run.status().code(), ErrorCode::kNodeDead) << run.status().to_string();
+  EXPECT_NE(run.status().message().find("partitioned round 2, the owner of shard "), std::string::npos)
+      << run.status().to_string();
+  EXPECT_NE(run.status().message().find("was lost during the round"), std::string::npos) << run.status().to_string();
+  EXPECT_NE(run.status().message().find("resume from the last checkpoint"), std::string::npos) << run.status().to_string();
+  EXPECT_LT(waited, 30s) << "the driver waited out its peer's round deadline";
+}
+
 TEST(PartitionedOwnershipConfig, IsRefusedWithABaselineOrWithSubnetGroupsOrAnUnknownOwner) {
   DriverOptions options;
   options.training = small_config();
