@@ -71,12 +71,6 @@ Status check_model_owner(const DriverOptions& options) {
     return Status::invalid_argument("\"partitioned\" needs algorithm.name = \"ist\" (" +
                                     std::string(algorithm_name(t.algorithm)) + " keeps a full replica on every trainer)");
   }
-  bool groups = t.subnets > 0 && t.subnets < t.workers;
-  for (const SchedulePhase& p : t.schedule) groups = groups || (p.subnets > 0 && p.subnets < t.workers);
-  if (groups) {
-    return Status::invalid_argument("\"partitioned\" trains one subnet per trainer: leave "
-                                    "algorithm.subnets (and the schedule's subnets) unset or equal to cluster.workers");
-  }
   return Status::ok_status();
 }
 
@@ -150,7 +144,8 @@ Status Driver::run_round(std::int64_t round, const RoundSettings& settings, bool
       return backend_->arm_fault(trainer.id, fault).with_context("arming a scripted fault");
     };
     if (partitioned()) {
-      return run_partitioned_round(round, options, options_.training, *backend_, pool_, owners_, record, round_timing_);
+      return run_partitioned_round(round, options, settings.subnets, options_.training, *backend_, pool_, owners_, record,
+                                   round_timing_);
     }
     return run_ist_round(round, options, settings.subnets, options_.training, options_.round_deadline, *backend_, pool_,
                          arm_scripted_fault, [this] { before_model_changes(); }, model_, record, round_timing_);

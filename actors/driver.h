@@ -64,12 +64,12 @@ struct DriverOptions {
   // the trainers started with the run each own a shard of it (ist/model_shard.h) and exchange subnets
   // peer to peer (partitioned_round.h); the driver gathers the shards only when a round's model is
   // evaluated (and at the end). Checkpoints are the owners' shard files and a manifest the driver commits
-  // last (shard_checkpoint.h): no process writes the whole model. IST with one subnet per trainer only.
+  // last (shard_checkpoint.h): no process writes the whole model. IST only (subnet groups and schedules too).
   std::string model_owner = "driver";
 };
 
 // Checks options.model_owner against the training config. Errors: invalid_argument naming the problem
-// (an unknown owner; partitioned ownership with a baseline algorithm or with subnet groups), without the
+// (an unknown owner; partitioned ownership with a baseline algorithm), without the
 // key's name (callers add it).
 Status check_model_owner(const DriverOptions& options);
 

@@ -125,6 +125,7 @@ PartitionedOutcome RuntimeTrainerBackend::run_partitioned_round(const Partitione
   request.scaling = static_cast<int>(work.scaling);
   request.options = to_wire(work.options);
   request.deadline_ms = options_.round_deadline.count();
+  request.subnets = work.subnets;
   for (TrainerId owner : work.owners) request.owners.push_back(remote(owner).handle);
   for (TrainerId trainer : work.trainers) request.trainers.push_back(remote(trainer).handle);
   const auto deadline = rt::deadline_in(options_.round_deadline);

@@ -5,9 +5,12 @@
 #include <cmath>
 #include <string>
 
+#include "ist/subnet_groups.h"
+
 namespace ist::actors {
 
-Status run_partitioned_round(std::int64_t round, const LocalTrainingOptions& options, const TrainingConfig& config,
+Status run_partitioned_round(std::int64_t round, const LocalTrainingOptions& options, int configured_subnets,
+                             const TrainingConfig& config,
                              TrainerBackend& backend, TrainerPool& pool, const std::vector<TrainerId>& owners,
                              RoundRecord& record, RoundTiming& timing) {
   const std::vector<PooledTrainer*> trainers = pool.ready();
@@ -34,6 +37,7 @@ Status run_partitioned_round(std::int64_t round, const LocalTrainingOptions& opt
     work.trainers.push_back(t->id);
     work.cursors.push_back(pool.cursor_of(*t));
   }
+  work.subnets = subnets_for_round(configured_subnets, static_cast<int>(trainers.size()));
   const PartitionedOutcome outcome = backend.run_partitioned_round(work);
   timing.wait = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -90,7 +94,7 @@ Status run_partitioned_round(std::int64_t round, const LocalTrainingOptions& opt
   }
   const auto participants = static_cast<double>(outcome.participants.size());
   record.live_workers = static_cast<int>(trainers.size());
-  record.subnets = static_cast<int>(trainers.size());
+  record.subnets = work.subnets;
   record.compute_seconds = timing.trainer_compute;
   record.train_loss = losses;
   record.bytes_sent_per_worker = sent / participants;

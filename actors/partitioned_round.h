@@ -5,7 +5,7 @@
 // bit for bit.
 //
 // What is not done yet: a lost or late owner fails the run with a named error (its shard is not restored
-// here; resume from the last checkpoint instead), and subnet groups (S below the trainers) are refused.
+// here; resume from the last checkpoint instead).
 #pragma once
 
 #include <cstdint>
@@ -25,7 +25,8 @@ namespace ist::actors {
 // worker; driver_bytes: the driver's own), live_workers, examples, and `timing`. Errors: failed_precondition
 // naming the owner when an owner is lost or still busy with a late call; the first participant's failure;
 // invalid_argument when a trainer sent NaN or inf with a finite loss.
-Status run_partitioned_round(std::int64_t round, const LocalTrainingOptions& options, const TrainingConfig& config,
+Status run_partitioned_round(std::int64_t round, const LocalTrainingOptions& options, int configured_subnets,
+                             const TrainingConfig& config,
                              TrainerBackend& backend, TrainerPool& pool, const std::vector<TrainerId>& owners,
                              RoundRecord& record, RoundTiming& timing);
 

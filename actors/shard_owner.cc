@@ -8,6 +8,7 @@
 #include "ist/local_training.h"
 #include "ist/partition.h"
 #include "ist/slice.h"
+#include "ist/subnet_groups.h"
 
 namespace ist::actors {
 
@@ -102,6 +103,9 @@ Status check_request(const ModelShard* shard, const Dataset& data, const Partiti
     return Status::invalid_argument("unknown subnet scaling " + std::to_string(r.scaling));
   }
   if (r.round < 0 || r.round >= (std::int64_t{1} << 38)) return Status::invalid_argument("round out of range");
+  if (r.subnets < 0 || r.subnets > static_cast<int>(r.trainers.size())) {
+    return Status::invalid_argument("subnets " + std::to_string(r.subnets) + " outside 0.." + std::to_string(r.trainers.size()));
+  }
   if (r.owner_index >= static_cast<int>(r.owners.size()) || r.position >= static_cast<int>(r.trainers.size())) {
     return Status::invalid_argument("owner index or position outside the round's lists");
   }
@@ -182,26 +186,29 @@ Result<PartitionedRoundReply> run_partitioned_part(rt::ActorContext& ctx, ModelS
   IST_RETURN_IF_ERROR(check_request(shard, data, request));
   const std::vector<int>& widths = request.widths;
   const int owners = static_cast<int>(request.owners.size());
-  const int subnets = static_cast<int>(request.trainers.size());
+  const int trainers = static_cast<int>(request.trainers.size());
+  const int subnets = subnets_for_round(request.subnets, trainers);
   IST_ASSIGN_OR_RETURN(const SubnetPlan plan,
                        make_partition({widths.begin() + 1, widths.end() - 1}, subnets, request.seed, request.round));
   PieceChannel channel(ctx, rt::deadline_in(std::chrono::milliseconds(request.deadline_ms)));
   PartitionedRoundReply reply;
   reply.round = request.round;
 
-  // 1. Owner: its piece of every subnet, to that subnet's trainer.
+  // 1. Owner: its piece of every subnet, to each trainer of that subnet (one cut, shared by the frames).
   if (request.owner_index >= 0) {
     for (int s = 0; s < subnets; ++s) {
       std::vector<float*> out;
       rt::Payload piece = piece_payload(piece_shape(widths, plan, s, shard->owner, owners).buffer_floats(), out);
       cut_piece_from_shard(*shard, plan, s, out);
-      channel.send(request.trainers[static_cast<std::size_t>(s)], piece_tag(request.round, 0, shard->owner), std::move(piece));
+      for (int p = s; p < trainers; p += subnets) {
+        channel.send(request.trainers[static_cast<std::size_t>(p)], piece_tag(request.round, 0, shard->owner), piece);
+      }
     }
   }
 
   // 2. Trainer: assemble, train, return each owner's piece.
   if (request.position >= 0) {
-    const int s = request.position;
+    const int s = subnet_of_trainer(request.position, subnets);
     Mlp subnet = empty_subnet(widths, plan, s, static_cast<SubnetScaling>(request.scaling));
     for (int o = 0; o < owners; ++o) {
       const PieceShape shape = piece_shape(widths, plan, s, o, owners);
@@ -223,28 +230,55 @@ Result<PartitionedRoundReply> run_partitioned_part(rt::ActorContext& ctx, ModelS
       std::vector<float*> out;
       rt::Payload piece = piece_payload(shape.buffer_floats(), out);
       cut_piece_from_subnet(shape, subnet, out);
-      channel.send(request.owners[static_cast<std::size_t>(o)], piece_tag(request.round, 1, s), std::move(piece));
+      channel.send(request.owners[static_cast<std::size_t>(o)], piece_tag(request.round, 1, request.position), std::move(piece));
     }
   }
 
-  // 3. Owner: the trained pieces into its shard, in subnet order; the output bias averaged.
+  // 3. Owner: the trained pieces into its shard, subnet by subnet (a group's members averaged first, in
+  // trainer order, as average_groups does); the output bias averaged over the subnets.
   if (request.owner_index >= 0) {
-    std::vector<rt::Payload> kept;  // the output biases point into these
-    kept.reserve(static_cast<std::size_t>(subnets));
+    std::vector<rt::Payload> kept;                   // the output biases of groups of one point into these
+    std::vector<std::vector<float>> averaged_biases;  // ... and of larger groups into these
+    averaged_biases.reserve(static_cast<std::size_t>(subnets));
     std::vector<const float*> biases;
     for (int s = 0; s < subnets; ++s) {
-      const std::vector<std::int64_t> floats = piece_shape(widths, plan, s, shard->owner, owners).buffer_floats();
-      Result<rt::Payload> piece = channel.receive(piece_tag(request.round, 1, s));
-      if (!piece.ok()) return piece.status().with_context("waiting for the trained piece of subnet " + std::to_string(s));
-      IST_ASSIGN_OR_RETURN(std::vector<const float*> in,
-                           piece_views(*piece, floats, "the trained piece of subnet " + std::to_string(s)));
-      if (!all_finite(in, floats)) {
-        ++reply.non_finite_pieces;  // never written, as the driver never merges such a slice
+      const PieceShape shape = piece_shape(widths, plan, s, shard->owner, owners);
+      const std::vector<std::int64_t> floats = shape.buffer_floats();
+      std::vector<rt::Payload> members;
+      std::vector<std::vector<const float*>> member_views;
+      for (int p = s; p < trainers; p += subnets) {
+        Result<rt::Payload> piece = channel.receive(piece_tag(request.round, 1, p));
+        if (!piece.ok()) return piece.status().with_context("waiting for the trained piece of subnet " + std::to_string(s));
+        IST_ASSIGN_OR_RETURN(std::vector<const float*> in,
+                             piece_views(*piece, floats, "the trained piece of subnet " + std::to_string(s)));
+        if (!all_finite(in, floats)) {
+          ++reply.non_finite_pieces;  // never written, as the driver never merges such a slice
+          continue;
+        }
+        member_views.push_back(std::move(in));
+        members.push_back(std::move(piece).value());
+      }
+      if (member_views.empty()) continue;  // every member lost: the subnet keeps its start-of-round values
+      if (member_views.size() == 1) {
+        write_piece_into_shard(*shard, plan, s, member_views.front());
+        biases.push_back(member_views.front().back());
+        kept.push_back(std::move(members.front()));
         continue;
       }
+      const SliceShape subnet_shape = slice_shape(widths, plan, s, static_cast<SubnetScaling>(request.scaling));
+      const std::int64_t length = slice_length(subnet_shape);
+      std::vector<std::vector<float>> mean(floats.size());
+      for (std::size_t b = 0; b < floats.size(); ++b) mean[b].resize(static_cast<std::size_t>(floats[b]));
+      for (const PieceRun& run : piece_runs(shape, subnet_shape)) {
+        std::vector<const float*> at;
+        for (const std::vector<const float*>& m : member_views) at.push_back(m[run.buffer] + run.buffer_offset);
+        ring_mean_run(length, run.flat_begin, run.count, at, mean[run.buffer].data() + run.buffer_offset);
+      }
+      std::vector<const float*> in;
+      for (const std::vector<float>& m : mean) in.push_back(m.data());
       write_piece_into_shard(*shard, plan, s, in);
-      biases.push_back(in.back());
-      kept.push_back(std::move(piece).value());
+      averaged_biases.push_back(std::move(mean.back()));
+      biases.push_back(averaged_biases.back().data());
     }
     average_output_bias(*shard, biases);
   }

@@ -3,12 +3,14 @@
 // from the driver to every owner and every trainer of the round, carrying only the plan's inputs (round,
 // seed, widths, the owners' and trainers' handles: a few hundred bytes); inside it, peer to peer over the
 // runtime's tagged channels:
-//   1. each owner cuts its piece of every subnet and sends it to the trainer of that subnet;
+//   1. each owner cuts its piece of every subnet and sends it to the trainers of that subnet;
 //   2. each trainer assembles its subnet from one piece per owner, trains it, and sends each owner its
 //      piece back;
-//   3. each owner writes the trained pieces into its shard; owner 0 averages the output bias in subnet
-//      order.
-// No weight passes through the driver. Trainer p trains subnet p (one subnet per trainer).
+//   3. each owner writes the trained pieces into its shard (a group's averaged first); owner 0 averages
+//      the output bias in subnet order.
+// No weight passes through the driver. Trainer p trains subnet p mod S; with subnet groups (S below the
+// trainers) each owner averages a group's trained pieces before writing them, exactly as the driver-owned
+// merge averages the group's slices (ist/subnet_groups.h).
 #pragma once
 
 #include <cstdint>
@@ -74,7 +76,9 @@ struct PartitionedRoundRequest {
   int owner_index = -1;                   // this actor's shard, or -1
   int position = -1;                      // this actor's subnet, or -1
   std::int64_t deadline_ms = 0;           // how long to wait for a peer's piece
-  MSGPACK_DEFINE(round, seed, widths, scaling, options, cursor, owners, trainers, owner_index, position, deadline_ms)
+  int subnets = 0;                        // S: trainer p trains subnet p mod S (subnet_groups.h); 0: one per trainer
+  MSGPACK_DEFINE(round, seed, widths, scaling, options, cursor, owners, trainers, owner_index, position, deadline_ms,
+                 subnets)
 };
 
 struct PartitionedRoundReply {

@@ -83,8 +83,9 @@ struct PartitionedWork {
   SubnetScaling scaling = SubnetScaling::kInvertedDropout;
   LocalTrainingOptions options;
   std::vector<TrainerId> owners;      // owner o holds shard o
-  std::vector<TrainerId> trainers;    // trainer p trains subnet p
+  std::vector<TrainerId> trainers;    // trainer p trains subnet p mod subnets
   std::vector<BatchCursor> cursors;   // per trainer
+  int subnets = 0;                    // S of the round (subnet_groups.h)
 };
 
 struct PartitionedOutcome {

@@ -129,6 +129,30 @@ PieceShape piece_shape(const std::vector<int>& widths, const SubnetPlan& plan, i
   return shape;
 }
 
+std::int64_t slice_length(const SliceShape& subnet) {
+  std::int64_t n = 0;
+  for (std::size_t l = 0; l < subnet.rows.size(); ++l) n += subnet.rows[l] * subnet.cols[l] + subnet.rows[l];
+  return n;
+}
+
+std::vector<PieceRun> piece_runs(const PieceShape& piece, const SliceShape& subnet) {
+  std::vector<PieceRun> runs;
+  std::int64_t layer_start = 0;  // flat position of the layer's weight
+  const std::size_t hidden = piece.rows.size();
+  for (std::size_t l = 0; l < hidden; ++l) {
+    const std::int64_t rows = subnet.rows[l], cols = subnet.cols[l];
+    runs.push_back({2 * l, 0, layer_start + piece.first_row[l] * cols, piece.rows[l] * cols});
+    runs.push_back({2 * l + 1, 0, layer_start + rows * cols + piece.first_row[l], piece.rows[l]});
+    layer_start += rows * cols + rows;
+  }
+  const std::int64_t top = subnet.cols[hidden];  // the output layer's inputs: the subnet's last hidden width
+  for (Index k = 0; k < piece.classes; ++k) {
+    runs.push_back({2 * hidden, k * piece.output_columns, layer_start + k * top + piece.first_output_column, piece.output_columns});
+  }
+  if (piece.with_output_bias) runs.push_back({2 * hidden + 1, 0, layer_start + piece.classes * top, piece.classes});
+  return runs;
+}
+
 void cut_piece_from_shard(const ModelShard& shard, const SubnetPlan& plan, int subnet, const std::vector<float*>& out) {
   const PieceShape shape = piece_shape(shard.widths, plan, subnet, shard.owner, shard.owners);
   const std::size_t hidden = shard.hidden.size();

@@ -76,6 +76,20 @@ struct PieceShape {
   // output columns (classes x output_columns, row-major), then the output bias (classes floats, or 0).
   std::vector<std::int64_t> buffer_floats() const;
 };
+// Where a piece lies in its subnet's flat slice (each layer's weight, then its bias: the order subnet
+// groups are averaged in, ist/subnet_groups.h): buffer `buffer` of the piece, from `buffer_offset`, holds
+// the `count` floats at flat positions [flat_begin, flat_begin + count).
+struct PieceRun {
+  std::size_t buffer = 0;
+  std::int64_t buffer_offset = 0;
+  std::int64_t flat_begin = 0;
+  std::int64_t count = 0;
+};
+// `subnet` is the subnet's slice_shape. Every float of the piece is in exactly one run.
+std::vector<PieceRun> piece_runs(const PieceShape& piece, const SliceShape& subnet);
+// Floats in a slice of that shape (every layer's weight and bias).
+std::int64_t slice_length(const SliceShape& subnet);
+
 // REQUIRES: plan was made for widths' hidden layers; 0 <= subnet < plan.num_subnets; 0 <= owner < owners.
 PieceShape piece_shape(const std::vector<int>& widths, const SubnetPlan& plan, int subnet, int owner, int owners);
 

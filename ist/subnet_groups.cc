@@ -75,6 +75,23 @@ Result<GroupedSlices> average_groups(const Mlp& full, const SubnetPlan& plan,
   return grouped;
 }
 
+void ring_mean_run(std::int64_t length, std::int64_t begin, std::int64_t count, const std::vector<const float*>& members,
+                   float* out) {
+  const int m = static_cast<int>(members.size());
+  const float inv = 1.0f / static_cast<float>(m);  // scale_to_mean's factor
+  for (int c = 0; c < m; ++c) {
+    // Chunk c's sum starts at member c, and each member after it in ring order adds its value.
+    const ChunkRange chunk = ring_chunk(length, m, c);
+    const std::int64_t lo = std::max(begin, chunk.begin), hi = std::min(begin + count, chunk.end);
+    for (std::int64_t pos = lo; pos < hi; ++pos) {
+      const std::size_t i = static_cast<std::size_t>(pos - begin);
+      float sum = members[static_cast<std::size_t>(c)][i];
+      for (int k = 1; k < m; ++k) sum = members[static_cast<std::size_t>((c + k) % m)][i] + sum;
+      out[i] = sum * inv;
+    }
+  }
+}
+
 std::vector<SliceView> views_of(const std::vector<Slice>& slices) {
   std::vector<SliceView> views;
   for (const Slice& slice : slices) views.push_back(view_of(slice));

@@ -41,6 +41,14 @@ struct GroupedSlices {
 Result<GroupedSlices> average_groups(const Mlp& full, const SubnetPlan& plan,
                                      const std::vector<SliceView>& returned);
 
+// The same mean for one run of a group's slices, for owners that hold pieces of them (partitioned
+// ownership): out[i] = what average_groups gives at flat position begin + i of slices of `length` floats
+// (flatten order: each layer's weight, then its bias), from members[k][i] (member k's value there, members
+// in trainer order). Summed in the ring's order and scaled as average_groups does, so bit for bit the same.
+// REQUIRES: members.size() >= 2; 0 <= begin, begin + count <= length.
+void ring_mean_run(std::int64_t length, std::int64_t begin, std::int64_t count, const std::vector<const float*>& members,
+                   float* out);
+
 // The same for slices held as Slice objects (the in-process reference).
 std::vector<SliceView> views_of(const std::vector<Slice>& slices);
 

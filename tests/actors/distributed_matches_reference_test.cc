@@ -116,6 +116,36 @@ TEST_F(DistributedRun, IstWithPartitionedOwnersEndsWithExactlyTheReferenceAndThe
   }
 }
 
+TEST_F(DistributedRun, IstWithPartitionedOwnersAndSubnetGroupsEndsWithExactlyTheReferenceModel) {
+  start_cluster(2);
+  const Dataset test = load_idx_dataset(kData, Split::kTest).value();
+  TrainingConfig c = small_config(Algorithm::kIst);
+  c.workers = 3;
+  for (const int subnets : {2, 1}) {
+    // S = 2: subnet 0 trained by trainers 0 and 2 (their pieces averaged by every owner), subnet 1 by
+    // trainer 1; S = 1: every trainer trains the whole model, as local SGD does.
+    c.subnets = subnets;
+    const RunResult reference = reference_run(c, test);
+    const RunResult partitioned = distributed_run(c, test, nullptr, "partitioned");
+    ASSERT_EQ(partitioned.records.size(), reference.records.size()) << "S = " << subnets;
+    EXPECT_EQ(parameter_hash(partitioned.model), parameter_hash(reference.model)) << "S = " << subnets;
+    EXPECT_EQ(partitioned.final_test_accuracy, reference.final_test_accuracy) << "S = " << subnets;
+    for (const RoundRecord& r : partitioned.records) EXPECT_EQ(r.subnets, subnets);
+  }
+  // A schedule: one subnet per trainer for the first rounds, then groups.
+  c.subnets = 0;
+  c.rounds = 5;  // 0.0064 epochs each
+  c.schedule = {SchedulePhase{}};
+  c.schedule[0].from_epoch = 0.01;
+  c.schedule[0].subnets = 2;
+  const RunResult reference = reference_run(c, test);
+  const RunResult partitioned = distributed_run(c, test, nullptr, "partitioned");
+  ASSERT_EQ(partitioned.records.size(), reference.records.size());
+  EXPECT_EQ(parameter_hash(partitioned.model), parameter_hash(reference.model));
+  EXPECT_EQ(partitioned.records.front().subnets, 3);
+  EXPECT_EQ(partitioned.records.back().subnets, 2);
+}
+
 TEST_F(DistributedRun, DataParallelRingEndsWithExactlyTheReferenceModel) {
   start_cluster(2);
   const Dataset test = load_idx_dataset(kData, Split::kTest).value();

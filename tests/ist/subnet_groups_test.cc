@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "ist/mlp.h"
 #include "ist/partition.h"
 #include "ist/slice.h"
@@ -61,6 +63,48 @@ TEST(SubnetGroups, AGroupsSlicesAreAveragedAndASoleMemberPassesThroughUntouched)
   EXPECT_EQ(g.model.layers[0].bias(neuron_of_0), 2.0f);
   EXPECT_EQ(g.model.layers[0].bias(neuron_of_1), 5.0f);
   EXPECT_EQ(g.model.layers.back().bias(0), 3.5f);
+}
+
+TEST(SubnetGroups, AnyRunOfAGroupsSlicesAveragesBitForBitAsTheWholeGroupDoes) {
+  // Partitioned owners average their pieces, runs of the flat slice, with ring_mean_run: it must give
+  // average_groups' floats at every position, whatever the run's bounds (ring chunks cut across runs).
+  TwoGroups g;
+  g.slices.reserve(3);
+  for (int m = 0; m < 3; ++m) {
+    Slice& slice = g.add(0, 0.0f);
+    std::uint32_t x = 12345u + 977u * static_cast<std::uint32_t>(m);
+    for (Linear& layer : slice.model.layers) {
+      for (Index i = 0; i < layer.weight.size(); ++i) layer.weight.data()[i] = static_cast<float>((x = x * 1664525u + 1013904223u) >> 8) * 1e-7f;
+      for (Index i = 0; i < layer.bias.size(); ++i) layer.bias.data()[i] = static_cast<float>((x = x * 1664525u + 1013904223u) >> 8) * 1e-7f;
+    }
+  }
+  const std::vector<SliceView> views = views_of(g.slices);
+  const GroupedSlices grouped = average_groups(g.model, g.plan, views).value();
+  std::vector<float> whole, member[3];
+  for (const LayerView& layer : grouped.views[0].layers) {
+    whole.insert(whole.end(), layer.weight, layer.weight + layer.rows * layer.cols);
+    whole.insert(whole.end(), layer.bias, layer.bias + layer.rows);
+  }
+  for (int m = 0; m < 3; ++m) {
+    for (const Linear& layer : g.slices[static_cast<std::size_t>(m)].model.layers) {
+      member[m].insert(member[m].end(), layer.weight.data(), layer.weight.data() + layer.weight.size());
+      member[m].insert(member[m].end(), layer.bias.data(), layer.bias.data() + layer.bias.size());
+    }
+  }
+  const auto length = static_cast<std::int64_t>(whole.size());
+  int sums_differ = 0;  // positions where summing in plain member order would give other floats
+  for (std::int64_t begin = 0; begin < length; begin += 7) {
+    const std::int64_t count = std::min<std::int64_t>(11, length - begin);
+    std::vector<float> out(static_cast<std::size_t>(count));
+    const std::vector<const float*> at = {member[0].data() + begin, member[1].data() + begin, member[2].data() + begin};
+    ring_mean_run(length, begin, count, at, out.data());
+    for (std::int64_t i = 0; i < count; ++i) {
+      const std::size_t pos = static_cast<std::size_t>(begin + i);
+      ASSERT_EQ(out[static_cast<std::size_t>(i)], whole[pos]) << "position " << pos;
+      sums_differ += ((member[0][pos] + member[1][pos]) + member[2][pos]) * (1.0f / 3.0f) != whole[pos];
+    }
+  }
+  EXPECT_GT(sums_differ, 0) << "the order of the sums was never tested";
 }
 
 TEST(SubnetGroups, AGroupWithNoMemberBackKeepsItsSubnetOutOfTheMerge) {
