@@ -226,7 +226,10 @@ python3 "$ROOT/bench/slow_link_table.py" --workers "$WORKERS" --budgets "$BUDGET
 "$IST" report "${dirs[@]}" -o "$OUT/accuracy_by_time.svg" --x time >/dev/null
 "$IST" report "${dirs[@]}" -o "$OUT/accuracy_by_bytes.svg" --x bytes >/dev/null
 # Results keep the metrics, configs, summaries and logs; models and checkpoints only with KEEP_MODELS=1.
-[ "${KEEP_MODELS:-0}" = 1 ] || find "${dirs[@]}" -maxdepth 1 -name '*.safetensors' -delete
+if [ "${KEEP_MODELS:-0}" != 1 ]; then
+  find "${dirs[@]}" -maxdepth 1 -name '*.safetensors' -delete
+  for d in "${dirs[@]}"; do rm -rf "$d/checkpoint-shards"; done  # partitioned runs' checkpoint shards
+fi
 find "${dirs[@]}" -maxdepth 1 -name run.lock -delete
 cat "$OUT/setup.md" "$OUT/links.md" "$OUT/table.md" > "$OUT/README.md"
 rm -f "$OUT/setup.md" "$OUT/links.md" "$OUT/table.md"
