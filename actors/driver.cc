@@ -109,9 +109,8 @@ Status Driver::install_or_restore_shards() {
   }
   std::vector<RestoreShardRequest> requests;
   for (std::size_t o = 0; o < manifest.shards.size(); ++o) {
-    const ShardExpectation e = shard_expectation(manifest, static_cast<int>(o));
     requests.push_back(RestoreShardRequest{(std::filesystem::path(manifest.shard_dir) / manifest.shards[o].file).string(),
-                                           e.owner, e.owners, e.widths, e.next_round, e.tag, e.checksum});
+                                           shard_expectation(manifest, static_cast<int>(o))});
   }
   return backend_->restore_shards(owners_, requests);
 }

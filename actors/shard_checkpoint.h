@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include <msgpack.hpp>
+
 #include "base/status.h"
 #include "ist/mlp.h"
 #include "ist/model_shard.h"
@@ -59,6 +61,7 @@ struct ShardExpectation {
   std::int64_t next_round = 0;
   std::string tag;
   std::string checksum;
+  MSGPACK_DEFINE(owner, owners, widths, next_round, tag, checksum)
 };
 // Reads and checks one shard file. Errors: not_found; corrupt_data naming the file: not a shard file, a
 // checksum that disagrees with the contents or with the manifest's, another owner, round, tag or

@@ -20,6 +20,7 @@
 
 #include <msgpack.hpp>
 
+#include "actors/shard_checkpoint.h"
 #include "actors/wire.h"
 #include "base/status.h"
 #include "ist/data.h"
@@ -55,13 +56,8 @@ struct SaveShardReply {
 };
 struct RestoreShardRequest {
   std::string path;
-  int owner = 0;
-  int owners = 1;
-  std::vector<int> widths;
-  std::int64_t next_round = 0;
-  std::string tag;
-  std::string checksum;
-  MSGPACK_DEFINE(path, owner, owners, widths, next_round, tag, checksum)
+  ShardExpectation expected;  // what the manifest says of the file
+  MSGPACK_DEFINE(path, expected)
 };
 
 struct PartitionedRoundRequest {

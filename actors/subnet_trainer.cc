@@ -250,8 +250,7 @@ Result<rt::Payload> SubnetTrainer::save_model_shard(rt::ActorContext&, const rt:
 
 Result<rt::Payload> SubnetTrainer::restore_model_shard(rt::ActorContext&, const rt::Payload& args) {
   IST_ASSIGN_OR_RETURN(RestoreShardRequest r, rt::unpack_one<RestoreShardRequest>(args));
-  IST_ASSIGN_OR_RETURN(model_shard_,
-                       load_shard_file(r.path, ShardExpectation{r.owner, r.owners, r.widths, r.next_round, r.tag, r.checksum}));
+  IST_ASSIGN_OR_RETURN(model_shard_, load_shard_file(r.path, r.expected));
   return rt::Payload{};
 }
 

@@ -17,10 +17,22 @@ np.savetxt(sys.argv[1] + "/unlabelled.csv", d["x"].astype(np.float64), delimiter
            header=",".join(f"p{i}" for i in range(784)), comments="", fmt="%.9g")
 PY
 names='["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]'
-"$IST" run "$SRC/examples/fashion_mnist_npz.toml" --set name=predict --set model.widths=[784,64,10] \
-  --set algorithm.rounds=6 --set algorithm.local_steps=5 --set algorithm.batch_size=32 --set cluster.workers=2 \
-  --set checkpoint.every=2 --set "data.class_names=$names" --set data.path="$work/data/train.npz" \
-  --set data.test_path="$work/data/test.npz" --out "$work/run" --quiet >/dev/null || fail "the run failed"
+run_args=("$SRC/examples/fashion_mnist_npz.toml" --set name=predict --set model.widths=[784,64,10]
+  --set algorithm.rounds=6 --set algorithm.local_steps=5 --set algorithm.batch_size=32 --set cluster.workers=2
+  --set checkpoint.every=2 --set "data.class_names=$names" --set data.path="$work/data/train.npz"
+  --set data.test_path="$work/data/test.npz" --quiet)
+"$IST" run "${run_args[@]}" --out "$work/run" >/dev/null || fail "the run failed"
+# A safetensors file's tensors (name -> raw bytes) and metadata, for the Python checks below.
+cat >"$work/read_safetensors.py" <<'PY'
+import json, struct
+def read(path):
+    data = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    body = data[8 + n:]
+    return {k: body[v["data_offsets"][0]:v["data_offsets"][1]] for k, v in header.items()}, meta
+PY
 
 "$IST" predict "$work/run/model.safetensors" --data "$work/data/test.npz" -o "$work/labelled.csv" >"$work/out.txt" \
   || fail "predict on a labelled file failed: $(cat "$work/out.txt")"
@@ -61,15 +73,10 @@ grep -q "name it \*.csv" "$work/bad.txt" || fail "unclear error: $(cat "$work/ba
 "$IST" export "$work/run/checkpoint.safetensors" -o "$work/checkpoint-model.safetensors" >/dev/null \
   || fail "export from the checkpoint failed"
 "$PYTHON" - "$work" <<'PY' || fail "the exported checkpoint differs from the run's model"
-import json, struct, sys
+import sys
+sys.path.insert(0, sys.argv[1])
+from read_safetensors import read
 work = sys.argv[1]
-def read(path):
-    data = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    meta = header.pop("__metadata__", {})
-    body = data[8 + n:]
-    return {k: body[v["data_offsets"][0]:v["data_offsets"][1]] for k, v in header.items()}, meta
 run, run_meta = read(f"{work}/run/model.safetensors")
 exported, meta = read(f"{work}/checkpoint-model.safetensors")
 assert run == exported, "tensors differ"
@@ -80,23 +87,15 @@ print("export from the checkpoint after round 6 = the run's model")
 PY
 # Partitioned ownership: the checkpoint is a manifest and one shard file per owner, and the export
 # assembles them into the same model, equal to the driver-owned run's above.
-"$IST" run "$SRC/examples/fashion_mnist_npz.toml" --set name=predict --set model.widths=[784,64,10] \
-  --set algorithm.rounds=6 --set algorithm.local_steps=5 --set algorithm.batch_size=32 --set cluster.workers=2 \
-  --set checkpoint.every=2 --set "data.class_names=$names" --set data.path="$work/data/train.npz" \
-  --set data.test_path="$work/data/test.npz" --set cluster.model_owner=partitioned --out "$work/partitioned" \
-  --quiet >/dev/null || fail "the partitioned run failed"
+"$IST" run "${run_args[@]}" --set cluster.model_owner=partitioned --out "$work/partitioned" >/dev/null \
+  || fail "the partitioned run failed"
 "$IST" export "$work/partitioned/checkpoint.safetensors" -o "$work/partitioned-model.safetensors" >/dev/null \
   || fail "export from the partitioned checkpoint failed"
 "$PYTHON" - "$work" <<'PY' || fail "the partitioned checkpoint's export differs"
-import json, os, struct, sys
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from read_safetensors import read
 work = sys.argv[1]
-def read(path):
-    data = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    meta = header.pop("__metadata__", {})
-    body = data[8 + n:]
-    return {k: body[v["data_offsets"][0]:v["data_offsets"][1]] for k, v in header.items()}, meta
 manifest, meta = read(f"{work}/partitioned/checkpoint.safetensors")
 assert manifest == {} and meta["model_owner"] == "partitioned", (list(manifest), meta)
 shards = sorted(os.listdir(f"{work}/partitioned/checkpoint-shards"))
