@@ -1,6 +1,7 @@
 #include "actors/checkpoint.h"
 
 #include <cerrno>
+#include <filesystem>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -44,7 +45,12 @@ Result<std::vector<ShardFileRef>> parse_shard_list(const std::string& path, cons
     if (!list.is_array() || list.empty()) throw std::invalid_argument("not a list of shard files");
     for (const auto& entry : list) {
       if (!entry.is_array() || entry.size() != 3) throw std::invalid_argument("entry " + entry.dump());
-      shards.push_back(ShardFileRef{entry.at(0).get<int>(), entry.at(1).get<std::string>(), entry.at(2).get<std::string>()});
+      if (!entry.at(0).is_number_integer() || !entry.at(1).is_string() || !entry.at(2).is_string()) {
+        throw std::invalid_argument("entry " + entry.dump());
+      }
+      const auto owner = entry.at(0).get<std::int64_t>();
+      if (owner < 0 || owner > (1 << 20)) throw std::invalid_argument("owner " + std::to_string(owner));
+      shards.push_back(ShardFileRef{static_cast<int>(owner), entry.at(1).get<std::string>(), entry.at(2).get<std::string>()});
     }
   } catch (const std::exception& e) {
     return Status::corrupt_data(path + ": malformed shard list in the manifest (" + e.what() + ")");
@@ -115,9 +121,10 @@ Result<DriverCheckpoint> load_checkpoint(const std::string& path) {
       return Status::corrupt_data(path + ": not a manifest of partitioned ownership");
     }
     IST_ASSIGN_OR_RETURN(c.widths, metadata_field(path, m, "widths", parse_widths_text));
+    if (c.widths.size() < 3) return Status::corrupt_data(path + ": a partitioned model has a hidden layer; the manifest's has none");
     if (m.count("shards") == 0) return Status::corrupt_data(path + ": checkpoint field 'shards' is missing");
     IST_ASSIGN_OR_RETURN(c.shards, parse_shard_list(path, m.at("shards"), c.next_round));
-    c.shard_dir = shard_directory(path);
+    c.shard_dir = shard_directory(std::filesystem::absolute(path).lexically_normal().string());
   } else {
     auto model = model_from_tensors(file);
     if (!model.ok()) return model.status().with_context(path);
@@ -138,6 +145,8 @@ Result<DriverCheckpoint> load_checkpoint(const std::string& path) {
     for (const auto& cursor : nlohmann::json::parse(m.at("cursors"))) {
       const auto seed = whole_integer<std::uint64_t>(cursor.at(0).get<std::string>());
       if (!seed || cursor.size() != 3) throw std::invalid_argument("cursor " + cursor.dump());
+      // Integers only: a JSON float out of int64's range would be undefined behaviour to convert.
+      if (!cursor.at(1).is_number_integer() || !cursor.at(2).is_number_integer()) throw std::invalid_argument("cursor " + cursor.dump());
       c.cursors.push_back(BatchCursor{*seed, cursor.at(1).get<std::int64_t>(), cursor.at(2).get<std::int64_t>()});
     }
   } catch (const std::exception& e) {

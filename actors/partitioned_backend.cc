@@ -140,23 +140,21 @@ PartitionedOutcome RuntimeTrainerBackend::run_partitioned_round(const Partitione
     outcome.driver_bytes_sent += static_cast<std::int64_t>(payload.byte_size());
     calls.push_back(ctx_.call(remote(id).handle, "train_partitioned", std::move(payload), deadline));
   }
-  // Every participant waits for the others' pieces: once one is lost, the rest would only wait out the
-  // round deadline. So the calls are watched together, and the first that fails as lost ends the wait.
-  const auto lost = [](const Status& s) {
-    return s.code() == ErrorCode::kNodeDead || s.code() == ErrorCode::kActorDied;
-  };
+  // Every participant waits for the others' pieces: once one failed (lost, or refused the request), the
+  // rest would only wait out the round deadline. So the calls are watched together, and the first that
+  // fails ends the wait.
   bool abandoned = false;
   for (;;) {
     bool all_ready = true;
     for (auto& call : calls) {
       if (!call.ready()) {
         all_ready = false;
-      } else if (lost(call.wait())) {
+      } else if (!call.wait().ok()) {
         abandoned = true;
       }
     }
     if (all_ready || abandoned) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   for (auto& call : calls) {
     if (abandoned && !call.ready()) {

@@ -22,8 +22,9 @@ namespace ist::actors {
 
 // Runs round `round` (0-based). `owners`: the trainers holding shards 0..O-1 (installed with
 // TrainerBackend::install_shards). Fills the record's loss, bytes (the trainers' peer-to-peer bytes per
-// worker; driver_bytes: the driver's own), live_workers, examples, and `timing`. Errors: failed_precondition
-// naming the owner when an owner is lost or still busy with a late call; the first participant's failure;
+// worker; driver_bytes: the driver's own), live_workers, examples, and `timing`. Errors: node_dead naming
+// the owner when an owner is lost (before or during the round) or still busy with a late call; else the
+// first participant's failure;
 // invalid_argument when a trainer sent NaN or inf with a finite loss.
 Status run_partitioned_round(std::int64_t round, const LocalTrainingOptions& options, int configured_subnets,
                              const TrainingConfig& config,

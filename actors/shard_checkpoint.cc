@@ -95,14 +95,17 @@ Result<ShardFileRef> save_shard_file(const std::string& shard_dir, const ModelSh
 
 void remove_other_shard_files(const std::string& shard_dir, const std::vector<ShardFileRef>& kept) {
   std::error_code ec;
-  for (const fs::directory_entry& entry : fs::directory_iterator(shard_dir, ec)) {
-    const std::string name = entry.path().filename().string();
+  std::vector<fs::path> doomed;
+  for (fs::directory_iterator it(shard_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    // Shard files, and the temporaries of writes that died before their rename (".safetensors.tmp-...").
     const bool shard_file = name.size() > 13 && name.front() == 'r' && name.find("-shard") != std::string::npos &&
-                            name.compare(name.size() - 12, 12, ".safetensors") == 0;
+                            (name.compare(name.size() - 12, 12, ".safetensors") == 0 ||
+                             name.find(".safetensors.tmp-") != std::string::npos);
     const bool is_kept = std::any_of(kept.begin(), kept.end(), [&](const ShardFileRef& k) { return k.file == name; });
-    if (!shard_file || is_kept) continue;
-    fs::remove(entry.path(), ec);  // a file left behind costs disk, not correctness
+    if (shard_file && !is_kept) doomed.push_back(it->path());
   }
+  for (const fs::path& path : doomed) fs::remove(path, ec);  // a file left behind costs disk, not correctness
 }
 
 Result<ModelShard> load_shard_file(const std::string& path, const ShardExpectation& expected) {
@@ -174,7 +177,26 @@ ShardExpectation shard_expectation(const DriverCheckpoint& manifest, int owner) 
 
 Result<Mlp> assemble_checkpoint_model(const DriverCheckpoint& manifest) {
   if (manifest.shards.empty()) return Status::invalid_argument("the checkpoint names no shard files");
-  Mlp model = unfilled_model(manifest.widths);
+  // The manifest's widths decide what is allocated: they must be what the shard files hold, before a
+  // crafted manifest can ask for any amount of memory.
+  const std::vector<int>& widths = manifest.widths;
+  std::int64_t floats = 0;
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+    if (widths[l] > (1 << 24) || widths[l + 1] > (1 << 24)) return Status::corrupt_data("the checkpoint's widths are out of range");
+    floats += static_cast<std::int64_t>(widths[l + 1]) * (widths[l] + 1);
+  }
+  std::int64_t bytes = 0;
+  for (const ShardFileRef& ref : manifest.shards) {
+    std::error_code ec;
+    const auto size = fs::file_size(fs::path(manifest.shard_dir) / ref.file, ec);
+    if (ec) return Status::not_found(manifest.shard_dir + "/" + ref.file + ": " + ec.message());
+    bytes += static_cast<std::int64_t>(size);
+  }
+  if (bytes < 4 * floats) {
+    return Status::corrupt_data("the checkpoint's shard files hold " + std::to_string(bytes) + " bytes, too few for a model of " +
+                                std::to_string(floats) + " parameters: the manifest's widths are not theirs");
+  }
+  Mlp model = unfilled_model(widths);
   const std::string& dir = manifest.shard_dir;
   for (std::size_t o = 0; o < manifest.shards.size(); ++o) {
     const std::string which = "shard " + std::to_string(o) + " of the checkpoint";

@@ -9,7 +9,10 @@
 #include <fstream>
 
 #include "actors/checkpoint.h"
+#include "actors/checkpoint_text.h"
 #include "actors/shard_checkpoint.h"
+#include "ist/checksum.h"
+#include "ist/safetensors.h"
 
 namespace ist::actors {
 namespace {
@@ -151,17 +154,52 @@ TEST_F(ShardCheckpoint, AManifestNamingAFileOutsideItsShardFolderIsRefused) {
   EXPECT_NE(manifest.status().message().find("../../etc/passwd"), std::string::npos) << manifest.status().to_string();
 }
 
+TEST_F(ShardCheckpoint, AManifestWithAFloatOwnerOrNoHiddenLayerIsRefused) {
+  DriverCheckpoint c = write_checkpoint(2, 4);
+  // Rewritten with a valid checksum around bad values, as a crafted file would be.
+  DriverCheckpoint no_hidden = c;
+  no_hidden.widths = {12, 3};
+  ASSERT_TRUE(save_checkpoint(manifest_path(), no_hidden).ok());
+  auto loaded = load_checkpoint(manifest_path());
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), ErrorCode::kCorruptData);
+  EXPECT_NE(loaded.status().message().find("hidden layer"), std::string::npos) << loaded.status().to_string();
+  TensorFile file = load_safetensors(manifest_path()).value();
+  file.metadata["widths"] = "12,7,5,3";
+  file.metadata["shards"] = "[[1e300,\"a\",\"b\"]]";
+  file.metadata["checksum"] = checksum_text(tensor_file_crc32(file, "checksum"));
+  ASSERT_TRUE(save_safetensors(manifest_path(), file).ok());
+  loaded = load_checkpoint(manifest_path());
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), ErrorCode::kCorruptData);
+  EXPECT_NE(loaded.status().message().find("malformed shard list"), std::string::npos) << loaded.status().to_string();
+}
+
+TEST_F(ShardCheckpoint, AManifestAskingForMoreParametersThanItsFilesHoldIsRefusedBeforeAllocating) {
+  write_checkpoint(2, 4);
+  DriverCheckpoint c = load_checkpoint(manifest_path()).value();
+  c.widths = {12, 2000000, 5, 3};  // about 40 GB of floats: refused, not allocated
+  auto assembled = assemble_checkpoint_model(c);
+  ASSERT_FALSE(assembled.ok());
+  EXPECT_EQ(assembled.status().code(), ErrorCode::kCorruptData);
+  EXPECT_NE(assembled.status().message().find("too few for a model of"), std::string::npos) << assembled.status().to_string();
+}
+
 TEST_F(ShardCheckpoint, AfterACommitOnlyTheShardFilesOfTheNewManifestRemain) {
   write_checkpoint(2, 4);
   const DriverCheckpoint newer = write_checkpoint(2, 8);
   const fs::path other = fs::path(shard_directory(manifest_path())) / "notes.txt";
   std::ofstream(other) << "kept";
+  // A temporary of an owner that died mid-write goes too.
+  const fs::path temporary = fs::path(shard_directory(manifest_path())) / (shard_file_name(6, 1, 2) + ".tmp-99-1");
+  std::ofstream(temporary) << "half a shard";
   remove_other_shard_files(shard_directory(manifest_path()), newer.shards);
   EXPECT_FALSE(fs::exists(shard_path(0, 2, 4)));
   EXPECT_FALSE(fs::exists(shard_path(1, 2, 4)));
   EXPECT_TRUE(fs::exists(shard_path(0, 2, 8)));
   EXPECT_TRUE(fs::exists(shard_path(1, 2, 8)));
   EXPECT_TRUE(fs::exists(other));
+  EXPECT_FALSE(fs::exists(temporary));
   EXPECT_TRUE(assemble_checkpoint_model(load_checkpoint(manifest_path()).value()).ok());
 }
 
