@@ -1,6 +1,7 @@
 // Writing a driver config back: the resolved TOML (every key with the value the run uses, floats in their
 // shortest form) that a run directory's config.toml records, and the hash that ties a checkpoint to it.
 // Reading and checking configs is driver_config.cc's job; the declarations are in driver_config.h.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -46,6 +47,31 @@ std::string with_short_floats(const std::string& toml_text) {
   }
   return out;
 }
+}  // namespace
+
+namespace {
+
+// True when a string anywhere in node holds a control character other than a tab.
+bool holds_control_characters(const toml::node& node) {
+  if (const auto* text = node.as_string()) {
+    return std::any_of(text->get().begin(), text->get().end(), [](char ch) {
+      const auto c = static_cast<unsigned char>(ch);
+      return (c < 0x20 && c != '\t') || c == 0x7f;
+    });
+  }
+  if (const auto* table = node.as_table()) {
+    for (const auto& [key, value] : *table) {
+      if (holds_control_characters(value)) return true;
+    }
+  }
+  if (const auto* array = node.as_array()) {
+    for (const toml::node& value : *array) {
+      if (holds_control_characters(value)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string resolved_toml(const DriverConfig& c) {
@@ -143,10 +169,14 @@ std::string resolved_toml(const DriverConfig& c) {
     root.insert("events", std::move(events));
   }
   // No multi-line strings: a value that starts with a newline would lose it when read back (TOML trims
-  // the newline right after the opening quotes), so the file would no longer be the run's config.
-  constexpr toml::format_flags kFlags = toml::toml_formatter::default_flags & ~toml::format_flags::allow_multi_line_strings;
+  // the newline right after the opening quotes), so the file would no longer be the run's config. And
+  // with a control character in any value, no literal ('...') strings either: toml++ would write one
+  // around a newline, which TOML forbids; basic strings escape it. Other configs keep their literal
+  // strings, and so their hash.
+  toml::format_flags flags = toml::toml_formatter::default_flags & ~toml::format_flags::allow_multi_line_strings;
+  if (holds_control_characters(root)) flags = flags & ~toml::format_flags::allow_literal_strings;
   std::stringstream out;
-  out << toml::toml_formatter{root, kFlags} << "\n";
+  out << toml::toml_formatter{root, flags} << "\n";
   return with_short_floats(out.str());
 }
 

@@ -138,6 +138,15 @@ TEST(DriverConfig, AStringStartingWithANewlineReadsBackUnchanged) {
   ASSERT_TRUE(again.ok()) << again.status().to_string() << "\n" << resolved_toml(*c);
   EXPECT_EQ(again->name, c->name);
   EXPECT_EQ(resolved_toml(*again), resolved_toml(*c));
+  // Also found by the fuzzer: backslashes then a newline, which no literal string may hold.
+  c = parse_driver_config(kConfig, "exp.toml", {"name=X\\\\\\\\\\\\\\\\\\na"});  // as the fuzzer typed it
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  ASSERT_EQ(c->name, "X\\\\\\\\\na");
+  again = parse_driver_config(resolved_toml(*c), "resolved.toml");
+  ASSERT_TRUE(again.ok()) << again.status().to_string() << "\n" << resolved_toml(*c);
+  EXPECT_EQ(again->name, c->name);
+  // A config without control characters keeps its literal strings (and so the hash of runs made before).
+  EXPECT_NE(resolved_toml(parse_driver_config(kConfig, "exp.toml").value()).find("name = 't'"), std::string::npos);
 }
 
 TEST(DriverConfig, TheResolvedConfigPrintsFloatsInTheirShortestForm) {
