@@ -1,5 +1,6 @@
 // Driver configs: every key is read, unknown keys and wrong types name the file, the line and the key,
-// --set overrides, and the resolved config reads back to the same config.
+// --set overrides, and the resolved config reads back to the same config. One job over 500 lines: the
+// tests of one parser (cli/driver_config.cc) and of its resolved form, which share kConfig.
 #include <gtest/gtest.h>
 
 #include <cmath>
