@@ -55,15 +55,7 @@ Result<std::vector<ShardFileRef>> parse_shard_list(const std::string& path, cons
   } catch (const std::exception& e) {
     return Status::corrupt_data(path + ": malformed shard list in the manifest (" + e.what() + ")");
   }
-  const int owners = static_cast<int>(shards.size());
-  for (int o = 0; o < owners; ++o) {
-    const ShardFileRef& ref = shards[static_cast<std::size_t>(o)];
-    if (ref.owner != o || ref.file != shard_file_name(next_round, o, owners)) {
-      return Status::corrupt_data(path + ": the manifest's shard " + std::to_string(o) + " is '" + ref.file +
-                                  "' of owner " + std::to_string(ref.owner) + ", expected '" +
-                                  shard_file_name(next_round, o, owners) + "'");
-    }
-  }
+  IST_RETURN_IF_ERROR(check_shard_files(shards, next_round).with_context(path + ": the manifest"));
   return shards;
 }
 

@@ -206,20 +206,11 @@ Status Driver::write_checkpoint() {
   // Absolute: owners on other hosts or in other working directories write where the manifest will look.
   const std::string dir =
       shard_directory(std::filesystem::absolute(options_.checkpoint_path).lexically_normal().string());
-  IST_ASSIGN_OR_RETURN(const std::vector<SaveShardReply> saved,
-                       backend_->save_shards(owners_, SaveShardRequest{dir, c.next_round, c.tag}));
-  const int owners = static_cast<int>(owners_.size());
-  for (int o = 0; o < owners; ++o) {
-    // Checked before the commit: a manifest naming other files would be refused on load, and the commit
-    // removes the files of the checkpoint before it.
-    const SaveShardReply& s = saved[static_cast<std::size_t>(o)];
-    if (saved.size() != owners_.size() || s.owner != o || s.file != shard_file_name(c.next_round, o, owners)) {
-      return Status::decode_failure("owner " + std::to_string(o) + " wrote '" + s.file + "' as shard " +
-                                    std::to_string(s.owner) + ", expected '" + shard_file_name(c.next_round, o, owners) +
-                                    "': the last checkpoint stays");
-    }
-    c.shards.push_back(ShardFileRef{s.owner, s.file, s.checksum});
-  }
+  IST_ASSIGN_OR_RETURN(c.shards, backend_->save_shards(owners_, SaveShardRequest{dir, c.next_round, c.tag}));
+  // Checked before the commit as load_checkpoint checks them: a manifest naming other files would be
+  // refused on load, and the commit removes the files of the checkpoint before it.
+  if (c.shards.size() != owners_.size()) return Status::decode_failure("not every owner wrote its shard");
+  IST_RETURN_IF_ERROR(check_shard_files(c.shards, c.next_round).with_context("the owners' replies (the last checkpoint stays)"));
   c.widths = options_.training.widths;
   IST_RETURN_IF_ERROR(save_checkpoint(options_.checkpoint_path, c));
   remove_other_shard_files(dir, c.shards);

@@ -28,7 +28,7 @@ PartitionedOutcome TrainerBackend::run_partitioned_round(const PartitionedWork& 
 
 Status TrainerBackend::gather_shards(const std::vector<TrainerId>&, Mlp&) { return no_partitioned_ownership(); }
 
-Result<std::vector<SaveShardReply>> TrainerBackend::save_shards(const std::vector<TrainerId>&, const SaveShardRequest&) {
+Result<std::vector<ShardFileRef>> TrainerBackend::save_shards(const std::vector<TrainerId>&, const SaveShardRequest&) {
   return no_partitioned_ownership();
 }
 
@@ -68,22 +68,19 @@ Status RuntimeTrainerBackend::gather_shards(const std::vector<TrainerId>& owners
   return Status::ok_status();
 }
 
-Result<std::vector<SaveShardReply>> RuntimeTrainerBackend::save_shards(const std::vector<TrainerId>& owners,
+Result<std::vector<ShardFileRef>> RuntimeTrainerBackend::save_shards(const std::vector<TrainerId>& owners,
                                                                         const SaveShardRequest& request) {
   const auto deadline = rt::deadline_in(options_.round_deadline);
   std::vector<rt::Future<rt::Payload>> calls;
   for (std::size_t o = 0; o < owners.size(); ++o) {
     calls.push_back(ctx_.call(remote(owners[o]).handle, "save_model_shard", rt::pack_args(request), deadline));
   }
-  std::vector<SaveShardReply> saved;
+  std::vector<ShardFileRef> saved;
   Status first = Status::ok_status();
   for (std::size_t o = 0; o < calls.size(); ++o) {
     const std::string which = "checkpointing shard " + std::to_string(o) + " of the model";
     Result<rt::Payload> reply = calls[o].get();  // every call is awaited: none is left writing behind us
-    Result<SaveShardReply> header = reply.ok() ? rt::unpack_one<SaveShardReply>(*reply) : Result<SaveShardReply>(reply.status());
-    if (header.ok() && header->owner != static_cast<int>(o)) {
-      header = Status::decode_failure("the owner wrote shard " + std::to_string(header->owner));
-    }
+    Result<ShardFileRef> header = reply.ok() ? rt::unpack_one<ShardFileRef>(*reply) : Result<ShardFileRef>(reply.status());
     if (!header.ok()) {
       if (first.ok()) first = header.status().with_context(which);
       continue;

@@ -42,7 +42,7 @@ class RuntimeTrainerBackend : public TrainerBackend {
   Status install_shards(const std::vector<TrainerId>& owners, const Mlp& model) override;
   PartitionedOutcome run_partitioned_round(const PartitionedWork& work) override;
   Status gather_shards(const std::vector<TrainerId>& owners, Mlp& model) override;
-  Result<std::vector<SaveShardReply>> save_shards(const std::vector<TrainerId>& owners,
+  Result<std::vector<ShardFileRef>> save_shards(const std::vector<TrainerId>& owners,
                                                   const SaveShardRequest& request) override;
   Status restore_shards(const std::vector<TrainerId>& owners, const std::vector<RestoreShardRequest>& requests) override;
   bool watches_membership() const override { return options_.membership != nullptr; }

@@ -93,6 +93,18 @@ Result<ShardFileRef> save_shard_file(const std::string& shard_dir, const ModelSh
   return ref;
 }
 
+Status check_shard_files(const std::vector<ShardFileRef>& shards, std::int64_t next_round) {
+  const int owners = static_cast<int>(shards.size());
+  for (int o = 0; o < owners; ++o) {
+    const ShardFileRef& ref = shards[static_cast<std::size_t>(o)];
+    if (ref.owner != o || ref.file != shard_file_name(next_round, o, owners)) {
+      return Status::corrupt_data("shard " + std::to_string(o) + " is '" + ref.file + "' of owner " +
+                                  std::to_string(ref.owner) + ", expected '" + shard_file_name(next_round, o, owners) + "'");
+    }
+  }
+  return Status::ok_status();
+}
+
 void remove_other_shard_files(const std::string& shard_dir, const std::vector<ShardFileRef>& kept) {
   std::error_code ec;
   std::vector<fs::path> doomed;

@@ -37,11 +37,17 @@ std::string shard_directory(const std::string& manifest_path);
 std::string shard_file_name(std::int64_t next_round, int owner, int owners);
 
 // What a manifest says of one shard file.
+// Also an owner's reply to "save_model_shard" (actors/shard_owner.h).
 struct ShardFileRef {
   int owner = 0;
   std::string file;      // name within shard_directory(manifest)
   std::string checksum;  // "crc32:xxxxxxxx", as stored in the file
+  MSGPACK_DEFINE(owner, file, checksum)
 };
+
+// Checks that `shards` name owners 0..O-1 in order, each with the file shard_file_name gives it for
+// next_round (so a manifest cannot point anywhere else). Errors: corrupt_data naming the first mismatch.
+Status check_shard_files(const std::vector<ShardFileRef>& shards, std::int64_t next_round);
 
 // Writes shard as shard_dir/shard_file_name(...) (shard_dir created if missing). Refuses a shard holding
 // NaN or inf (diverged: such a model is not checkpointed). Returns the file's reference.

@@ -40,19 +40,13 @@ struct ShardHeader {
 
 // A checkpoint of partitioned ownership, the owners' side (shard_checkpoint.h). "save_model_shard":
 // args: pack_args(SaveShardRequest); the owner writes its shard into `directory` and answers
-// pack_args(SaveShardReply). "restore_model_shard": args: pack_args(RestoreShardRequest); the owner reads
+// pack_args(ShardFileRef). "restore_model_shard": args: pack_args(RestoreShardRequest); the owner reads
 // and checks the file and keeps the shard (replacing any); reply: empty.
 struct SaveShardRequest {
   std::string directory;   // the manifest's shard folder
   std::int64_t next_round = 0;
   std::string tag;
   MSGPACK_DEFINE(directory, next_round, tag)
-};
-struct SaveShardReply {
-  int owner = 0;
-  std::string file;
-  std::string checksum;
-  MSGPACK_DEFINE(owner, file, checksum)
 };
 struct RestoreShardRequest {
   std::string path;

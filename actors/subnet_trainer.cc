@@ -245,7 +245,7 @@ Result<rt::Payload> SubnetTrainer::save_model_shard(rt::ActorContext&, const rt:
   if (!model_shard_) return Status::invalid_argument("this trainer holds no shard of the model");
   IST_ASSIGN_OR_RETURN(ShardFileRef ref,
                        save_shard_file(request.directory, *model_shard_, request.next_round, request.tag));
-  return rt::pack_args(SaveShardReply{ref.owner, ref.file, ref.checksum});
+  return rt::pack_args(ref);
 }
 
 Result<rt::Payload> SubnetTrainer::restore_model_shard(rt::ActorContext&, const rt::Payload& args) {

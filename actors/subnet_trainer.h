@@ -71,7 +71,7 @@ class SubnetTrainer : public rt::Actor {
   Result<rt::Payload> fetch_shard(rt::ActorContext& ctx, const rt::Payload& args);
   Result<rt::Payload> train_partitioned(rt::ActorContext& ctx, const rt::Payload& args);
   // save_model_shard: args: pack_args(SaveShardRequest); writes the shard kept (shard_checkpoint.h); reply:
-  // pack_args(SaveShardReply). restore_model_shard: args: pack_args(RestoreShardRequest); reads and checks
+  // pack_args(ShardFileRef). restore_model_shard: args: pack_args(RestoreShardRequest); reads and checks
   // the file and keeps its shard; on error the shard kept before stays. Errors: invalid_argument when no
   // shard is kept (save), the file's (io_error, not_found, corrupt_data).
   Result<rt::Payload> save_model_shard(rt::ActorContext& ctx, const rt::Payload& args);

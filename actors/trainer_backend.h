@@ -139,7 +139,7 @@ class TrainerBackend {
   // Checkpoints (shard_checkpoint.h): every owner writes its shard, all at once; per owner (in order) the
   // file it wrote. Errors: the first failure, naming the owner. restore_shards: owner o reads and keeps
   // requests[o]'s file; errors: as save_shards.
-  virtual Result<std::vector<SaveShardReply>> save_shards(const std::vector<TrainerId>& owners,
+  virtual Result<std::vector<ShardFileRef>> save_shards(const std::vector<TrainerId>& owners,
                                                           const SaveShardRequest& request);
   virtual Status restore_shards(const std::vector<TrainerId>& owners, const std::vector<RestoreShardRequest>& requests);
 
