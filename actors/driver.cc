@@ -161,6 +161,14 @@ Result<bool> Driver::gather_model() {
   return true;
 }
 
+std::function<Status()> Driver::begin_background_gather() {
+  if (!partitioned() || owners_.empty()) return nullptr;
+  // Nothing else writes model_ while a partitioned run trains: the next gather waits for this one.
+  if (model_.widths() != options_.training.widths) model_ = unfilled_model(options_.training.widths);
+  TrainerBackend::ShardGather finish = backend_->begin_gather_shards(owners_);
+  return [this, finish = std::move(finish)] { return finish(model_); };
+}
+
 void Driver::finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,
                           RoundRecord& /*record*/) {
   progress_ = progress;

@@ -26,7 +26,9 @@ PartitionedOutcome TrainerBackend::run_partitioned_round(const PartitionedWork& 
   return outcome;
 }
 
-Status TrainerBackend::gather_shards(const std::vector<TrainerId>&, Mlp&) { return no_partitioned_ownership(); }
+TrainerBackend::ShardGather TrainerBackend::begin_gather_shards(const std::vector<TrainerId>&) {
+  return [](Mlp&) { return no_partitioned_ownership(); };
+}
 
 Result<std::vector<ShardFileRef>> TrainerBackend::save_shards(const std::vector<TrainerId>&, const SaveShardRequest&) {
   return no_partitioned_ownership();
@@ -49,23 +51,25 @@ Status RuntimeTrainerBackend::install_shards(const std::vector<TrainerId>& owner
   return Status::ok_status();
 }
 
-Status RuntimeTrainerBackend::gather_shards(const std::vector<TrainerId>& owners, Mlp& model) {
+TrainerBackend::ShardGather RuntimeTrainerBackend::begin_gather_shards(const std::vector<TrainerId>& owners) {
   const auto deadline = rt::deadline_in(options_.spawn_deadline);
   std::vector<rt::Future<rt::Payload>> replies;
   for (TrainerId owner : owners) replies.push_back(ctx_.call(remote(owner).handle, "fetch_shard", rt::Payload{}, deadline));
-  for (std::size_t o = 0; o < replies.size(); ++o) {
-    const std::string which = "gathering shard " + std::to_string(o) + " of the model";
-    Result<rt::Payload> reply = replies[o].get();
-    if (!reply.ok()) return reply.status().with_context(which);
-    Result<ModelShard> shard = decode_shard(*reply);
-    if (!shard.ok()) return shard.status().with_context(which);
-    if (shard->owner != static_cast<int>(o) || shard->owners != static_cast<int>(owners.size())) {
-      return Status::decode_failure(which + ": the owner sent shard " + std::to_string(shard->owner) + " of " +
-                                    std::to_string(shard->owners));
+  return [replies = std::move(replies)](Mlp& model) -> Status {
+    for (std::size_t o = 0; o < replies.size(); ++o) {
+      const std::string which = "gathering shard " + std::to_string(o) + " of the model";
+      Result<rt::Payload> reply = replies[o].get();
+      if (!reply.ok()) return reply.status().with_context(which);
+      Result<ModelShard> shard = decode_shard(*reply);
+      if (!shard.ok()) return shard.status().with_context(which);
+      if (shard->owner != static_cast<int>(o) || shard->owners != static_cast<int>(replies.size())) {
+        return Status::decode_failure(which + ": the owner sent shard " + std::to_string(shard->owner) + " of " +
+                                      std::to_string(shard->owners));
+      }
+      IST_RETURN_IF_ERROR(place_shard(*shard, model).with_context(which));
     }
-    IST_RETURN_IF_ERROR(place_shard(*shard, model).with_context(which));
-  }
-  return Status::ok_status();
+    return Status::ok_status();
+  };
 }
 
 Result<std::vector<ShardFileRef>> RuntimeTrainerBackend::save_shards(const std::vector<TrainerId>& owners,

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -130,12 +131,16 @@ class TrainerBackend {
 
   // Partitioned ownership. install_shards: owner o of `owners` gets shard o of model (cut_shard), all at
   // once; errors: the first failure, naming the owner. run_partitioned_round: one round, all participants
-  // at once, waiting up to the round deadline. gather_shards: every owner's shard placed into model
-  // (place_shard); errors: the first failure, naming the owner (model is then partly updated).
-  // This base class has no partitioned ownership: invalid_argument.
+  // at once, waiting up to the round deadline. begin_gather_shards: asks every owner for its shard now
+  // (an owner answers before any later call to it, so with the shard as of this moment) and returns the
+  // gather's second half: placing every shard into a model (place_shard), waiting for the replies, on any
+  // thread, once; its errors: the first failure, naming the owner (the model is then partly updated).
+  // gather_shards: both halves at once. This base class has no partitioned ownership: invalid_argument.
+  using ShardGather = std::function<Status(Mlp& model)>;
   virtual Status install_shards(const std::vector<TrainerId>& owners, const Mlp& model);
   virtual PartitionedOutcome run_partitioned_round(const PartitionedWork& work);
-  virtual Status gather_shards(const std::vector<TrainerId>& owners, Mlp& model);
+  virtual ShardGather begin_gather_shards(const std::vector<TrainerId>& owners);
+  Status gather_shards(const std::vector<TrainerId>& owners, Mlp& model) { return begin_gather_shards(owners)(model); }
   // Checkpoints (shard_checkpoint.h): every owner writes its shard, all at once; per owner (in order) the
   // file it wrote. Errors: the first failure, naming the owner. restore_shards: owner o reads and keeps
   // requests[o]'s file; errors: as save_shards.

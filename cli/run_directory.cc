@@ -149,6 +149,7 @@ std::string metrics_json_line(const RoundRecord& r, double cumulative_bytes_tota
   j["compute_seconds"] = r.compute_seconds;
   j["wait_seconds"] = r.wait_seconds();
   if (r.gather_seconds > 0.0) j["gather_seconds"] = r.gather_seconds;
+  if (r.gather_overlapped) j["gather_overlapped"] = true;
   // Events as text for people, their kinds (RoundEvent::Kind names) for tools.
   nlohmann::json events = nlohmann::json::array(), kinds = nlohmann::json::array();
   for (const RoundEvent& e : r.events) {

@@ -86,8 +86,11 @@ struct RoundRecord {
   double round_seconds = 0.0;
   double compute_seconds = 0.0;
   // Partitioned ownership: the time to gather the owners' shards into the driver before an evaluation or
-  // a checkpoint (not in round_seconds; 0 when nothing was gathered).
+  // a checkpoint (not in round_seconds; 0 when nothing was gathered). gather_overlapped: the gather ran
+  // beside the next round, on the thread of the overlapped evaluation (run_loop.h), so its seconds were
+  // not waited for; the bytes it moved shared the links with that round.
   double gather_seconds = 0.0;
+  bool gather_overlapped = false;
   std::vector<RoundEvent> events;  // what happened this round besides training (a trainer lost, ...)
 
   // How many of this round's events are of `kind`.

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -65,8 +66,11 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
   const auto publish_pending = [&]() -> Status {
     if (!pending) return Status::ok_status();
     RoundRecord record = std::move(pending->record);
-    record.test_accuracy = pending->wait();
+    Result<double> accuracy = pending->wait();
+    if (record.gather_overlapped) record.gather_seconds = pending->prepare_seconds();
     pending.reset();
+    IST_RETURN_IF_ERROR(accuracy.status());
+    record.test_accuracy = *accuracy;
     result.final_test_accuracy = record.test_accuracy;
     return publish(record);
   };
@@ -113,7 +117,16 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
       // The previous round's evaluation ran while this round trained: its record goes first, and it reads
       // the model no more when a gather rewrites it.
       IST_RETURN_IF_ERROR(publish_pending());
-      if (evaluate_now || (checkpoint_due && runner.checkpoint_reads_model())) {
+      // Overlapped with the next round when nothing waits on the result: not the last round, not one that
+      // checkpoints (its checkpoint follows its record) or stops, not when the accuracy may end the run.
+      const bool overlap = evaluate_now && !last && !checkpoint_due && !stopping && config.target_accuracy <= 0.0 &&
+                           runner.announces_model_changes();
+      // A model that lives elsewhere comes to model() before it is read: an overlapped evaluation's gather
+      // is only begun here and finished on the evaluation's thread (it does not hold up the next round).
+      std::function<Status()> finish_gather = overlap ? runner.begin_background_gather() : nullptr;
+      if (finish_gather) {
+        record.gather_overlapped = true;
+      } else if (evaluate_now || (checkpoint_due && runner.checkpoint_reads_model())) {
         const auto t = SteadyClock::now();
         IST_ASSIGN_OR_RETURN(const bool gathered, runner.gather_model());
         if (gathered) record.gather_seconds = seconds_since(t);
@@ -123,10 +136,6 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
       record.samples = static_cast<std::int64_t>(record.live_workers) * local.steps * config.batch_size;
       progress.next_round = round + 1;
       record.epochs = progress.epochs_done;
-      // Overlapped with the next round when nothing waits on the result: not the last round, not one that
-      // checkpoints (its checkpoint follows its record) or stops, not when the accuracy may end the run.
-      const bool overlap = evaluate_now && !last && !checkpoint_due && !stopping && config.target_accuracy <= 0.0 &&
-                           runner.announces_model_changes();
       double evaluate_seconds = 0.0;
       if (evaluate_now && !overlap) {
         const auto t = SteadyClock::now();
@@ -137,7 +146,14 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
       runner.finish_round(progress, checkpoint_due, evaluate_seconds, record);
       if (overlap) {
         record.wall_seconds = seconds_since(start);  // when its model was there; it is measured meanwhile
-        pending.emplace(std::move(record), runner.model(), test);
+        std::function<Status()> prepare;
+        if (finish_gather) {
+          prepare = [&runner, finish = std::move(finish_gather), round, rate = local.learning_rate]() -> Status {
+            IST_RETURN_IF_ERROR(finish());
+            return check_model(round, runner.model(), rate);
+          };
+        }
+        pending.emplace(std::move(record), runner.model(), test, std::move(prepare));
         continue;
       }
       record.wall_seconds = seconds_since(start);

@@ -52,6 +52,11 @@ class RoundRunner {
   // Whether the runner's checkpoints are written from model(): false for one whose model's owners write
   // them (partitioned ownership), so a round that only checkpoints needs no gather.
   virtual bool checkpoint_reads_model() const { return true; }
+  // For an evaluation that overlaps the next round: a runner whose model lives elsewhere and whose rounds
+  // leave model() alone (partitioned ownership) may begin the gather here and return its second half,
+  // which the evaluation's thread calls before it reads model(); the model it brings is the one of this
+  // moment, whatever the next round does meanwhile. Empty (the default): gather_model() now instead.
+  virtual std::function<Status()> begin_background_gather() { return nullptr; }
   // After the round's evaluation (or once it started, when it overlaps the next round), before its record
   // is published. `checkpoint_due`: checkpoint_every says this round ends with a checkpoint at `progress`
   // (written once the record is published). `evaluate_seconds`: the time the loop spent evaluating (0

@@ -93,9 +93,13 @@ TEST_F(DistributedRun, IstWithPartitionedOwnersEndsWithExactlyTheReferenceAndThe
   EXPECT_EQ(partitioned.final_test_accuracy, reference.final_test_accuracy);
   EXPECT_EQ(partitioned.records[1].test_accuracy, reference.records[1].test_accuracy);
   // Gathered for the evaluations of rounds 2 and 3 only; a driver that owns the model gathers nothing.
+  // Round 2's gather ran beside round 3 (its evaluation overlapped it) and still brought round 2's model:
+  // the accuracy above is the reference's. The last round's gather is waited for.
   EXPECT_EQ(partitioned.records[0].gather_seconds, 0.0);
   EXPECT_GT(partitioned.records[1].gather_seconds, 0.0);
+  EXPECT_TRUE(partitioned.records[1].gather_overlapped);
   EXPECT_GT(partitioned.records[2].gather_seconds, 0.0);
+  EXPECT_FALSE(partitioned.records[2].gather_overlapped);
   for (const RoundRecord& r : driver_owned.records) EXPECT_EQ(r.gather_seconds, 0.0);
   for (std::size_t r = 0; r < partitioned.records.size(); ++r) {
     const RoundRecord& p = partitioned.records[r];

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -200,6 +201,111 @@ TEST(RunLoop, AFailedRoundStillPublishesThePreviousRoundWhoseEvaluationItOverlap
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), ErrorCode::kDiverged);
   EXPECT_EQ(published, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+}
+
+// A runner whose model lives elsewhere (as with partitioned ownership): rounds change remote_, and
+// model() is what the last gather brought. A background gather takes its snapshot when begun, as the
+// owners answer before the next round reaches them; finishing it copies the snapshot in, or fails for
+// the gather begun after round fail_gather_of (0-based), or brings a NaN after round poison_gather_of.
+class GatheredRounds : public RoundRunner {
+ public:
+  GatheredRounds() : remote_(make_mlp({3, 4, 2}, 1).value()), gathered_(remote_) {}
+
+  std::int64_t fail_gather_of = -1;
+  std::int64_t poison_gather_of = -1;
+  int background_gathers = 0;
+
+  Status prepare_round(std::int64_t, RoundRecord&) override { return Status::ok_status(); }
+  int trainers_ready() override { return 1; }
+  Status run_round(std::int64_t round, const RoundSettings&, bool, RoundRecord& record) override {
+    record.train_loss = 0.5;
+    record.live_workers = 1;
+    remote_.layers[1].weight.setZero();
+    remote_.layers[1].bias.setZero();
+    remote_.layers[1].bias(round % 2) = 1.0f;  // round r predicts class r % 2 for every example
+    last_round_ = round;
+    return Status::ok_status();
+  }
+  const Mlp& model() const override { return gathered_; }
+  Result<bool> gather_model() override {
+    gathered_ = remote_;
+    return true;
+  }
+  std::function<Status()> begin_background_gather() override {
+    ++background_gathers;
+    Mlp snapshot = remote_;
+    if (last_round_ == poison_gather_of) snapshot.layers[0].weight(0, 0) = std::numeric_limits<float>::quiet_NaN();
+    const bool fail = last_round_ == fail_gather_of;
+    return [this, snapshot = std::move(snapshot), fail]() -> Status {
+      if (fail) return Status::node_dead("the owner of shard 1 is gone");
+      gathered_ = snapshot;
+      return Status::ok_status();
+    };
+  }
+  void finish_round(const RunProgress&, bool, double, RoundRecord&) override {}
+  void round_published(const RoundRecord&) override {}
+  bool announces_model_changes() const override { return true; }
+
+ private:
+  Mlp remote_;
+  Mlp gathered_;
+  std::int64_t last_round_ = -1;
+};
+
+// 3 of 10 examples are class 0: a model predicting class 0 scores 0.3, one predicting class 1 scores 0.7.
+Dataset three_of_ten_in_class_zero() {
+  Dataset test;
+  test.num_classes = 2;
+  test.features = Matrix::Ones(10, 3);
+  for (int i = 0; i < 10; ++i) test.labels.push_back(i < 3 ? 0 : 1);
+  return test;
+}
+
+TEST(RunLoop, AGatherBegunBesideTheNextRoundBringsItsOwnRoundsModelForTheEvaluation) {
+  const Dataset test = three_of_ten_in_class_zero();
+  GatheredRounds runner;
+  TrainingConfig config = eight_rounds();
+  config.eval_every = 1;
+  RunLoopOptions options;
+  options.train_size = 100;
+  auto result = run_rounds(config, runner, options, test, [](const RoundRecord&) { return Status::ok_status(); });
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  // Rounds 1-7 overlap their evaluation (and so their gather) with the next round; round 8 is the last.
+  EXPECT_EQ(runner.background_gathers, 7);
+  ASSERT_EQ(result->records.size(), 8u);
+  for (const RoundRecord& r : result->records) {
+    ASSERT_TRUE(r.test_accuracy) << "round " << r.round;
+    EXPECT_DOUBLE_EQ(*r.test_accuracy, (r.round - 1) % 2 == 0 ? 0.3 : 0.7) << "round " << r.round;
+    EXPECT_EQ(r.gather_overlapped, r.round < 8) << "round " << r.round;
+  }
+}
+
+TEST(RunLoop, AFailedBackgroundGatherEndsTheRunWithItsErrorAfterTheRoundsBeforeIt) {
+  GatheredRounds runner;
+  runner.fail_gather_of = 3;  // round 4's gather
+  std::vector<std::int64_t> published;
+  RunLoopOptions options;
+  options.train_size = 100;
+  auto result = run_rounds(eight_rounds(), runner, options, tiny_test(), [&](const RoundRecord& r) {
+    published.push_back(r.round);
+    return Status::ok_status();
+  });
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), ErrorCode::kNodeDead) << result.status().to_string();
+  EXPECT_NE(result.status().message().find("shard 1"), std::string::npos) << result.status().to_string();
+  EXPECT_EQ(published, (std::vector<std::int64_t>{1, 2, 3}));
+}
+
+TEST(RunLoop, ANonFiniteModelBroughtByABackgroundGatherEndsTheRunAsDiverged) {
+  GatheredRounds runner;
+  runner.poison_gather_of = 1;  // round 2's gather
+  RunLoopOptions options;
+  options.train_size = 100;
+  auto result = run_rounds(eight_rounds(), runner, options, tiny_test(), [](const RoundRecord&) { return Status::ok_status(); });
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), ErrorCode::kDiverged) << result.status().to_string();
+  EXPECT_NE(result.status().message().find("in round 2 the model's layers.0.weight"), std::string::npos)
+      << result.status().to_string();
 }
 
 TEST(RunLoop, EachRoundIsTimedAroundTheRunnersWorkWithinTheWallTime) {
