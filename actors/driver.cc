@@ -4,6 +4,7 @@
 #include <string>
 
 #include "actors/baseline_round.h"
+#include "actors/owner_recovery.h"
 #include "actors/runtime_trainer_backend.h"
 
 namespace ist::actors {
@@ -50,6 +51,7 @@ Status Driver::resume_from(DriverCheckpoint c) {
   pool_.restore(PoolState{c.generation, c.num_shards, c.cursors, c.lost_examples});
   if (!c.shards.empty() && partitioned()) {
     c.cursors.clear();
+    last_checkpoint_ = c;
     resume_manifest_ = std::move(c);
   } else {
     model_ = std::move(c.model);
@@ -143,8 +145,15 @@ Status Driver::run_round(std::int64_t round, const RoundSettings& settings, bool
       return backend_->arm_fault(trainer.id, fault).with_context("arming a scripted fault");
     };
     if (partitioned()) {
-      return run_partitioned_round(round, options, settings.subnets, options_.training, *backend_, pool_, owners_, record,
-                                   round_timing_);
+      // Lost owners are restored (owner_recovery.h), then a round that did not start runs; each pass
+      // loses at least one trainer for good, so this ends.
+      for (;;) {
+        IST_ASSIGN_OR_RETURN(const PartitionedRoundResult result,
+                             run_partitioned_round(round, options, settings.subnets, options_.training, *backend_,
+                                                   pool_, owners_, record, round_timing_));
+        if (!result.lost_owners.empty()) IST_RETURN_IF_ERROR(restore_lost_owners(round, result.lost_owners, record));
+        if (result.ran) return Status::ok_status();
+      }
     }
     return run_ist_round(round, options, settings.subnets, options_.training, options_.round_deadline, *backend_, pool_,
                          arm_scripted_fault, [this] { before_model_changes(); }, model_, record, round_timing_);
@@ -159,6 +168,18 @@ Result<bool> Driver::gather_model() {
   if (model_.widths() != options_.training.widths) model_ = unfilled_model(options_.training.widths);
   IST_RETURN_IF_ERROR(backend_->gather_shards(owners_, model_));
   return true;
+}
+
+Status Driver::restore_lost_owners(std::int64_t round, const std::vector<int>& lost, RoundRecord& record) {
+  OwnerRestore restore;
+  restore.owners = &owners_;
+  restore.lost = lost;
+  for (const PooledTrainer* t : pool_.ready()) restore.new_owners.push_back(t->id);
+  restore.last_checkpoint = last_checkpoint_ ? &*last_checkpoint_ : nullptr;
+  IST_RETURN_IF_ERROR(actors::restore_lost_owners(*backend_, restore, options_.training, model_, record)
+                          .with_context("round " + std::to_string(round + 1) + ": restoring the shard of a lost owner"));
+  owners_ = std::move(restore.new_owners);
+  return Status::ok_status();
 }
 
 std::function<Status()> Driver::begin_background_gather() {
@@ -222,6 +243,8 @@ Status Driver::write_checkpoint() {
   c.widths = options_.training.widths;
   IST_RETURN_IF_ERROR(save_checkpoint(options_.checkpoint_path, c));
   remove_other_shard_files(dir, c.shards);
+  c.shard_dir = dir;
+  last_checkpoint_ = std::move(c);  // where a lost owner's shard comes back from
   return Status::ok_status();
 }
 

@@ -127,6 +127,8 @@ class Driver : private RoundRunner {
   // Partitioned: a checkpoint is the owners' shard files, so a checkpoint round needs no gather.
   bool checkpoint_reads_model() const override { return !partitioned(); }
   Status install_or_restore_shards();
+  // Partitioned: the shards of owners lost in round `round` restored, the model re-cut over the ready trainers.
+  Status restore_lost_owners(std::int64_t round, const std::vector<int>& lost, RoundRecord& record);
   Status write_checkpoint();
   bool partitioned() const { return options_.model_owner == "partitioned"; }
   void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,
@@ -151,6 +153,7 @@ class Driver : private RoundRunner {
   std::vector<RoundTiming> timings_;
   std::vector<TrainerId> owners_;  // partitioned ownership: the trainer holding shard o is owners_[o]
   std::optional<DriverCheckpoint> resume_manifest_;  // partitioned: the shards start() has the owners restore
+  std::optional<DriverCheckpoint> last_checkpoint_;  // partitioned: the last committed manifest (lost owners come back from it)
 };
 
 }  // namespace ist::actors

@@ -2,6 +2,7 @@
 // (SubnetTrainer actors that own shards, actors/shard_owner.h). Kept apart from runtime_trainer_backend.cc,
 // whose slices travel through the driver.
 #include <algorithm>
+#include <optional>
 #include <chrono>
 #include <thread>
 #include <string>
@@ -26,7 +27,7 @@ PartitionedOutcome TrainerBackend::run_partitioned_round(const PartitionedWork& 
   return outcome;
 }
 
-TrainerBackend::ShardGather TrainerBackend::begin_gather_shards(const std::vector<TrainerId>&) {
+TrainerBackend::ShardGather TrainerBackend::begin_gather_shards(const std::vector<TrainerId>&, const std::vector<int>&) {
   return [](Mlp&) { return no_partitioned_ownership(); };
 }
 
@@ -51,14 +52,19 @@ Status RuntimeTrainerBackend::install_shards(const std::vector<TrainerId>& owner
   return Status::ok_status();
 }
 
-TrainerBackend::ShardGather RuntimeTrainerBackend::begin_gather_shards(const std::vector<TrainerId>& owners) {
+TrainerBackend::ShardGather RuntimeTrainerBackend::begin_gather_shards(const std::vector<TrainerId>& owners,
+                                                                       const std::vector<int>& skip) {
   const auto deadline = rt::deadline_in(options_.spawn_deadline);
-  std::vector<rt::Future<rt::Payload>> replies;
-  for (TrainerId owner : owners) replies.push_back(ctx_.call(remote(owner).handle, "fetch_shard", rt::Payload{}, deadline));
+  std::vector<std::optional<rt::Future<rt::Payload>>> replies(owners.size());
+  for (std::size_t o = 0; o < owners.size(); ++o) {
+    if (std::find(skip.begin(), skip.end(), static_cast<int>(o)) != skip.end()) continue;
+    replies[o] = ctx_.call(remote(owners[o]).handle, "fetch_shard", rt::Payload{}, deadline);
+  }
   return [replies = std::move(replies)](Mlp& model) -> Status {
     for (std::size_t o = 0; o < replies.size(); ++o) {
+      if (!replies[o]) continue;
       const std::string which = "gathering shard " + std::to_string(o) + " of the model";
-      Result<rt::Payload> reply = replies[o].get();
+      Result<rt::Payload> reply = replies[o]->get();
       if (!reply.ok()) return reply.status().with_context(which);
       Result<ModelShard> shard = decode_shard(*reply);
       if (!shard.ok()) return shard.status().with_context(which);
@@ -142,26 +148,26 @@ PartitionedOutcome RuntimeTrainerBackend::run_partitioned_round(const Partitione
     calls.push_back(ctx_.call(remote(id).handle, "train_partitioned", std::move(payload), deadline));
   }
   // Every participant waits for the others' pieces: once one failed (lost, or refused the request), the
-  // rest would only wait out the round deadline. So the calls are watched together, and the first that
-  // fails ends the wait.
+  // rest would only wait out the round deadline. So the calls are watched together, and when one fails
+  // the round is abandoned: every participant still at work is told (it stops waiting for pieces and
+  // answers kCancelled), and its answer is awaited, so none is left busy with this round.
   bool abandoned = false;
   for (;;) {
     bool all_ready = true;
-    for (auto& call : calls) {
-      if (!call.ready()) {
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      if (!calls[i].ready()) {
         all_ready = false;
-      } else if (!call.wait().ok()) {
+      } else if (!abandoned && !calls[i].wait().ok()) {
         abandoned = true;
+        for (std::size_t j = 0; j < calls.size(); ++j) {
+          if (!calls[j].ready()) ctx_.send(remote(outcome.participants[j]).handle, round_abandoned_tag(), rt::pack_args(work.round));
+        }
       }
     }
-    if (all_ready || abandoned) break;
+    if (all_ready) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   for (auto& call : calls) {
-    if (abandoned && !call.ready()) {
-      outcome.replies.push_back(Status::cancelled("not waited for: another participant of the round was lost"));
-      continue;
-    }
     Result<rt::Payload> reply = call.get();
     if (!reply.ok()) {
       outcome.replies.push_back(reply.status());

@@ -9,22 +9,39 @@
 
 namespace ist::actors {
 
-Status run_partitioned_round(std::int64_t round, const LocalTrainingOptions& options, int configured_subnets,
-                             const TrainingConfig& config,
-                             TrainerBackend& backend, TrainerPool& pool, const std::vector<TrainerId>& owners,
-                             RoundRecord& record, RoundTiming& timing) {
+namespace {
+
+bool is_lost(const Status& s) { return s.code() == ErrorCode::kNodeDead || s.code() == ErrorCode::kActorDied; }
+
+const PooledTrainer& pooled(const TrainerPool& pool, TrainerId id) {
+  return *std::find_if(pool.all().begin(), pool.all().end(), [&](const PooledTrainer& t) { return t.id == id; });
+}
+
+}  // namespace
+
+Result<PartitionedRoundResult> run_partitioned_round(std::int64_t round, const LocalTrainingOptions& options,
+                                                     int configured_subnets, const TrainingConfig& config,
+                                                     TrainerBackend& backend, TrainerPool& pool,
+                                                     const std::vector<TrainerId>& owners, RoundRecord& record,
+                                                     RoundTiming& timing) {
   const std::vector<PooledTrainer*> trainers = pool.ready();
+  PartitionedRoundResult result;
+  std::vector<int>& lost_owners = result.lost_owners;
   for (std::size_t o = 0; o < owners.size(); ++o) {
     const auto ready = std::find_if(trainers.begin(), trainers.end(), [&](const PooledTrainer* t) { return t->id == owners[o]; });
-    if (ready == trainers.end()) {
-      const auto owner = std::find_if(pool.all().begin(), pool.all().end(), [&](const PooledTrainer& t) { return t.id == owners[o]; });
-      const std::string node = owner == pool.all().end() ? "?" : std::to_string(owner->node);
-      return Status::node_dead("round " + std::to_string(round + 1) + ": the owner of shard " + std::to_string(o) +
-                               " of the model (the trainer on node " + node +
-                               ") is lost or late; with cluster.model_owner = \"partitioned\" its shard cannot be "
-                               "restored in the run (resume from the last checkpoint)");
+    if (ready != trainers.end()) continue;
+    const PooledTrainer& owner = pooled(pool, owners[o]);
+    if (!owner.alive) {
+      lost_owners.push_back(static_cast<int>(o));
+      continue;
     }
+    return Status::node_dead("round " + std::to_string(round + 1) + ": the owner of shard " + std::to_string(o) +
+                             " of the model (the trainer on node " + std::to_string(owner.node) +
+                             ") is still busy with a late call; with cluster.model_owner = \"partitioned\" the "
+                             "round cannot go on without its shard");
   }
+  if (!lost_owners.empty()) return result;
+  result.ran = true;
   const auto start = std::chrono::steady_clock::now();
   PartitionedWork work;
   work.round = round;
@@ -45,62 +62,64 @@ Status run_partitioned_round(std::int64_t round, const LocalTrainingOptions& opt
   double sent = 0.0;
   double received = 0.0;
   int non_finite_pieces = 0;
-  // A lost participant's error names the round's failure (the others may only say they were not waited for).
-  const auto is_lost = [](const Status& s) { return s.code() == ErrorCode::kNodeDead || s.code() == ErrorCode::kActorDied; };
-  const auto first_error = [&](auto&& which) {
-    for (std::size_t i = 0; i < outcome.participants.size(); ++i) {
-      if (!outcome.replies[i].ok() && which(outcome.replies[i].status())) return i;
-    }
-    return outcome.participants.size();
-  };
-  std::size_t failed = first_error(is_lost);
-  if (failed == outcome.participants.size()) failed = first_error([](const Status& s) { return s.code() != ErrorCode::kCancelled; });
-  if (failed == outcome.participants.size()) failed = first_error([](const Status&) { return true; });
-  if (failed < outcome.participants.size()) {
-    const TrainerId id = outcome.participants[failed];
-    const PooledTrainer& who =
-        *std::find_if(pool.all().begin(), pool.all().end(), [&](const PooledTrainer& t) { return t.id == id; });
+  int counted = 0;
+  // A lost participant abandons the round (the others answer kCancelled); any other failure is the run's.
+  const bool any_lost = std::any_of(outcome.replies.begin(), outcome.replies.end(),
+                                    [](const auto& r) { return !r.ok() && is_lost(r.status()); });
+  for (std::size_t i = 0; i < outcome.participants.size(); ++i) {
+    if (outcome.replies[i].ok() || is_lost(outcome.replies[i].status())) continue;
+    if (any_lost && outcome.replies[i].status().code() == ErrorCode::kCancelled) continue;
+    const TrainerId id = outcome.participants[i];
+    const PooledTrainer& who = pooled(pool, id);
     const auto owner = std::find(owners.begin(), owners.end(), id);
     const std::string role = owner == owners.end() ? "the trainer on node " + std::to_string(who.node)
                                                    : "the owner of shard " + std::to_string(owner - owners.begin()) +
                                                          " of the model (on node " + std::to_string(who.node) + ")";
-    const Status& why = outcome.replies[failed].status();
-    const bool lost = is_lost(why);
-    return why.with_context("partitioned round " + std::to_string(round + 1) + ", " + role +
-                            (lost && owner != owners.end() ? " was lost during the round; its shard cannot be restored "
-                                                             "in the run (resume from the last checkpoint)"
-                                                           : ""));
+    return outcome.replies[i].status().with_context("partitioned round " + std::to_string(round + 1) + ", " + role);
   }
   for (std::size_t i = 0; i < outcome.participants.size(); ++i) {
     const Result<PartitionedRoundReply>& reply = outcome.replies[i];
-    sent += static_cast<double>(reply->piece_bytes_sent);
-    received += static_cast<double>(reply->piece_bytes_received);
-    non_finite_pieces += reply->non_finite_pieces;
+    if (reply.ok()) {
+      sent += static_cast<double>(reply->piece_bytes_sent);
+      received += static_cast<double>(reply->piece_bytes_received);
+      non_finite_pieces += reply->non_finite_pieces;
+      continue;
+    }
+    if (!is_lost(reply.status())) continue;
+    for (PooledTrainer* t : pool.live()) {
+      if (t->id == outcome.participants[i]) pool.lose(*t, reply.status(), record);
+    }
+    const auto owner = std::find(owners.begin(), owners.end(), outcome.participants[i]);
+    if (owner != owners.end()) lost_owners.push_back(static_cast<int>(owner - owners.begin()));
   }
+  std::sort(lost_owners.begin(), lost_owners.end());
   // Trainers come first among the participants, in position order: the loss sums as run_ist_round's does.
+  // A trainer whose round was abandoned did not count (its data cursor stays: it replays those batches).
   for (std::size_t p = 0; p < trainers.size(); ++p) {
+    if (!outcome.replies[p].ok()) continue;
     const PartitionedRoundReply& reply = *outcome.replies[p];
+    ++counted;
     loss_sum += reply.mean_loss;
     pool.set_cursor(*trainers[p], from_wire(reply.cursor));
     record.examples_per_worker.push_back(trainers[p]->shard_size);
     timing.trainer_compute = std::max(timing.trainer_compute, reply.compute_seconds);
     timing.trainer_compute_sum += reply.compute_seconds;
   }
-  const double losses = loss_sum / static_cast<double>(trainers.size());
+  const double losses = counted > 0 ? loss_sum / static_cast<double>(counted) : 0.0;
   if (non_finite_pieces > 0 && std::isfinite(losses)) {
     return Status::invalid_argument("partitioned round " + std::to_string(round + 1) + ": " +
                                     std::to_string(non_finite_pieces) +
                                     " trained pieces held NaN or inf although every trainer's loss was finite");
   }
   const auto participants = static_cast<double>(outcome.participants.size());
-  record.live_workers = static_cast<int>(trainers.size());
+  record.live_workers = counted;
   record.subnets = work.subnets;
   record.compute_seconds = timing.trainer_compute;
   record.train_loss = losses;
   record.bytes_sent_per_worker = sent / participants;
   record.bytes_received_per_worker = received / participants;
   record.driver_bytes = static_cast<double>(outcome.driver_bytes_sent + outcome.driver_bytes_received);
-  return Status::ok_status();
+  return result;
 }
 
 }  // namespace ist::actors

@@ -41,7 +41,7 @@ class RuntimeTrainerBackend : public TrainerBackend {
   std::vector<Result<BaselineOutcome>> run_baseline_round(const std::vector<BaselineWork>& work) override;
   Status install_shards(const std::vector<TrainerId>& owners, const Mlp& model) override;
   PartitionedOutcome run_partitioned_round(const PartitionedWork& work) override;
-  ShardGather begin_gather_shards(const std::vector<TrainerId>& owners) override;
+  ShardGather begin_gather_shards(const std::vector<TrainerId>& owners, const std::vector<int>& skip) override;
   Result<std::vector<ShardFileRef>> save_shards(const std::vector<TrainerId>& owners,
                                                   const SaveShardRequest& request) override;
   Status restore_shards(const std::vector<TrainerId>& owners, const std::vector<RestoreShardRequest>& requests) override;

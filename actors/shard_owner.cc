@@ -61,10 +61,12 @@ bool all_finite(const std::vector<const float*>& views, const std::vector<std::i
   return true;
 }
 
-// Tagged messages to this very actor stay here: the runtime's channel is for peers.
+// Tagged messages to this very actor stay here: the runtime's channel is for peers. A wait for a piece
+// ends early when the driver abandons the round (round_abandoned_tag).
 class PieceChannel {
  public:
-  PieceChannel(rt::ActorContext& ctx, rt::Deadline deadline) : ctx_(ctx), deadline_(deadline) {}
+  PieceChannel(rt::ActorContext& ctx, std::int64_t round, rt::Deadline deadline)
+      : ctx_(ctx), round_(round), deadline_(deadline) {}
   void send(const rt::ActorHandle& to, std::uint64_t tag, rt::Payload payload) {
     if (to == ctx_.self()) {
       to_self_.emplace(tag, std::move(payload));
@@ -79,15 +81,25 @@ class PieceChannel {
       to_self_.erase(mine);
       return payload;
     }
-    Result<rt::Payload> payload = ctx_.receive(tag, deadline_);
-    if (payload.ok()) bytes_received += static_cast<std::int64_t>(payload->byte_size());
-    return payload;
+    for (;;) {
+      auto message = ctx_.receive_either(tag, round_abandoned_tag(), deadline_);
+      if (!message.ok()) return message.status();
+      if (message->first == tag) {
+        bytes_received += static_cast<std::int64_t>(message->second.byte_size());
+        return std::move(message->second);
+      }
+      const Result<std::int64_t> abandoned = rt::unpack_one<std::int64_t>(message->second);
+      if (!abandoned.ok() || *abandoned < round_) continue;  // an older round's notice, left over
+      return Status::cancelled("the driver abandoned round " + std::to_string(round_ + 1) +
+                               ": another participant was lost");
+    }
   }
   std::int64_t bytes_sent = 0;
   std::int64_t bytes_received = 0;
 
  private:
   rt::ActorContext& ctx_;
+  std::int64_t round_;
   rt::Deadline deadline_;
   std::map<std::uint64_t, rt::Payload> to_self_;
 };
@@ -131,6 +143,8 @@ Status check_request(const ModelShard* shard, const Dataset& data, const Partiti
 }
 
 }  // namespace
+
+std::uint64_t round_abandoned_tag() { return piece_tag(0, 3, 0); }
 
 rt::Payload encode_shard(const ModelShard& shard) {
   rt::Payload payload = rt::pack_args(ShardHeader{shard.owner, shard.owners, shard.widths});
@@ -190,7 +204,7 @@ Result<PartitionedRoundReply> run_partitioned_part(rt::ActorContext& ctx, ModelS
   const int subnets = subnets_for_round(request.subnets, trainers);
   IST_ASSIGN_OR_RETURN(const SubnetPlan plan,
                        make_partition({widths.begin() + 1, widths.end() - 1}, subnets, request.seed, request.round));
-  PieceChannel channel(ctx, rt::deadline_in(std::chrono::milliseconds(request.deadline_ms)));
+  PieceChannel channel(ctx, request.round, rt::deadline_in(std::chrono::milliseconds(request.deadline_ms)));
   PartitionedRoundReply reply;
   reply.round = request.round;
 

@@ -89,10 +89,17 @@ struct PartitionedRoundReply {
 rt::Payload encode_shard(const ModelShard& shard);
 Result<ModelShard> decode_shard(const rt::Payload& payload);
 
+// The tag of the driver's notice that it abandoned a round (a participant was lost): a tagged message,
+// payload pack_args(std::int64_t round), sent to every participant still working on that round. One
+// waiting for a peer's piece of that round stops at once (kCancelled); a notice of an older round, left
+// over when its participant had already finished, is dropped.
+std::uint64_t round_abandoned_tag();
+
 // Runs this actor's part of one partitioned round (see the top of this file), from inside its handler.
 // `shard` is this actor's shard (required when request.owner_index >= 0), `data` its training shard.
 // Errors: invalid_argument (a request that does not fit the shard or the data), timeout (a peer's piece
-// did not come in time), decode_failure (a piece of the wrong size).
+// did not come in time), decode_failure (a piece of the wrong size), cancelled (the driver abandoned the
+// round; the subnets whose trained pieces this owner had written by then stay written).
 Result<PartitionedRoundReply> run_partitioned_part(rt::ActorContext& ctx, ModelShard* shard, const Dataset& data,
                                                    const PartitionedRoundRequest& request);
 

@@ -135,12 +135,15 @@ class TrainerBackend {
   // (an owner answers before any later call to it, so with the shard as of this moment) and returns the
   // gather's second half: placing every shard into a model (place_shard), waiting for the replies, on any
   // thread, once; its errors: the first failure, naming the owner (the model is then partly updated).
-  // gather_shards: both halves at once. This base class has no partitioned ownership: invalid_argument.
+  // gather_shards: both halves at once. `skip`: owners not asked (lost), their shards left as they are in
+  // the model. This base class has no partitioned ownership: invalid_argument.
   using ShardGather = std::function<Status(Mlp& model)>;
   virtual Status install_shards(const std::vector<TrainerId>& owners, const Mlp& model);
   virtual PartitionedOutcome run_partitioned_round(const PartitionedWork& work);
-  virtual ShardGather begin_gather_shards(const std::vector<TrainerId>& owners);
-  Status gather_shards(const std::vector<TrainerId>& owners, Mlp& model) { return begin_gather_shards(owners)(model); }
+  virtual ShardGather begin_gather_shards(const std::vector<TrainerId>& owners, const std::vector<int>& skip = {});
+  Status gather_shards(const std::vector<TrainerId>& owners, Mlp& model, const std::vector<int>& skip = {}) {
+    return begin_gather_shards(owners, skip)(model);
+  }
   // Checkpoints (shard_checkpoint.h): every owner writes its shard, all at once; per owner (in order) the
   // file it wrote. Errors: the first failure, naming the owner. restore_shards: owner o reads and keeps
   // requests[o]'s file; errors: as save_shards.

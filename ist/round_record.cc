@@ -42,6 +42,10 @@ std::string describe(const RoundEvent& e) {
       return "lost the head at " + e.detail + ": training on without it; no joins until it is back";
     case K::kHeadRejoined:
       return "joined the head at " + e.detail + " again (head node " + hex_node(e.node) + ")";
+    case K::kShardRestored:
+      return "model shard " + std::to_string(e.shard) + " restored " +
+             (e.count > 0 ? "from the checkpoint of round " + count : std::string("to its initial values")) + " (" +
+             e.detail + ")";
   }
   return "unknown event " + std::to_string(static_cast<int>(e.kind));
 }
@@ -67,6 +71,7 @@ const char* event_kind_name(RoundEvent::Kind kind) {
     case K::kResumed: return "resumed";
     case K::kHeadLost: return "head_lost";
     case K::kHeadRejoined: return "head_rejoined";
+    case K::kShardRestored: return "shard_restored";
   }
   return "unknown";
 }

@@ -39,6 +39,8 @@ struct RoundEvent {
     kResumed = 15,            // count: the round the run resumed after (its checkpoint's); first round only
     kHeadLost = 16,           // node: the head; detail: its endpoint. Training goes on peer to peer; no joins
     kHeadRejoined = 17,       // node: the head joined again (a new process at the same address, or the same)
+    kShardRestored = 18,      // shard: a lost owner's model shard; count: the round of the checkpoint it was
+                              // restored from (0: the initial values); detail: from where, and the new owners
   };
   Kind kind = Kind::kTrainerLost;
   int trainer = -1;

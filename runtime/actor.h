@@ -12,6 +12,7 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -65,6 +66,10 @@ class ActorContext {
   // Messages that arrived before the call are buffered and returned first. Errors: kTimeout; kCancelled
   // when the actor is killed or the node stops.
   Result<Payload> receive(std::uint64_t tag, Deadline deadline);
+  // Like receive(tag, deadline), but a message with tag `interrupt` ends the wait too: returns the tag of
+  // the message taken (`tag` first when both wait) and the message.
+  Result<std::pair<std::uint64_t, Payload>> receive_either(std::uint64_t tag, std::uint64_t interrupt,
+                                                           Deadline deadline);
 
   // Named actors, held by the head. register_name fails with kInvalidArgument if the name is taken.
   Future<Payload> register_name(const std::string& name, const ActorHandle& handle, Deadline deadline);

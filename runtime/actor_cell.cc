@@ -289,24 +289,29 @@ void NodeCore::actor_main(ActorCell* cell) {
   cell->finished = true;
 }
 
-Result<Payload> NodeCore::receive(ActorCell* cell, std::uint64_t tag, Deadline deadline) {
+Result<std::pair<std::uint64_t, Payload>> NodeCore::receive(ActorCell* cell, std::initializer_list<std::uint64_t> tags,
+                                                            Deadline deadline) {
   std::unique_lock<std::mutex> lock(cell->mu);
-  auto has_message = [&] {
-    auto it = cell->inbox.find(tag);
-    return it != cell->inbox.end() && !it->second.empty();
+  auto waiting = [&]() -> std::optional<std::uint64_t> {
+    for (std::uint64_t tag : tags) {
+      auto it = cell->inbox.find(tag);
+      if (it != cell->inbox.end() && !it->second.empty()) return tag;
+    }
+    return std::nullopt;
   };
-  if (!cell->cv.wait_until(lock, deadline, [&] { return has_message() || cell->killed; })) {
-    return Status::timeout("no message with tag " + std::to_string(tag) + " before the deadline");
+  if (!cell->cv.wait_until(lock, deadline, [&] { return waiting().has_value() || cell->killed; })) {
+    return Status::timeout("no message with tag " + std::to_string(*tags.begin()) + " before the deadline");
   }
-  if (!has_message()) return Status::cancelled("actor stopped while receiving");
-  auto it = cell->inbox.find(tag);
+  const std::optional<std::uint64_t> tag = waiting();
+  if (!tag) return Status::cancelled("actor stopped while receiving");
+  auto it = cell->inbox.find(*tag);
   auto [sender, p] = std::move(it->second.front());
   it->second.pop_front();
   if (auto from = cell->inbox_from.find(sender); from != cell->inbox_from.end() && --from->second == 0) {
     cell->inbox_from.erase(from);
   }
   if (it->second.empty()) cell->inbox.erase(it);
-  return p;
+  return std::make_pair(*tag, std::move(p));
 }
 
 void NodeCore::reap_actors(bool all) {

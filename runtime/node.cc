@@ -363,7 +363,13 @@ void ActorContext::send(const ActorHandle& to, std::uint64_t tag, Payload payloa
 }
 
 Result<Payload> ActorContext::receive(std::uint64_t tag, Deadline deadline) {
-  return node_->receive(cell_, tag, deadline);
+  IST_ASSIGN_OR_RETURN(auto message, node_->receive(cell_, {tag}, deadline));
+  return std::move(message.second);
+}
+
+Result<std::pair<std::uint64_t, Payload>> ActorContext::receive_either(std::uint64_t tag, std::uint64_t interrupt,
+                                                                       Deadline deadline) {
+  return node_->receive(cell_, {tag, interrupt}, deadline);
 }
 
 Future<Payload> ActorContext::register_name(const std::string& name, const ActorHandle& handle,

@@ -12,9 +12,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <set>
 #include <string>
 #include <thread>
@@ -188,7 +190,9 @@ class NodeCore {
   void actor_main(ActorCell* cell);
   void reap_actors(bool all);
   void stop_actors();
-  Result<Payload> receive(ActorCell* cell, std::uint64_t tag, Deadline deadline);
+  // The oldest message with the first of `tags` that has one waiting (ActorContext::receive_either).
+  Result<std::pair<std::uint64_t, Payload>> receive(ActorCell* cell, std::initializer_list<std::uint64_t> tags,
+                                                    Deadline deadline);
 
  private:
   std::uint64_t fail_pending(NodeId node, const Status& status);  // node 0: all

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <thread>
 
 #include "runtime/node.h"
 #include "tests/runtime/test_actors.h"
@@ -195,6 +196,30 @@ TEST_F(NodeTest, TaggedMessagesSentBeforeReceiveAreBufferedPerTag) {
   EXPECT_EQ(*unpack_one<int>(*b), 11);
   EXPECT_EQ(*unpack_one<int>(*c), 20);
   EXPECT_EQ(head->client().receive(1, deadline_in(50ms)).status().code(), ErrorCode::kTimeout);
+}
+
+TEST_F(NodeTest, AReceiveOfEitherOfTwoTagsTakesTheFirstTagFirstAndEndsOnTheSecond) {
+  ActorHandle to = head->client().self();
+  // Nothing with tag 1 comes: a message with tag 9 ends the wait, and is taken.
+  std::thread interrupter([&] { worker->client().send(to, 9, pack_args(90)); });
+  auto interrupted = head->client().receive_either(1, 9, deadline_in(10s));
+  interrupter.join();
+  ASSERT_TRUE(interrupted.ok()) << interrupted.status().to_string();
+  EXPECT_EQ(interrupted->first, 9u);
+  EXPECT_EQ(*unpack_one<int>(interrupted->second), 90);
+  // Both waiting (tag 9 arrived first; the marker after them says both are in): tag 1 first, then tag 9.
+  worker->client().send(to, 9, pack_args(91));
+  worker->client().send(to, 1, pack_args(10));
+  worker->client().send(to, 5, pack_args(0));
+  ASSERT_TRUE(head->client().receive(5, deadline_in(10s)).ok());
+  auto first = head->client().receive_either(1, 9, deadline_in(2s));
+  auto second = head->client().receive_either(1, 9, deadline_in(2s));
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->first, 1u);
+  EXPECT_EQ(*unpack_one<int>(first->second), 10);
+  EXPECT_EQ(second->first, 9u);
+  EXPECT_EQ(*unpack_one<int>(second->second), 91);
+  EXPECT_EQ(head->client().receive_either(1, 9, deadline_in(50ms)).status().code(), ErrorCode::kTimeout);
 }
 
 TEST_F(NodeTest, ActorsExchangeTaggedMessagesFromInsideHandlers) {

@@ -1,0 +1,36 @@
+// Partitioned ownership after owners were lost (cluster.model_owner = "partitioned"): their shards come
+// back and the run goes on. The model is gathered into the driver from the surviving owners; each lost
+// shard is cut from the last checkpoint's model (the rounds since are lost for those neurons only) or,
+// with no checkpoint yet, from the initial model (its neurons start over); then the model is cut anew over
+// the live trainers, who own it from then on. The whole model passes through the driver once each way,
+// as for an evaluation's gather, and the driver holds it (and the checkpoint's, while it is read) for the
+// time of the restore: a model too large for the driver cannot be restored in the run (resume instead).
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "actors/checkpoint.h"
+#include "actors/trainer_backend.h"
+#include "base/status.h"
+#include "ist/mlp.h"
+#include "ist/round_record.h"
+#include "ist/training_config.h"
+
+namespace ist::actors {
+
+struct OwnerRestore {
+  const std::vector<TrainerId>* owners = nullptr;      // the owners before the loss (owner o: shard o)
+  std::vector<int> lost;                               // indices into owners, sorted
+  std::vector<TrainerId> new_owners;                   // the live trainers that own the model from now on
+  const DriverCheckpoint* last_checkpoint = nullptr;   // a manifest of owners' shard files, or null
+};
+
+// Restores the lost shards into `model` (the driver's, filled by the gather) and installs the model cut
+// over r.new_owners. One kShardRestored event per lost shard in `record`. Errors: invalid_argument (no
+// live trainer left); the gather's, the checkpoint's (its files unreadable or damaged) or the install's,
+// naming the owner; the model is then not installed and the run cannot go on.
+Status restore_lost_owners(TrainerBackend& backend, const OwnerRestore& r, const TrainingConfig& config, Mlp& model,
+                           RoundRecord& record);
+
+}  // namespace ist::actors

@@ -1,0 +1,158 @@
+// A lost owner's shard comes back (actors/owner_recovery.h): the surviving owners' shards as they are, the
+// lost one from the last checkpoint's shard files or, with none, from the initial model, and the whole
+// model cut anew over the owners left. Owners here are in-memory shards behind the backend's seam; the
+// checkpoint files are real.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+#include "actors/owner_recovery.h"
+#include "actors/shard_checkpoint.h"
+#include "ist/model_shard.h"
+#include "tests/actors/scripted_trainer_backend.h"
+
+namespace ist::actors {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Owners that keep their shards in this process: what install_shards gave them, until a test loses one.
+class InMemoryOwners : public testing::ScriptedTrainerBackend {
+ public:
+  InMemoryOwners() : ScriptedTrainerBackend(testing::clustered_dataset(40, 6, 3, 1)) {}
+
+  std::map<TrainerId, ModelShard> shards;
+  int fetches = 0;
+
+  Status install_shards(const std::vector<TrainerId>& owners, const Mlp& model) override {
+    shards.clear();
+    for (std::size_t o = 0; o < owners.size(); ++o) {
+      IST_ASSIGN_OR_RETURN(shards[owners[o]], cut_shard(model, static_cast<int>(o), static_cast<int>(owners.size())));
+    }
+    return Status::ok_status();
+  }
+  ShardGather begin_gather_shards(const std::vector<TrainerId>& owners, const std::vector<int>& skip) override {
+    return [this, owners, skip](Mlp& model) -> Status {
+      for (std::size_t o = 0; o < owners.size(); ++o) {
+        if (std::find(skip.begin(), skip.end(), static_cast<int>(o)) != skip.end()) continue;
+        auto shard = shards.find(owners[o]);
+        if (shard == shards.end()) return Status::node_dead("owner " + std::to_string(o) + " is gone");
+        ++fetches;
+        IST_RETURN_IF_ERROR(place_shard(shard->second, model));
+      }
+      return Status::ok_status();
+    };
+  }
+};
+
+class OwnerRecovery : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config.widths = {6, 9, 7, 3};
+    config.seed = 4;
+    initial = make_mlp(config.widths, config.seed).value();
+    // What the owners hold now: every parameter moved away from the initial model.
+    trained = initial;
+    for (Linear& layer : trained.layers) {
+      layer.weight.array() += 0.5f;
+      layer.bias.array() -= 0.25f;
+    }
+    ASSERT_TRUE(owners.install_shards({10, 11, 12}, trained).ok());
+  }
+
+  // The model the owners hold after the restore, gathered from them.
+  Mlp gathered(const std::vector<TrainerId>& ids) {
+    Mlp model = unfilled_model(config.widths);
+    EXPECT_TRUE(owners.gather_shards(ids, model).ok());
+    return model;
+  }
+
+  // `base` with shard `o` of three taken from `source`.
+  static Mlp with_shard_from(Mlp base, const Mlp& source, int o) {
+    EXPECT_TRUE(place_shard(cut_shard(source, o, 3).value(), base).ok());
+    return base;
+  }
+
+  TrainingConfig config;
+  Mlp initial;
+  Mlp trained;
+  InMemoryOwners owners;
+  const std::vector<TrainerId> before{10, 11, 12};
+};
+
+TEST_F(OwnerRecovery, ALostShardComesBackFromTheLastCheckpointAndTheModelIsCutOverTheOwnersLeft) {
+  const fs::path dir = fs::temp_directory_path() / ("owner_recovery_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  // The last checkpoint (after round 6) holds another model than the owners now do.
+  Mlp checkpointed = initial;
+  for (Linear& layer : checkpointed.layers) layer.weight.array() -= 1.0f;
+  DriverCheckpoint manifest;
+  manifest.widths = config.widths;
+  manifest.next_round = 6;
+  manifest.tag = "t";
+  manifest.shard_dir = dir.string();
+  for (int o = 0; o < 3; ++o) {
+    auto ref = save_shard_file(dir.string(), cut_shard(checkpointed, o, 3).value(), 6, "t");
+    ASSERT_TRUE(ref.ok()) << ref.status().to_string();
+    manifest.shards.push_back(*ref);
+  }
+  owners.shards.erase(11);  // owner 1 is lost
+  OwnerRestore r{&before, {1}, {10, 12}, &manifest};
+  Mlp driver_model;
+  RoundRecord record;
+  const Status restored = restore_lost_owners(owners, r, config, driver_model, record);
+  ASSERT_TRUE(restored.ok()) << restored.to_string();
+  // Only the survivors were asked for their shards; shard 1's neurons are the checkpoint's, the rest
+  // what the survivors held; and two owners now hold it all.
+  EXPECT_EQ(owners.fetches, 2);
+  EXPECT_EQ(parameter_hash(gathered({10, 12})), parameter_hash(with_shard_from(trained, checkpointed, 1)));
+  EXPECT_NE(parameter_hash(with_shard_from(trained, checkpointed, 1)), parameter_hash(trained));
+  ASSERT_EQ(record.events.size(), 1u);
+  EXPECT_EQ(record.events[0].kind, RoundEvent::Kind::kShardRestored);
+  EXPECT_EQ(record.events[0].shard, 1);
+  EXPECT_EQ(record.events[0].count, 6);
+  EXPECT_NE(describe(record.events[0]).find("model shard 1 restored from the checkpoint of round 6"), std::string::npos)
+      << describe(record.events[0]);
+  EXPECT_NE(describe(record.events[0]).find("re-cut over 2 owner(s)"), std::string::npos) << describe(record.events[0]);
+  fs::remove_all(dir);
+}
+
+TEST_F(OwnerRecovery, WithoutACheckpointALostShardStartsOverFromTheInitialModel) {
+  owners.shards.erase(10);
+  owners.shards.erase(12);
+  OwnerRestore r{&before, {0, 2}, {11}, nullptr};
+  Mlp driver_model;
+  RoundRecord record;
+  ASSERT_TRUE(restore_lost_owners(owners, r, config, driver_model, record).ok());
+  EXPECT_EQ(parameter_hash(gathered({11})),
+            parameter_hash(with_shard_from(with_shard_from(trained, initial, 0), initial, 2)));
+  ASSERT_EQ(record.events.size(), 2u);
+  EXPECT_EQ(record.events[1].shard, 2);
+  EXPECT_EQ(record.events[1].count, 0);
+  EXPECT_NE(describe(record.events[1]).find("restored to its initial values"), std::string::npos);
+}
+
+TEST_F(OwnerRecovery, ACheckpointThatCannotBeReadOrNoOwnerLeftIsAnErrorAndNothingIsInstalled) {
+  DriverCheckpoint missing;
+  missing.widths = config.widths;
+  missing.next_round = 3;
+  missing.shard_dir = "/nonexistent/checkpoint-shards";
+  for (int o = 0; o < 3; ++o) missing.shards.push_back(ShardFileRef{o, shard_file_name(3, o, 3), "crc32:00000000"});
+  owners.shards.erase(11);
+  Mlp driver_model;
+  RoundRecord record;
+  const Status unreadable = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, &missing}, config,
+                                                driver_model, record);
+  EXPECT_EQ(unreadable.code(), ErrorCode::kNotFound) << unreadable.to_string();
+  EXPECT_NE(unreadable.message().find("reading the last checkpoint"), std::string::npos) << unreadable.to_string();
+  EXPECT_EQ(owners.shards.size(), 2u) << "nothing was installed";
+  const Status nobody = restore_lost_owners(owners, OwnerRestore{&before, {1}, {}, nullptr}, config, driver_model, record);
+  EXPECT_EQ(nobody.code(), ErrorCode::kInvalidArgument) << nobody.to_string();
+  EXPECT_TRUE(record.events.empty());
+}
+
+}  // namespace
+}  // namespace ist::actors
