@@ -1,5 +1,8 @@
 #include "actors/driver.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -125,7 +128,38 @@ Status Driver::prepare_round(std::int64_t round, RoundRecord& record) {
   if (options_.training.algorithm != Algorithm::kIst) return Status::ok_status();
   IST_RETURN_IF_ERROR(script_.before_round(round, *backend_, pool_, record, options_.spawn_deadline));
   IST_RETURN_IF_ERROR(pool_.prepare_round(round, record));
+  if (partitioned()) IST_RETURN_IF_ERROR(share_ownership_with_joined(round, record));
   script_.start_slowdowns(round, pool_.live(), record);
+  return Status::ok_status();
+}
+
+Status Driver::share_ownership_with_joined(std::int64_t round, RoundRecord& record) {
+  std::vector<TrainerId> joined;
+  std::vector<TrainerId> ready;
+  for (const PooledTrainer* t : pool_.ready()) {
+    ready.push_back(t->id);
+    if (std::find(owners_.begin(), owners_.end(), t->id) == owners_.end()) joined.push_back(t->id);
+  }
+  // Only with every owner ready: a lost one is restored by the round (restore_lost_owners), which cuts the
+  // model over every ready trainer anyway.
+  for (TrainerId owner : owners_) {
+    if (std::find(ready.begin(), ready.end(), owner) == ready.end()) return Status::ok_status();
+  }
+  if (joined.empty()) return Status::ok_status();
+  const auto start = std::chrono::steady_clock::now();
+  before_model_changes();  // an overlapped evaluation may still read model_
+  if (model_.widths() != options_.training.widths) model_ = unfilled_model(options_.training.widths);
+  std::vector<TrainerId> owners = owners_;
+  owners.insert(owners.end(), joined.begin(), joined.end());
+  const std::string when = "round " + std::to_string(round + 1) + ": sharing the model with joined workers";
+  IST_RETURN_IF_ERROR(backend_->gather_shards(owners_, model_).with_context(when));
+  IST_RETURN_IF_ERROR(backend_->install_shards(owners, model_).with_context(when));
+  owners_ = std::move(owners);
+  char detail[96];
+  std::snprintf(detail, sizeof(detail), "%zu joined; the model re-cut in %.2f s", joined.size(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  record.events.push_back(RoundEvent{RoundEvent::Kind::kOwnersChanged, -1, -1, 0,
+                                     static_cast<std::int64_t>(owners_.size()), detail});
   return Status::ok_status();
 }
 
@@ -171,6 +205,7 @@ Result<bool> Driver::gather_model() {
 }
 
 Status Driver::restore_lost_owners(std::int64_t round, const std::vector<int>& lost, RoundRecord& record) {
+  before_model_changes();  // an overlapped evaluation may still read model_
   OwnerRestore restore;
   restore.owners = &owners_;
   restore.lost = lost;

@@ -129,6 +129,9 @@ class Driver : private RoundRunner {
   Status install_or_restore_shards();
   // Partitioned: the shards of owners lost in round `round` restored, the model re-cut over the ready trainers.
   Status restore_lost_owners(std::int64_t round, const std::vector<int>& lost, RoundRecord& record);
+  // Partitioned: trainers that joined become owners too. The model is gathered and cut anew over the old
+  // owners and the joined trainers (the whole model through the driver, once each way).
+  Status share_ownership_with_joined(std::int64_t round, RoundRecord& record);
   Status write_checkpoint();
   bool partitioned() const { return options_.model_owner == "partitioned"; }
   void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,

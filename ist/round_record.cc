@@ -46,6 +46,7 @@ std::string describe(const RoundEvent& e) {
       return "model shard " + std::to_string(e.shard) + " restored " +
              (e.count > 0 ? "from the checkpoint of round " + count : std::string("to its initial values")) + " (" +
              e.detail + ")";
+    case K::kOwnersChanged: return "model shared by " + count + " owners from now on (" + e.detail + ")";
   }
   return "unknown event " + std::to_string(static_cast<int>(e.kind));
 }
@@ -72,6 +73,7 @@ const char* event_kind_name(RoundEvent::Kind kind) {
     case K::kHeadLost: return "head_lost";
     case K::kHeadRejoined: return "head_rejoined";
     case K::kShardRestored: return "shard_restored";
+    case K::kOwnersChanged: return "owners_changed";
   }
   return "unknown";
 }

@@ -41,6 +41,7 @@ struct RoundEvent {
     kHeadRejoined = 17,       // node: the head joined again (a new process at the same address, or the same)
     kShardRestored = 18,      // shard: a lost owner's model shard; count: the round of the checkpoint it was
                               // restored from (0: the initial values); detail: from where, and the new owners
+    kOwnersChanged = 19,      // count: owners of the model from now on; detail: why (workers joined)
   };
   Kind kind = Kind::kTrainerLost;
   int trainer = -1;

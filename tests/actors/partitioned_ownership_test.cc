@@ -157,7 +157,9 @@ TEST_F(PartitionedOwnership, AnOwnerLostBetweenRoundsComesBackFromTheLastCheckpo
   options.checkpoint_path = (run_dir / "checkpoint.safetensors").string();
   options.checkpoint_every = 1;
   Driver driver(head->client(), options, test_set);
-  ASSERT_TRUE(driver.start(worker_ids()).ok());
+  // Trainer (and owner) w is placed on the w-th of these nodes.
+  const std::vector<rt::NodeId> nodes = worker_ids();
+  ASSERT_TRUE(driver.start(nodes).ok());
   const pid_t victim = cluster->pids().back();
   auto run = driver.run([&](const RoundRecord& r) {
     if (r.round != 2) return Status::ok_status();
@@ -176,10 +178,15 @@ TEST_F(PartitionedOwnership, AnOwnerLostBetweenRoundsComesBackFromTheLastCheckpo
   // 1's and trains with the one trainer left, which owns the whole model from then on.
   const RoundRecord& third = run->records[2];
   EXPECT_EQ(third.count_events(RoundEvent::Kind::kCheckpointFailed), 1);
+  ASSERT_EQ(third.count_events(RoundEvent::Kind::kTrainerLost), 1);
   ASSERT_EQ(third.count_events(RoundEvent::Kind::kShardRestored), 1);
+  std::int64_t lost_node_index = -1;
+  for (const RoundEvent& e : third.events) {
+    if (e.kind == RoundEvent::Kind::kTrainerLost) lost_node_index = std::find(nodes.begin(), nodes.end(), e.node) - nodes.begin();
+  }
   for (const RoundEvent& e : third.events) {
     if (e.kind != RoundEvent::Kind::kShardRestored) continue;
-    EXPECT_EQ(e.shard, 1);
+    EXPECT_EQ(e.shard, lost_node_index) << "the shard of the lost worker's owner";
     EXPECT_EQ(e.count, 1) << describe(e);
   }
   EXPECT_EQ(third.live_workers, 1);
@@ -227,6 +234,49 @@ TEST_F(PartitionedOwnership, AnOwnerLostDuringARoundIsRestoredWithoutWaitingOutT
   EXPECT_EQ(run->records[2].live_workers, 1);
   EXPECT_LT(round_two, 30s) << "the survivor waited out the round deadline for the lost owner's pieces";
   ASSERT_TRUE(run->final_test_accuracy);
+}
+
+TEST_F(PartitionedOwnership, AWorkerThatJoinsBecomesAnOwnerAndTheRunEndsWithTheDriverOwnedRunsModel) {
+  start_cluster(2);
+  TrainingConfig c = small_config();
+  c.rounds = 5;
+  c.eval_every = 2;  // round 2's evaluation overlaps round 3, whose start re-cuts the model
+  RunResult runs[2];
+  for (const bool partitioned : {false, true}) {
+    DriverOptions options = partitioned_options(c);
+    if (!partitioned) options.model_owner = "driver";
+    options.membership = head->subscribe();
+    ScriptedEvent add;
+    add.kind = ScriptedEvent::Kind::kAddWorkers;
+    add.round = 3;
+    add.count = 1;
+    options.events = {add};
+    options.add_workers = [this](int count) -> Status {
+      for (int i = 0; i < count; ++i) IST_RETURN_IF_ERROR(cluster->start_worker().status());
+      return Status::ok_status();
+    };
+    Driver driver(head->client(), options, test_set);
+    ASSERT_TRUE(driver.start(worker_ids()).ok());
+    auto run = driver.run();
+    ASSERT_TRUE(run.ok()) << run.status().to_string();
+    runs[partitioned] = std::move(run).value();
+  }
+  const RunResult& partitioned = runs[1];
+  ASSERT_EQ(partitioned.records.size(), 5u);
+  EXPECT_EQ(partitioned.records[1].live_workers, 2);
+  EXPECT_EQ(partitioned.records[2].live_workers, 3);
+  EXPECT_EQ(partitioned.records[4].live_workers, 3);
+  // From round 3 the joined worker owns a third of the model, and the run still ends bit for bit as the
+  // driver-owned one with the same join.
+  ASSERT_EQ(partitioned.records[2].count_events(RoundEvent::Kind::kOwnersChanged), 1);
+  for (const RoundEvent& e : partitioned.records[2].events) {
+    if (e.kind == RoundEvent::Kind::kOwnersChanged) {
+      EXPECT_EQ(e.count, 3) << describe(e);
+    }
+  }
+  EXPECT_EQ(parameter_hash(partitioned.model), parameter_hash(runs[0].model));
+  EXPECT_EQ(partitioned.final_test_accuracy, runs[0].final_test_accuracy);
+  EXPECT_EQ(partitioned.records[1].test_accuracy, runs[0].records[1].test_accuracy);
 }
 
 TEST(PartitionedOwnershipConfig, IsRefusedWithABaselineOrAnUnknownOwnerAndTakesSubnetGroups) {
