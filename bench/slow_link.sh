@@ -207,11 +207,14 @@ while IFS='|' read -r name config sets budget; do
   args=(run "$config" --out "$dir" --quiet --set "model.widths=[${WIDTHS}]" --set "cluster.workers=$WORKERS"
         --set "algorithm.epochs=$EPOCHS" --set "algorithm.eval_every=$EVAL_EVERY" $sets)
   code=0
+  # --foreground: one SIGINT to the run alone. Without it timeout signals the run and then its whole
+  # process group, and a run that took the first signal before the second came took the second as
+  # "stop at once", skipping its last evaluation and summary.
   if [ "$NETNS" = 1 ]; then
-    timeout -s INT -k 60 "$budget" ip netns exec "${hosts[0]}" env IST_STATE_DIR="$state/h0" "$IST" "${args[@]}" \
+    timeout --foreground -s INT -k 60 "$budget" ip netns exec "${hosts[0]}" env IST_STATE_DIR="$state/h0" "$IST" "${args[@]}" \
       --address "$(addr 0):$PORT" --node-ip "$(addr 0)" &
   else
-    timeout -s INT -k 60 "$budget" "$IST" "${args[@]}" &
+    timeout --foreground -s INT -k 60 "$budget" "$IST" "${args[@]}" &
   fi
   run_pid=$!
   wait "$run_pid" || code=$?
