@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "actors/baseline_round.h"
@@ -211,6 +212,15 @@ Status Driver::restore_lost_owners(std::int64_t round, const std::vector<int>& l
   restore.lost = lost;
   for (const PooledTrainer* t : pool_.ready()) restore.new_owners.push_back(t->id);
   restore.last_checkpoint = last_checkpoint_ ? &*last_checkpoint_ : nullptr;
+  std::optional<DriverCheckpoint> resumed_from;
+  if (!last_checkpoint_ && resumed_ && !options_.checkpoint_path.empty()) {
+    // Resumed from a driver-owned checkpoint, and none written since: that file still holds its model.
+    Result<DriverCheckpoint> loaded = load_checkpoint(options_.checkpoint_path);
+    if (loaded.ok()) {
+      resumed_from = std::move(loaded).value();
+      restore.last_checkpoint = &*resumed_from;
+    }
+  }
   IST_RETURN_IF_ERROR(actors::restore_lost_owners(*backend_, restore, options_.training, model_, record)
                           .with_context("round " + std::to_string(round + 1) + ": restoring the shard of a lost owner"));
   owners_ = std::move(restore.new_owners);

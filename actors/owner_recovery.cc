@@ -19,8 +19,11 @@ Status restore_lost_owners(TrainerBackend& backend, const OwnerRestore& r, const
   IST_RETURN_IF_ERROR(backend.gather_shards(owners, model, r.lost).with_context("gathering the surviving owners' shards"));
   // Where the lost neurons come from: the last checkpoint's model (assembled from its shard files, whatever
   // their number), else the initial one.
-  const bool from_checkpoint = r.last_checkpoint != nullptr && !r.last_checkpoint->shards.empty();
-  Result<Mlp> source = from_checkpoint ? assemble_checkpoint_model(*r.last_checkpoint) : make_mlp(config.widths, config.seed);
+  const DriverCheckpoint* last = r.last_checkpoint;
+  const bool from_checkpoint = last != nullptr && (!last->shards.empty() || !last->model.layers.empty());
+  Result<Mlp> source = !from_checkpoint         ? make_mlp(config.widths, config.seed)
+                       : last->shards.empty() ? Result<Mlp>(last->model)
+                                              : assemble_checkpoint_model(*last);
   if (!source.ok()) {
     return source.status().with_context(from_checkpoint ? "reading the last checkpoint to restore a lost shard"
                                                         : "making the initial model to restore a lost shard");
@@ -34,10 +37,10 @@ Status restore_lost_owners(TrainerBackend& backend, const OwnerRestore& r, const
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   char detail[160];
   std::snprintf(detail, sizeof(detail), "%s; the model re-cut over %zu owner(s) in %.2f s",
-                from_checkpoint ? "cut from the checkpoint's shard files" : "no checkpoint yet", r.new_owners.size(), seconds);
+                !from_checkpoint ? "no checkpoint yet" : last->shards.empty() ? "cut from the checkpoint's model" : "cut from the checkpoint's shard files", r.new_owners.size(), seconds);
   for (int o : r.lost) {
     record.events.push_back(RoundEvent{RoundEvent::Kind::kShardRestored, -1, o, 0,
-                                       from_checkpoint ? r.last_checkpoint->next_round : 0, detail});
+                                       from_checkpoint ? last->next_round : 0, detail});
   }
   return Status::ok_status();
 }

@@ -1,6 +1,7 @@
 // Partitioned ownership after owners were lost (cluster.model_owner = "partitioned"): their shards come
 // back and the run goes on. The model is gathered into the driver from the surviving owners; each lost
-// shard is cut from the last checkpoint's model (the rounds since are lost for those neurons only) or,
+// shard is cut from the last checkpoint's model (its shard files assembled, or the model of a driver-owned
+// checkpoint the run resumed from; the rounds since are lost for those neurons only) or,
 // with no checkpoint yet, from the initial model (its neurons start over); then the model is cut anew over
 // the live trainers, who own it from then on. The whole model passes through the driver once each way,
 // as for an evaluation's gather, and the driver holds it (and the checkpoint's, while it is read) for the
@@ -23,7 +24,7 @@ struct OwnerRestore {
   const std::vector<TrainerId>* owners = nullptr;      // the owners before the loss (owner o: shard o)
   std::vector<int> lost;                               // indices into owners, sorted
   std::vector<TrainerId> new_owners;                   // the live trainers that own the model from now on
-  const DriverCheckpoint* last_checkpoint = nullptr;   // a manifest of owners' shard files, or null
+  const DriverCheckpoint* last_checkpoint = nullptr;   // a manifest of owners' shard files, a model, or null
 };
 
 // Restores the lost shards into `model` (the driver's, filled by the gather) and installs the model cut

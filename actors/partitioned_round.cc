@@ -66,9 +66,18 @@ Result<PartitionedRoundResult> run_partitioned_round(std::int64_t round, const L
   // A lost participant abandons the round (the others answer kCancelled); any other failure is the run's.
   const bool any_lost = std::any_of(outcome.replies.begin(), outcome.replies.end(),
                                     [](const auto& r) { return !r.ok() && is_lost(r.status()); });
+  // The failure to tell: the first that is not a cancellation (the others were cancelled because of it).
+  std::size_t failed = outcome.participants.size();
   for (std::size_t i = 0; i < outcome.participants.size(); ++i) {
     if (outcome.replies[i].ok() || is_lost(outcome.replies[i].status())) continue;
-    if (any_lost && outcome.replies[i].status().code() == ErrorCode::kCancelled) continue;
+    const bool cancelled = outcome.replies[i].status().code() == ErrorCode::kCancelled;
+    if (any_lost && cancelled) continue;
+    if (failed == outcome.participants.size() || (!cancelled && outcome.replies[failed].status().code() == ErrorCode::kCancelled)) {
+      failed = i;
+    }
+  }
+  if (failed < outcome.participants.size()) {
+    const std::size_t i = failed;
     const TrainerId id = outcome.participants[i];
     const PooledTrainer& who = pooled(pool, id);
     const auto owner = std::find(owners.begin(), owners.end(), id);

@@ -25,6 +25,14 @@ std::uint64_t piece_tag(std::int64_t round, int phase, int sender) {
          (static_cast<std::uint64_t>(phase) << 20) | static_cast<std::uint64_t>(sender);
 }
 
+// Whether `tag` is a piece of a round before `round` (piece_tag's layout; the notice's tag is round 0's).
+bool piece_of_an_earlier_round(std::uint64_t tag, std::int64_t round) {
+  if ((tag >> 62) != 1) return false;
+  const auto tag_round = static_cast<std::int64_t>((tag >> 24) & ((std::uint64_t{1} << 38) - 1));
+  const int phase = static_cast<int>((tag >> 20) & 0xF);
+  return phase < 2 && tag_round < round;
+}
+
 // A payload with one blob per piece buffer, and pointers to fill them (written once, before sending).
 rt::Payload piece_payload(const std::vector<std::int64_t>& floats, std::vector<float*>& out) {
   rt::Payload payload;
@@ -91,7 +99,7 @@ class PieceChannel {
       const Result<std::int64_t> abandoned = rt::unpack_one<std::int64_t>(message->second);
       if (!abandoned.ok() || *abandoned < round_) continue;  // an older round's notice, left over
       return Status::cancelled("the driver abandoned round " + std::to_string(round_ + 1) +
-                               ": another participant was lost");
+                               " (another participant failed)");
     }
   }
   std::int64_t bytes_sent = 0;
@@ -204,6 +212,8 @@ Result<PartitionedRoundReply> run_partitioned_part(rt::ActorContext& ctx, ModelS
   const int subnets = subnets_for_round(request.subnets, trainers);
   IST_ASSIGN_OR_RETURN(const SubnetPlan plan,
                        make_partition({widths.begin() + 1, widths.end() - 1}, subnets, request.seed, request.round));
+  // Pieces of an abandoned round that were never received (or came after it ended) go now.
+  ctx.drop_tagged([&](std::uint64_t tag) { return piece_of_an_earlier_round(tag, request.round); });
   PieceChannel channel(ctx, request.round, rt::deadline_in(std::chrono::milliseconds(request.deadline_ms)));
   PartitionedRoundReply reply;
   reply.round = request.round;

@@ -47,6 +47,7 @@ std::string describe(const RoundEvent& e) {
              (e.count > 0 ? "from the checkpoint of round " + count : std::string("to its initial values")) + " (" +
              e.detail + ")";
     case K::kOwnersChanged: return "model shared by " + count + " owners from now on (" + e.detail + ")";
+    case K::kEvaluationSkipped: return "evaluation skipped: its model could not be gathered: " + e.detail;
   }
   return "unknown event " + std::to_string(static_cast<int>(e.kind));
 }
@@ -74,6 +75,7 @@ const char* event_kind_name(RoundEvent::Kind kind) {
     case K::kHeadRejoined: return "head_rejoined";
     case K::kShardRestored: return "shard_restored";
     case K::kOwnersChanged: return "owners_changed";
+    case K::kEvaluationSkipped: return "evaluation_skipped";
   }
   return "unknown";
 }

@@ -42,6 +42,7 @@ struct RoundEvent {
     kShardRestored = 18,      // shard: a lost owner's model shard; count: the round of the checkpoint it was
                               // restored from (0: the initial values); detail: from where, and the new owners
     kOwnersChanged = 19,      // count: owners of the model from now on; detail: why (workers joined)
+    kEvaluationSkipped = 20,  // the round's evaluation could not gather its model; detail: why (an owner lost)
   };
   Kind kind = Kind::kTrainerLost;
   int trainer = -1;

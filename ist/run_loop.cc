@@ -69,6 +69,13 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     Result<double> accuracy = pending->wait();
     if (record.gather_overlapped) record.gather_seconds = pending->prepare_seconds();
     pending.reset();
+    const ErrorCode code = accuracy.status().code();
+    if (record.gather_overlapped && (code == ErrorCode::kNodeDead || code == ErrorCode::kActorDied)) {
+      // An owner was lost before its shard came: the runner restores it in the round that saw the loss,
+      // and this round goes without an accuracy (the run's last one is still measured).
+      record.events.push_back(RoundEvent{RoundEvent::Kind::kEvaluationSkipped, -1, -1, 0, 0, accuracy.status().to_string()});
+      return publish(record);
+    }
     IST_RETURN_IF_ERROR(accuracy.status());
     record.test_accuracy = *accuracy;
     result.final_test_accuracy = record.test_accuracy;

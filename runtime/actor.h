@@ -70,6 +70,9 @@ class ActorContext {
   // the message taken (`tag` first when both wait) and the message.
   Result<std::pair<std::uint64_t, Payload>> receive_either(std::uint64_t tag, std::uint64_t interrupt,
                                                            Deadline deadline);
+  // Drops every message waiting in this actor's tagged inbox whose tag `match`es (e.g. those of an
+  // exchange that was abandoned, which nobody will receive); returns how many. Same thread rules as receive.
+  std::size_t drop_tagged(const std::function<bool(std::uint64_t tag)>& match);
 
   // Named actors, held by the head. register_name fails with kInvalidArgument if the name is taken.
   Future<Payload> register_name(const std::string& name, const ActorHandle& handle, Deadline deadline);

@@ -314,6 +314,25 @@ Result<std::pair<std::uint64_t, Payload>> NodeCore::receive(ActorCell* cell, std
   return std::make_pair(*tag, std::move(p));
 }
 
+std::size_t NodeCore::drop_tagged(ActorCell* cell, const std::function<bool(std::uint64_t)>& match) {
+  std::lock_guard<std::mutex> lock(cell->mu);
+  std::size_t dropped = 0;
+  for (auto it = cell->inbox.begin(); it != cell->inbox.end();) {
+    if (!match(it->first)) {
+      ++it;
+      continue;
+    }
+    for (const auto& [sender, payload] : it->second) {
+      if (auto from = cell->inbox_from.find(sender); from != cell->inbox_from.end() && --from->second == 0) {
+        cell->inbox_from.erase(from);
+      }
+      ++dropped;
+    }
+    it = cell->inbox.erase(it);
+  }
+  return dropped;
+}
+
 void NodeCore::reap_actors(bool all) {
   std::vector<std::shared_ptr<ActorCell>> done;
   {

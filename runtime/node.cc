@@ -367,6 +367,10 @@ Result<Payload> ActorContext::receive(std::uint64_t tag, Deadline deadline) {
   return std::move(message.second);
 }
 
+std::size_t ActorContext::drop_tagged(const std::function<bool(std::uint64_t)>& match) {
+  return node_->drop_tagged(cell_, match);
+}
+
 Result<std::pair<std::uint64_t, Payload>> ActorContext::receive_either(std::uint64_t tag, std::uint64_t interrupt,
                                                                        Deadline deadline) {
   return node_->receive(cell_, {tag, interrupt}, deadline);

@@ -193,6 +193,7 @@ class NodeCore {
   // The oldest message with the first of `tags` that has one waiting (ActorContext::receive_either).
   Result<std::pair<std::uint64_t, Payload>> receive(ActorCell* cell, std::initializer_list<std::uint64_t> tags,
                                                     Deadline deadline);
+  std::size_t drop_tagged(ActorCell* cell, const std::function<bool(std::uint64_t)>& match);
 
  private:
   std::uint64_t fail_pending(NodeId node, const Status& status);  // node 0: all

@@ -120,6 +120,37 @@ TEST_F(OwnerRecovery, ALostShardComesBackFromTheLastCheckpointAndTheModelIsCutOv
   fs::remove_all(dir);
 }
 
+TEST_F(OwnerRecovery, ACheckpointOfAnotherNumberOfOwnersOrOfADriverOwnedModelServesToo) {
+  Mlp checkpointed = initial;
+  for (Linear& layer : checkpointed.layers) layer.bias.array() += 2.0f;
+  const Mlp expected = with_shard_from(trained, checkpointed, 1);
+  // Written by two owners, restored into a cut of three.
+  const fs::path dir = fs::temp_directory_path() / ("owner_recovery_two_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  DriverCheckpoint two;
+  two.widths = config.widths;
+  two.next_round = 8;
+  two.shard_dir = dir.string();
+  for (int o = 0; o < 2; ++o) two.shards.push_back(save_shard_file(dir.string(), cut_shard(checkpointed, o, 2).value(), 8, "").value());
+  // A driver-owned run's checkpoint (the model itself) that a partitioned run resumed from.
+  DriverCheckpoint model_checkpoint;
+  model_checkpoint.model = checkpointed;
+  model_checkpoint.next_round = 5;
+  for (const DriverCheckpoint* checkpoint : {&two, &model_checkpoint}) {
+    ASSERT_TRUE(owners.install_shards(before, trained).ok());
+    owners.shards.erase(11);
+    Mlp driver_model;
+    RoundRecord record;
+    const Status restored = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, checkpoint}, config,
+                                                driver_model, record);
+    ASSERT_TRUE(restored.ok()) << restored.to_string();
+    EXPECT_EQ(parameter_hash(gathered({10, 12})), parameter_hash(expected)) << "checkpoint of round " << checkpoint->next_round;
+    ASSERT_EQ(record.events.size(), 1u);
+    EXPECT_EQ(record.events[0].count, checkpoint->next_round);
+  }
+  fs::remove_all(dir);
+}
+
 TEST_F(OwnerRecovery, WithoutACheckpointALostShardStartsOverFromTheInitialModel) {
   owners.shards.erase(10);
   owners.shards.erase(12);

@@ -222,6 +222,21 @@ TEST_F(NodeTest, AReceiveOfEitherOfTwoTagsTakesTheFirstTagFirstAndEndsOnTheSecon
   EXPECT_EQ(head->client().receive_either(1, 9, deadline_in(50ms)).status().code(), ErrorCode::kTimeout);
 }
 
+TEST_F(NodeTest, DroppedTaggedMessagesAreGoneAndTheOthersStay) {
+  ActorHandle to = head->client().self();
+  worker->client().send(to, 2, pack_args(20));
+  worker->client().send(to, 1, pack_args(10));
+  worker->client().send(to, 2, pack_args(21));
+  worker->client().send(to, 5, pack_args(0));
+  ASSERT_TRUE(head->client().receive(5, deadline_in(10s)).ok());  // the three before it are in too
+  EXPECT_EQ(head->client().drop_tagged([](std::uint64_t tag) { return tag == 2; }), 2u);
+  EXPECT_EQ(head->client().receive(2, deadline_in(50ms)).status().code(), ErrorCode::kTimeout);
+  auto kept = head->client().receive(1, deadline_in(2s));
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(*unpack_one<int>(*kept), 10);
+  EXPECT_EQ(head->client().drop_tagged([](std::uint64_t) { return true; }), 0u);
+}
+
 TEST_F(NodeTest, ActorsExchangeTaggedMessagesFromInsideHandlers) {
   auto p1 = head->client().spawn("Peer", head->id(), Payload(), deadline_in(2s)).get();
   auto p2 = head->client().spawn("Peer", worker->id(), Payload(), deadline_in(2s)).get();
