@@ -149,11 +149,10 @@ Status Driver::share_ownership_with_joined(std::int64_t round, RoundRecord& reco
   if (joined.empty()) return Status::ok_status();
   const auto start = std::chrono::steady_clock::now();
   before_model_changes();  // an overlapped evaluation may still read model_
-  if (model_.widths() != options_.training.widths) model_ = unfilled_model(options_.training.widths);
   std::vector<TrainerId> owners = owners_;
   owners.insert(owners.end(), joined.begin(), joined.end());
   const std::string when = "round " + std::to_string(round + 1) + ": sharing the model with joined workers";
-  IST_RETURN_IF_ERROR(backend_->gather_shards(owners_, model_).with_context(when));
+  IST_RETURN_IF_ERROR(backend_->gather_shards(owners_, model_to_fill()).with_context(when));
   IST_RETURN_IF_ERROR(backend_->install_shards(owners, model_).with_context(when));
   owners_ = std::move(owners);
   char detail[96];
@@ -196,12 +195,16 @@ Status Driver::run_round(std::int64_t round, const RoundSettings& settings, bool
   return run_baseline_round(round, options, model_wanted, options_.training, *backend_, pool_, model_, record);
 }
 
+Mlp& Driver::model_to_fill() {
+  // A run resumed from the owners' shard files has no model here until the first gather.
+  if (model_.widths() != options_.training.widths) model_ = unfilled_model(options_.training.widths);
+  return model_;
+}
+
 Result<bool> Driver::gather_model() {
   // Partitioned: the shards come to the driver only when the model is read (it fits in the driver's memory).
   if (!partitioned() || owners_.empty()) return false;
-  // A run resumed from the owners' shard files has no model here until the first gather.
-  if (model_.widths() != options_.training.widths) model_ = unfilled_model(options_.training.widths);
-  IST_RETURN_IF_ERROR(backend_->gather_shards(owners_, model_));
+  IST_RETURN_IF_ERROR(backend_->gather_shards(owners_, model_to_fill()));
   return true;
 }
 
@@ -230,9 +233,9 @@ Status Driver::restore_lost_owners(std::int64_t round, const std::vector<int>& l
 std::function<Status()> Driver::begin_background_gather() {
   if (!partitioned() || owners_.empty()) return nullptr;
   // Nothing else writes model_ while a partitioned run trains: the next gather waits for this one.
-  if (model_.widths() != options_.training.widths) model_ = unfilled_model(options_.training.widths);
+  Mlp& model = model_to_fill();
   TrainerBackend::ShardGather finish = backend_->begin_gather_shards(owners_);
-  return [this, finish = std::move(finish)] { return finish(model_); };
+  return [&model, finish = std::move(finish)] { return finish(model); };
 }
 
 void Driver::finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,

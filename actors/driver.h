@@ -122,6 +122,8 @@ class Driver : private RoundRunner {
   // The driver's model moves out: after run() the driver holds none.
   Mlp take_model() override { return std::move(model_); }
   Result<bool> gather_model() override;
+  // Partitioned: model_, with the model's widths, for a gather to fill (its values are the last gather's).
+  Mlp& model_to_fill();
   // Partitioned: the owners are asked for their shards now; the evaluation's thread places them.
   std::function<Status()> begin_background_gather() override;
   // Partitioned: a checkpoint is the owners' shard files, so a checkpoint round needs no gather.

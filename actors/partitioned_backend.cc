@@ -2,10 +2,10 @@
 // (SubnetTrainer actors that own shards, actors/shard_owner.h). Kept apart from runtime_trainer_backend.cc,
 // whose slices travel through the driver.
 #include <algorithm>
-#include <optional>
 #include <chrono>
-#include <thread>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "actors/runtime_trainer_backend.h"
 #include "actors/shard_owner.h"

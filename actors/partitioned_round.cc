@@ -11,7 +11,7 @@ namespace ist::actors {
 
 namespace {
 
-bool is_lost(const Status& s) { return s.code() == ErrorCode::kNodeDead || s.code() == ErrorCode::kActorDied; }
+bool is_lost(const Status& s) { return is_peer_lost(s.code()); }
 
 const PooledTrainer& pooled(const TrainerPool& pool, TrainerId id) {
   return *std::find_if(pool.all().begin(), pool.all().end(), [&](const PooledTrainer& t) { return t.id == id; });
@@ -66,25 +66,24 @@ Result<PartitionedRoundResult> run_partitioned_round(std::int64_t round, const L
   // A lost participant abandons the round (the others answer kCancelled); any other failure is the run's.
   const bool any_lost = std::any_of(outcome.replies.begin(), outcome.replies.end(),
                                     [](const auto& r) { return !r.ok() && is_lost(r.status()); });
-  // The failure to tell: the first that is not a cancellation (the others were cancelled because of it).
-  std::size_t failed = outcome.participants.size();
-  for (std::size_t i = 0; i < outcome.participants.size(); ++i) {
-    if (outcome.replies[i].ok() || is_lost(outcome.replies[i].status())) continue;
-    const bool cancelled = outcome.replies[i].status().code() == ErrorCode::kCancelled;
-    if (any_lost && cancelled) continue;
-    if (failed == outcome.participants.size() || (!cancelled && outcome.replies[failed].status().code() == ErrorCode::kCancelled)) {
-      failed = i;
+  // The failure to tell: the first that is neither a loss nor a cancellation (the others were cancelled
+  // because of it); without a loss, a cancellation if nothing else.
+  const auto first_failure = [&](auto&& which) {
+    for (std::size_t i = 0; i < outcome.participants.size(); ++i) {
+      if (!outcome.replies[i].ok() && !is_lost(outcome.replies[i].status()) && which(outcome.replies[i].status())) return i;
     }
-  }
+    return outcome.participants.size();
+  };
+  std::size_t failed = first_failure([](const Status& s) { return s.code() != ErrorCode::kCancelled; });
+  if (failed == outcome.participants.size() && !any_lost) failed = first_failure([](const Status&) { return true; });
   if (failed < outcome.participants.size()) {
-    const std::size_t i = failed;
-    const TrainerId id = outcome.participants[i];
+    const TrainerId id = outcome.participants[failed];
     const PooledTrainer& who = pooled(pool, id);
     const auto owner = std::find(owners.begin(), owners.end(), id);
     const std::string role = owner == owners.end() ? "the trainer on node " + std::to_string(who.node)
                                                    : "the owner of shard " + std::to_string(owner - owners.begin()) +
                                                          " of the model (on node " + std::to_string(who.node) + ")";
-    return outcome.replies[i].status().with_context("partitioned round " + std::to_string(round + 1) + ", " + role);
+    return outcome.replies[failed].status().with_context("partitioned round " + std::to_string(round + 1) + ", " + role);
   }
   for (std::size_t i = 0; i < outcome.participants.size(); ++i) {
     const Result<PartitionedRoundReply>& reply = outcome.replies[i];

@@ -20,16 +20,17 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 // Tags of the round's pieces: a bit of their own (the ring's tags never set it), the round, the phase
 // (0: owner -> trainer, 1: trainer -> owner) and the sender's index (owner or subnet).
+constexpr int kPieceBit = 62, kRoundShift = 24, kPhaseShift = 20;
 std::uint64_t piece_tag(std::int64_t round, int phase, int sender) {
-  return (std::uint64_t{1} << 62) | (static_cast<std::uint64_t>(round) << 24) |
-         (static_cast<std::uint64_t>(phase) << 20) | static_cast<std::uint64_t>(sender);
+  return (std::uint64_t{1} << kPieceBit) | (static_cast<std::uint64_t>(round) << kRoundShift) |
+         (static_cast<std::uint64_t>(phase) << kPhaseShift) | static_cast<std::uint64_t>(sender);
 }
 
-// Whether `tag` is a piece of a round before `round` (piece_tag's layout; the notice's tag is round 0's).
+// Whether `tag` is a piece of a round before `round` (phase 0 or 1; the notice's phase 3 is not a piece).
 bool piece_of_an_earlier_round(std::uint64_t tag, std::int64_t round) {
-  if ((tag >> 62) != 1) return false;
-  const auto tag_round = static_cast<std::int64_t>((tag >> 24) & ((std::uint64_t{1} << 38) - 1));
-  const int phase = static_cast<int>((tag >> 20) & 0xF);
+  if ((tag >> kPieceBit) != 1) return false;
+  const auto tag_round = static_cast<std::int64_t>((tag >> kRoundShift) & ((std::uint64_t{1} << (kPieceBit - kRoundShift)) - 1));
+  const int phase = static_cast<int>((tag >> kPhaseShift) & 0xF);
   return phase < 2 && tag_round < round;
 }
 

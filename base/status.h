@@ -36,6 +36,9 @@ enum class ErrorCode : std::int32_t {
 // Short lowercase name of a code, e.g. "timeout". Never null.
 const char* error_code_name(ErrorCode code);
 
+// Whether a call failed because the other side is gone (its node died or left, or the actor stopped).
+inline bool is_peer_lost(ErrorCode code) { return code == ErrorCode::kNodeDead || code == ErrorCode::kActorDied; }
+
 class [[nodiscard]] Status {
  public:
   Status() = default;  // ok

@@ -69,8 +69,7 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
     Result<double> accuracy = pending->wait();
     if (record.gather_overlapped) record.gather_seconds = pending->prepare_seconds();
     pending.reset();
-    const ErrorCode code = accuracy.status().code();
-    if (record.gather_overlapped && (code == ErrorCode::kNodeDead || code == ErrorCode::kActorDied)) {
+    if (record.gather_overlapped && is_peer_lost(accuracy.status().code())) {
       // An owner was lost before its shard came: the runner restores it in the round that saw the loss,
       // and this round goes without an accuracy (the run's last one is still measured).
       record.events.push_back(RoundEvent{RoundEvent::Kind::kEvaluationSkipped, -1, -1, 0, 0, accuracy.status().to_string()});
