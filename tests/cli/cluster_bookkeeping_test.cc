@@ -83,6 +83,15 @@ class ClusterBookkeeping : public ::testing::Test {
   }
   std::string state_dir(const std::string& host) const { return (dir_ / ("state-" + host)).string(); }
   std::string state_env(const std::string& host) const { return "IST_STATE_DIR=" + state_dir(host); }
+  // What the nodes started for `host` wrote, for a failure's message.
+  std::string node_logs(const std::string& host) const {
+    std::string all;
+    for (const auto& entry : fs::directory_iterator(state_dir(host))) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("node-", 0) == 0) all += "--- " + name + "\n" + read_text(entry.path().string());
+    }
+    return all;
+  }
 
   // Writes the cluster state file of `host` as `ist start` would have.
   void record(const std::string& host, const ClusterState& state) {
@@ -252,7 +261,7 @@ TEST_F(ClusterBookkeeping, AHeadThatDiedIsStartedAgainOnItsPortAndItsWorkersJoin
     const Outcome status = run_ist({"status"}, {state_env("a")}, seconds(30));
     rejoined = contains(status.output, "1 worker node(s) alive");
   }
-  EXPECT_TRUE(rejoined) << "the worker did not join the head started again";
+  EXPECT_TRUE(rejoined) << "the worker did not join the head started again\n" << node_logs("a");
   const Outcome stopped = run_ist({"stop"}, {state_env("a")}, seconds(30));
   EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
   EXPECT_TRUE(contains(stopped.output, "stopped 2 process(es)")) << stopped.output;
