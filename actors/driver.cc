@@ -22,6 +22,11 @@ std::unique_ptr<TrainerBackend> runtime_backend(rt::ActorContext& ctx, const Dri
 
 PoolOptions pool_options(const DriverOptions& o) { return PoolOptions{o.data, o.min_workers, o.join_wait, o.placement, o.only_nodes}; }
 
+// How long a restore or re-cut that lost a trainer waits to hear of it. A call fails as "peer gone" when
+// this node hears the peer's node died (the pool's news is queued by then) or its actor stopped; a wait
+// that hears nothing ends the restore with the call's error.
+constexpr auto kLossNewsWait = std::chrono::seconds(3);
+
 }  // namespace
 
 Driver::Driver(rt::ActorContext& ctx, DriverOptions options, Dataset test)
@@ -152,8 +157,21 @@ Status Driver::share_ownership_with_joined(std::int64_t round, RoundRecord& reco
   std::vector<TrainerId> owners = owners_;
   owners.insert(owners.end(), joined.begin(), joined.end());
   const std::string when = "round " + std::to_string(round + 1) + ": sharing the model with joined workers";
-  IST_RETURN_IF_ERROR(backend_->gather_shards(owners_, model_to_fill()).with_context(when));
-  IST_RETURN_IF_ERROR(backend_->install_shards(owners, model_).with_context(when));
+  const Status gathered = backend_->gather_shards(owners_, model_to_fill());
+  // An owner lost before it sent its shard: the round finds it lost and restores its shard, over every
+  // ready trainer (the joined ones too).
+  if (is_peer_lost(gathered.code())) return Status::ok_status();
+  IST_RETURN_IF_ERROR(gathered.with_context(when));
+  // The whole model is here now: an owner lost during the install drops out, the model is cut over the rest.
+  for (;;) {
+    const Status installed = backend_->install_shards(owners, model_);
+    if (installed.ok()) break;
+    if (!is_peer_lost(installed.code())) return installed.with_context(when);
+    IST_ASSIGN_OR_RETURN(const std::optional<std::vector<TrainerId>> ready_now, ready_after_loss(owners, record));
+    if (!ready_now) return installed.with_context(when);
+    if (ready_now->empty()) return Status::node_dead(when + ": every trainer was lost");
+    owners = *ready_now;
+  }
   owners_ = std::move(owners);
   char detail[96];
   std::snprintf(detail, sizeof(detail), "%zu joined; the model re-cut in %.2f s", joined.size(),
@@ -224,10 +242,22 @@ Status Driver::restore_lost_owners(std::int64_t round, const std::vector<int>& l
       restore.last_checkpoint = &*resumed_from;
     }
   }
-  IST_RETURN_IF_ERROR(actors::restore_lost_owners(*backend_, restore, options_.training, model_, record)
-                          .with_context("round " + std::to_string(round + 1) + ": restoring the shard of a lost owner"));
-  owners_ = std::move(restore.new_owners);
+  restore.loss_news = [this, &record](const std::vector<TrainerId>& involved) { return ready_after_loss(involved, record); };
+  Result<std::vector<TrainerId>> owners = actors::restore_lost_owners(*backend_, restore, options_.training, model_, record);
+  if (!owners.ok()) {
+    return owners.status().with_context("round " + std::to_string(round + 1) + ": restoring the shard of a lost owner");
+  }
+  owners_ = std::move(owners).value();
   return Status::ok_status();
+}
+
+Result<std::optional<std::vector<TrainerId>>> Driver::ready_after_loss(const std::vector<TrainerId>& involved,
+                                                                      RoundRecord& record) {
+  IST_ASSIGN_OR_RETURN(const bool lost, pool_.await_loss(involved, record, rt::deadline_in(kLossNewsWait)));
+  if (!lost) return std::optional<std::vector<TrainerId>>();
+  std::vector<TrainerId> ready;
+  for (const PooledTrainer* t : pool_.ready()) ready.push_back(t->id);
+  return std::optional<std::vector<TrainerId>>(std::move(ready));
 }
 
 std::function<Status()> Driver::begin_background_gather() {

@@ -1,5 +1,6 @@
 #include "actors/owner_recovery.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -9,14 +10,51 @@
 
 namespace ist::actors {
 
-Status restore_lost_owners(TrainerBackend& backend, const OwnerRestore& r, const TrainingConfig& config, Mlp& model,
-                           RoundRecord& record) {
+namespace {
+
+bool contains(const std::vector<TrainerId>& ids, TrainerId id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); }
+
+// Whether `failed` (from a call to every one of `involved`) is a loss the restore can go on past: the news
+// says who is alive now, and at least one of `involved` is not. nullopt: it cannot (no news, or no loss).
+Result<std::optional<std::vector<TrainerId>>> alive_after(const OwnerRestore& r, const Status& failed,
+                                                          const std::vector<TrainerId>& involved) {
+  if (!r.loss_news || !is_peer_lost(failed.code())) return std::optional<std::vector<TrainerId>>();
+  IST_ASSIGN_OR_RETURN(std::optional<std::vector<TrainerId>> alive, r.loss_news(involved));
+  if (!alive) return alive;
+  const bool one_lost = std::any_of(involved.begin(), involved.end(), [&](TrainerId id) { return !contains(*alive, id); });
+  if (!one_lost) return std::optional<std::vector<TrainerId>>();
+  return alive;
+}
+
+}  // namespace
+
+Result<std::vector<TrainerId>> restore_lost_owners(TrainerBackend& backend, const OwnerRestore& r,
+                                                   const TrainingConfig& config, Mlp& model, RoundRecord& record) {
   if (r.new_owners.empty()) return Status::invalid_argument("no live trainer left to own the model");
   const auto start = std::chrono::steady_clock::now();
   const std::vector<TrainerId>& owners = *r.owners;
   const int old_count = static_cast<int>(owners.size());
+  std::vector<int> lost = r.lost;
+  std::vector<TrainerId> new_owners = r.new_owners;
   if (model.widths() != config.widths) model = unfilled_model(config.widths);
-  IST_RETURN_IF_ERROR(backend.gather_shards(owners, model, r.lost).with_context("gathering the surviving owners' shards"));
+  // The survivors' shards; an owner lost meanwhile joins the lost (each pass loses one more: this ends).
+  for (;;) {
+    const Status gathered = backend.gather_shards(owners, model, lost);
+    if (gathered.ok()) break;
+    std::vector<TrainerId> asked;
+    for (int o = 0; o < old_count; ++o) {
+      if (std::find(lost.begin(), lost.end(), o) == lost.end()) asked.push_back(owners[static_cast<std::size_t>(o)]);
+    }
+    IST_ASSIGN_OR_RETURN(const std::optional<std::vector<TrainerId>> alive, alive_after(r, gathered, asked));
+    if (!alive) return gathered.with_context("gathering the surviving owners' shards");
+    for (int o = 0; o < old_count; ++o) {
+      if (!contains(*alive, owners[static_cast<std::size_t>(o)]) && std::find(lost.begin(), lost.end(), o) == lost.end()) {
+        lost.push_back(o);
+      }
+    }
+    std::sort(lost.begin(), lost.end());
+    std::erase_if(new_owners, [&](TrainerId id) { return !contains(*alive, id); });
+  }
   // Where the lost neurons come from: the last checkpoint's model (assembled from its shard files, whatever
   // their number), else the initial one.
   const DriverCheckpoint* last = r.last_checkpoint;
@@ -28,21 +66,30 @@ Status restore_lost_owners(TrainerBackend& backend, const OwnerRestore& r, const
     return source.status().with_context(from_checkpoint ? "reading the last checkpoint to restore a lost shard"
                                                         : "making the initial model to restore a lost shard");
   }
-  for (int o : r.lost) {
+  for (int o : lost) {
     IST_ASSIGN_OR_RETURN(const ModelShard shard, cut_shard(*source, o, old_count));
     IST_RETURN_IF_ERROR(place_shard(shard, model));
   }
   source = Status::cancelled("released");  // one model resident again before the install
-  IST_RETURN_IF_ERROR(backend.install_shards(r.new_owners, model).with_context("installing the restored model"));
+  // The whole model is in `model` now: a new owner lost during the install drops out, and the model is cut
+  // over the ones left.
+  for (;;) {
+    if (new_owners.empty()) return Status::node_dead("every trainer was lost while the model was restored");
+    const Status installed = backend.install_shards(new_owners, model);
+    if (installed.ok()) break;
+    IST_ASSIGN_OR_RETURN(const std::optional<std::vector<TrainerId>> alive, alive_after(r, installed, new_owners));
+    if (!alive) return installed.with_context("installing the restored model");
+    std::erase_if(new_owners, [&](TrainerId id) { return !contains(*alive, id); });
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   char detail[160];
   std::snprintf(detail, sizeof(detail), "%s; the model re-cut over %zu owner(s) in %.2f s",
-                !from_checkpoint ? "no checkpoint yet" : last->shards.empty() ? "cut from the checkpoint's model" : "cut from the checkpoint's shard files", r.new_owners.size(), seconds);
-  for (int o : r.lost) {
+                !from_checkpoint ? "no checkpoint yet" : last->shards.empty() ? "cut from the checkpoint's model" : "cut from the checkpoint's shard files", new_owners.size(), seconds);
+  for (int o : lost) {
     record.events.push_back(RoundEvent{RoundEvent::Kind::kShardRestored, -1, o, 0,
                                        from_checkpoint ? last->next_round : 0, detail});
   }
-  return Status::ok_status();
+  return new_owners;
 }
 
 }  // namespace ist::actors

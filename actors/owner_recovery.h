@@ -8,6 +8,7 @@
 // time of the restore: a model too large for the driver cannot be restored in the run (resume instead).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -20,18 +21,28 @@
 
 namespace ist::actors {
 
+// Hears of trainers lost while the restore ran: given the trainers a gather or install that failed because
+// a peer was gone involved, the trainers alive now, or nullopt when no loss among them is heard of (the
+// failure then ends the restore). Errors end the restore with them.
+using LossNews = std::function<Result<std::optional<std::vector<TrainerId>>>(const std::vector<TrainerId>& involved)>;
+
 struct OwnerRestore {
   const std::vector<TrainerId>* owners = nullptr;      // the owners before the loss (owner o: shard o)
   std::vector<int> lost;                               // indices into owners, sorted
   std::vector<TrainerId> new_owners;                   // the live trainers that own the model from now on
   const DriverCheckpoint* last_checkpoint = nullptr;   // a manifest of owners' shard files, a model, or null
+  // Without it, a trainer lost during the restore ends it. With it: an owner lost during the gather is
+  // restored like the others (from the checkpoint); a new owner lost during the install drops out and the
+  // model (whole in the driver by then) is cut over the ones left.
+  LossNews loss_news;
 };
 
 // Restores the lost shards into `model` (the driver's, filled by the gather) and installs the model cut
-// over r.new_owners. One kShardRestored event per lost shard in `record`. Errors: invalid_argument (no
-// live trainer left); the gather's, the checkpoint's (its files unreadable or damaged) or the install's,
-// naming the owner; the model is then not installed and the run cannot go on.
-Status restore_lost_owners(TrainerBackend& backend, const OwnerRestore& r, const TrainingConfig& config, Mlp& model,
-                           RoundRecord& record);
+// over the new owners; returns them (r.new_owners less any lost on the way). One kShardRestored event per
+// lost shard in `record`. Errors: invalid_argument (no live trainer left); the gather's, the checkpoint's
+// (its files unreadable or damaged) or the install's, naming the owner; the model is then not installed
+// and the run cannot go on.
+Result<std::vector<TrainerId>> restore_lost_owners(TrainerBackend& backend, const OwnerRestore& r,
+                                                   const TrainingConfig& config, Mlp& model, RoundRecord& record);
 
 }  // namespace ist::actors

@@ -183,34 +183,57 @@ Status TrainerPool::admit_membership_events(RoundRecord& record, rt::Deadline wa
   for (;;) {
     auto event = backend_.next_membership_event(joins_wanted > 0 ? wait_until : rt::Clock::now());
     if (!event.ok()) return event.status().code() == ErrorCode::kCancelled ? event.status() : Status::ok_status();
-    const rt::Member& m = event->member;
-    if (event->change == rt::MembershipChange::kSelfDeclaredDead) {
-      return Status::node_dead(
-          "the head declared this driver's node dead (silent past the death deadline: paused, or cut off?); "
-          "every trainer it started was stopped");
-    }
-    if (event->change == rt::MembershipChange::kHeadLost ||
-        event->change == rt::MembershipChange::kHeadRejoined) {
-      head_lost_ = event->change == rt::MembershipChange::kHeadLost;
-      record.events.push_back(
-          RoundEvent{head_lost_ ? RoundEvent::Kind::kHeadLost : RoundEvent::Kind::kHeadRejoined, -1, -1, m.id,
-                     0, m.endpoint});
-      if (joins_wanted > 0 && head_lost_ && live().empty()) return lost_head_and_trainers();
-      continue;
-    }
-    if (event->change == rt::MembershipChange::kJoined) {
-      if (!hosts_trainers(m) || !may_host(m.id)) continue;
-      const bool known = std::any_of(trainers_.begin(), trainers_.end(), [&](const PooledTrainer& t) { return t.node == m.id; });
-      if (known) continue;
-      IST_RETURN_IF_ERROR(add_trainer_on(m.id, record));
-      --joins_wanted;
-    } else {
-      const char* why = event->change == rt::MembershipChange::kLeft ? "its node left" : "its node died";
-      for (PooledTrainer& t : trainers_) {
-        if (t.alive && t.node == m.id) lose(t, Status::node_dead(why), record);
-      }
-    }
+    IST_RETURN_IF_ERROR(take_in(*event, record, joins_wanted));
   }
+}
+
+Result<bool> TrainerPool::await_loss(const std::vector<TrainerId>& trainers, RoundRecord& record,
+                                     rt::Deadline deadline) {
+  const auto any_lost = [&] {
+    return std::any_of(trainers_.begin(), trainers_.end(), [&](const PooledTrainer& t) {
+      return !t.alive && std::find(trainers.begin(), trainers.end(), t.id) != trainers.end();
+    });
+  };
+  if (!backend_.watches_membership()) return any_lost();
+  int joins_wanted = 0;
+  while (!any_lost()) {
+    auto event = backend_.next_membership_event(deadline);
+    if (!event.ok()) {
+      if (event.status().code() == ErrorCode::kCancelled) return event.status();
+      return false;  // no news before the deadline
+    }
+    IST_RETURN_IF_ERROR(take_in(*event, record, joins_wanted));
+  }
+  return true;
+}
+
+Status TrainerPool::take_in(const rt::MembershipEvent& event, RoundRecord& record, int& joins_wanted) {
+  const rt::Member& m = event.member;
+  if (event.change == rt::MembershipChange::kSelfDeclaredDead) {
+    return Status::node_dead(
+        "the head declared this driver's node dead (silent past the death deadline: paused, or cut off?); "
+        "every trainer it started was stopped");
+  }
+  if (event.change == rt::MembershipChange::kHeadLost || event.change == rt::MembershipChange::kHeadRejoined) {
+    head_lost_ = event.change == rt::MembershipChange::kHeadLost;
+    record.events.push_back(RoundEvent{head_lost_ ? RoundEvent::Kind::kHeadLost : RoundEvent::Kind::kHeadRejoined,
+                                       -1, -1, m.id, 0, m.endpoint});
+    if (joins_wanted > 0 && head_lost_ && live().empty()) return lost_head_and_trainers();
+    return Status::ok_status();
+  }
+  if (event.change == rt::MembershipChange::kJoined) {
+    if (!hosts_trainers(m) || !may_host(m.id)) return Status::ok_status();
+    const bool known = std::any_of(trainers_.begin(), trainers_.end(), [&](const PooledTrainer& t) { return t.node == m.id; });
+    if (known) return Status::ok_status();
+    IST_RETURN_IF_ERROR(add_trainer_on(m.id, record));
+    --joins_wanted;
+    return Status::ok_status();
+  }
+  const char* why = event.change == rt::MembershipChange::kLeft ? "its node left" : "its node died";
+  for (PooledTrainer& t : trainers_) {
+    if (t.alive && t.node == m.id) lose(t, Status::node_dead(why), record);
+  }
+  return Status::ok_status();
 }
 
 Status TrainerPool::recut_shards(RoundRecord& record) {

@@ -76,6 +76,11 @@ class TrainerPool {
   // or (while waiting for joins) lost its head with no trainer left.
   Status admit_membership_events(RoundRecord& record, rt::Deadline wait_until, int joins_wanted);
 
+  // Takes in membership events (as admit_membership_events) until one of `trainers` is lost or `deadline`
+  // passes: true when one is. For a call that failed because its peer is gone: the pool hears why.
+  // Errors: as admit_membership_events.
+  Result<bool> await_loss(const std::vector<TrainerId>& trainers, RoundRecord& record, rt::Deadline deadline);
+
   // Live trainers, in the order they joined.
   std::vector<PooledTrainer*> live();
   // The live trainers that can take work now (not still busy with a late call).
@@ -99,6 +104,9 @@ class TrainerPool {
   TrainerSpec spec_for(int shard, int num_shards) const;
   BatchCursor fresh_cursor(int shard) const;
   Status add_trainer_on(rt::NodeId node, RoundRecord& record);
+  // One membership event taken in (admit_membership_events); a join that adds a trainer counts
+  // joins_wanted down.
+  Status take_in(const rt::MembershipEvent& event, RoundRecord& record, int& joins_wanted);
   // False for a node outside options.only_nodes (when that is given).
   bool may_host(rt::NodeId node) const;
   Status recut_shards(RoundRecord& record);

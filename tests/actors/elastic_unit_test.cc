@@ -176,6 +176,29 @@ TEST(ElasticUnit, DeadNodeLosesItsTrainerAndTheSharedDataIsRecutOverTheSurvivors
   EXPECT_EQ(run.backend->shard_loads(), 2) << "each survivor loaded its new shard once";
 }
 
+// A restore that lost a trainer asks the pool to hear of it (TrainerPool::await_loss): the news of a dead
+// node is taken in and the trainer counted lost; with no news by the deadline, no loss is reported.
+TEST(ElasticUnit, APoolAwaitingALossHearsOfADeadNodeAndReportsNoneWhenNoneCame) {
+  const DriverOptions o = options(3, 1);
+  ScriptedTrainerBackend backend(data(), o.round_deadline);
+  const std::vector<rt::NodeId> nodes = backend.worker_nodes(3);
+  TrainerPool pool(backend, o.training, PoolOptions{o.data, o.min_workers, o.join_wait, o.placement, o.only_nodes});
+  ASSERT_TRUE(pool.start(nodes).ok());
+  std::vector<TrainerId> trainers;
+  for (const PooledTrainer* t : pool.live()) trainers.push_back(t->id);
+  ASSERT_EQ(trainers.size(), 3u);
+  RoundRecord record;
+  const Result<bool> quiet = pool.await_loss(trainers, record, rt::Clock::now());
+  ASSERT_TRUE(quiet.ok()) << quiet.status().to_string();
+  EXPECT_FALSE(*quiet);
+  backend.node_dies(nodes[1]);
+  const Result<bool> heard = pool.await_loss({trainers[1]}, record, rt::deadline_in(std::chrono::seconds(5)));
+  ASSERT_TRUE(heard.ok()) << heard.status().to_string();
+  EXPECT_TRUE(*heard);
+  EXPECT_EQ(pool.live().size(), 2u);
+  EXPECT_EQ(record.count_events(Kind::kTrainerLost), 1);
+}
+
 TEST(ElasticUnit, JoinedWorkerGetsATrainerAndAShareOfTheDataFromTheNextRound) {
   ScriptedRun run(options(2, 4));
   auto result = run.run([&](const RoundRecord& record) {

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "actors/owner_recovery.h"
 #include "actors/shard_checkpoint.h"
@@ -27,9 +28,14 @@ class InMemoryOwners : public testing::ScriptedTrainerBackend {
   std::map<TrainerId, ModelShard> shards;
   int fetches = 0;
 
+  std::set<TrainerId> lost_at_install;  // these trainers' nodes die when their shard is installed
+
   Status install_shards(const std::vector<TrainerId>& owners, const Mlp& model) override {
     shards.clear();
     for (std::size_t o = 0; o < owners.size(); ++o) {
+      if (lost_at_install.erase(owners[o]) > 0) {
+        return Status::node_dead("installing shard " + std::to_string(o) + " of the model: its node died");
+      }
       IST_ASSIGN_OR_RETURN(shards[owners[o]], cut_shard(model, static_cast<int>(o), static_cast<int>(owners.size())));
     }
     return Status::ok_status();
@@ -100,11 +106,12 @@ TEST_F(OwnerRecovery, ALostShardComesBackFromTheLastCheckpointAndTheModelIsCutOv
     manifest.shards.push_back(*ref);
   }
   owners.shards.erase(11);  // owner 1 is lost
-  OwnerRestore r{&before, {1}, {10, 12}, &manifest};
+  OwnerRestore r{&before, {1}, {10, 12}, &manifest, {}};
   Mlp driver_model;
   RoundRecord record;
-  const Status restored = restore_lost_owners(owners, r, config, driver_model, record);
-  ASSERT_TRUE(restored.ok()) << restored.to_string();
+  const Result<std::vector<TrainerId>> restored = restore_lost_owners(owners, r, config, driver_model, record);
+  ASSERT_TRUE(restored.ok()) << restored.status().to_string();
+  EXPECT_EQ(*restored, (std::vector<TrainerId>{10, 12}));
   // Only the survivors were asked for their shards; shard 1's neurons are the checkpoint's, the rest
   // what the survivors held; and two owners now hold it all.
   EXPECT_EQ(owners.fetches, 2);
@@ -141,9 +148,9 @@ TEST_F(OwnerRecovery, ACheckpointOfAnotherNumberOfOwnersOrOfADriverOwnedModelSer
     owners.shards.erase(11);
     Mlp driver_model;
     RoundRecord record;
-    const Status restored = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, checkpoint}, config,
-                                                driver_model, record);
-    ASSERT_TRUE(restored.ok()) << restored.to_string();
+    const auto restored = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, checkpoint, {}}, config,
+                                              driver_model, record);
+    ASSERT_TRUE(restored.ok()) << restored.status().to_string();
     EXPECT_EQ(parameter_hash(gathered({10, 12})), parameter_hash(expected)) << "checkpoint of round " << checkpoint->next_round;
     ASSERT_EQ(record.events.size(), 1u);
     EXPECT_EQ(record.events[0].count, checkpoint->next_round);
@@ -154,7 +161,7 @@ TEST_F(OwnerRecovery, ACheckpointOfAnotherNumberOfOwnersOrOfADriverOwnedModelSer
 TEST_F(OwnerRecovery, WithoutACheckpointALostShardStartsOverFromTheInitialModel) {
   owners.shards.erase(10);
   owners.shards.erase(12);
-  OwnerRestore r{&before, {0, 2}, {11}, nullptr};
+  OwnerRestore r{&before, {0, 2}, {11}, nullptr, {}};
   Mlp driver_model;
   RoundRecord record;
   ASSERT_TRUE(restore_lost_owners(owners, r, config, driver_model, record).ok());
@@ -166,6 +173,71 @@ TEST_F(OwnerRecovery, WithoutACheckpointALostShardStartsOverFromTheInitialModel)
   EXPECT_NE(describe(record.events[1]).find("restored to its initial values"), std::string::npos);
 }
 
+// The news of a loss, as the driver's pool would have it: every trainer but `gone` is alive.
+LossNews alive_but(std::vector<TrainerId> all, std::set<TrainerId> gone, int* asked) {
+  return [all, gone, asked](const std::vector<TrainerId>&) -> Result<std::optional<std::vector<TrainerId>>> {
+    ++*asked;
+    std::vector<TrainerId> alive;
+    for (TrainerId id : all) {
+      if (gone.count(id) == 0) alive.push_back(id);
+    }
+    return std::optional<std::vector<TrainerId>>(alive);
+  };
+}
+
+TEST_F(OwnerRecovery, AnOwnerLostDuringTheGatherIsRestoredLikeTheFirstAndTheRestOwnTheModel) {
+  owners.shards.erase(11);  // lost in the round
+  owners.shards.erase(12);  // lost while the restore gathers
+  int asked = 0;
+  OwnerRestore r{&before, {1}, {10, 12}, nullptr, alive_but(before, {11, 12}, &asked)};
+  Mlp driver_model;
+  RoundRecord record;
+  const auto restored = restore_lost_owners(owners, r, config, driver_model, record);
+  ASSERT_TRUE(restored.ok()) << restored.status().to_string();
+  EXPECT_EQ(*restored, (std::vector<TrainerId>{10}));
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(parameter_hash(gathered({10})), parameter_hash(with_shard_from(with_shard_from(trained, initial, 1), initial, 2)));
+  ASSERT_EQ(record.events.size(), 2u);
+  EXPECT_EQ(record.events[0].shard, 1);
+  EXPECT_EQ(record.events[1].shard, 2);
+  EXPECT_NE(describe(record.events[1]).find("re-cut over 1 owner(s)"), std::string::npos) << describe(record.events[1]);
+}
+
+TEST_F(OwnerRecovery, ANewOwnerLostDuringTheInstallDropsOutAndTheModelIsCutOverTheRest) {
+  owners.shards.erase(11);
+  owners.lost_at_install = {12};
+  int asked = 0;
+  OwnerRestore r{&before, {1}, {10, 12}, nullptr, alive_but(before, {11, 12}, &asked)};
+  Mlp driver_model;
+  RoundRecord record;
+  const auto restored = restore_lost_owners(owners, r, config, driver_model, record);
+  ASSERT_TRUE(restored.ok()) << restored.status().to_string();
+  EXPECT_EQ(*restored, (std::vector<TrainerId>{10}));
+  EXPECT_EQ(asked, 1);
+  // Shard 2 was gathered before its owner was lost: its trained values stay.
+  EXPECT_EQ(parameter_hash(gathered({10})), parameter_hash(with_shard_from(trained, initial, 1)));
+  ASSERT_EQ(record.events.size(), 1u);
+}
+
+TEST_F(OwnerRecovery, ALossNobodyHearsOfOrAnotherFailureEndsTheRestoreWithTheCallsError) {
+  owners.shards.erase(11);
+  owners.shards.erase(12);
+  int asked = 0;
+  // The news says everyone involved is alive: the gather's failure is not a loss the restore can go past.
+  OwnerRestore heard_nothing{&before, {1}, {10, 12}, nullptr, alive_but(before, {11}, &asked)};
+  Mlp driver_model;
+  RoundRecord record;
+  const Status failed = restore_lost_owners(owners, heard_nothing, config, driver_model, record).status();
+  EXPECT_EQ(failed.code(), ErrorCode::kNodeDead) << failed.to_string();
+  EXPECT_NE(failed.message().find("gathering the surviving owners' shards"), std::string::npos) << failed.to_string();
+  EXPECT_EQ(asked, 1);
+  // Without news at all, as before: the first loss ends it.
+  const Status without = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, nullptr, {}}, config,
+                                             driver_model, record).status();
+  EXPECT_EQ(without.code(), ErrorCode::kNodeDead) << without.to_string();
+  EXPECT_TRUE(record.events.empty());
+}
+
 TEST_F(OwnerRecovery, ACheckpointThatCannotBeReadOrNoOwnerLeftIsAnErrorAndNothingIsInstalled) {
   DriverCheckpoint missing;
   missing.widths = config.widths;
@@ -175,12 +247,13 @@ TEST_F(OwnerRecovery, ACheckpointThatCannotBeReadOrNoOwnerLeftIsAnErrorAndNothin
   owners.shards.erase(11);
   Mlp driver_model;
   RoundRecord record;
-  const Status unreadable = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, &missing}, config,
-                                                driver_model, record);
+  const Status unreadable = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, &missing, {}}, config,
+                                                driver_model, record).status();
   EXPECT_EQ(unreadable.code(), ErrorCode::kNotFound) << unreadable.to_string();
   EXPECT_NE(unreadable.message().find("reading the last checkpoint"), std::string::npos) << unreadable.to_string();
   EXPECT_EQ(owners.shards.size(), 2u) << "nothing was installed";
-  const Status nobody = restore_lost_owners(owners, OwnerRestore{&before, {1}, {}, nullptr}, config, driver_model, record);
+  const Status nobody =
+      restore_lost_owners(owners, OwnerRestore{&before, {1}, {}, nullptr, {}}, config, driver_model, record).status();
   EXPECT_EQ(nobody.code(), ErrorCode::kInvalidArgument) << nobody.to_string();
   EXPECT_TRUE(record.events.empty());
 }

@@ -236,6 +236,49 @@ TEST_F(PartitionedOwnership, AnOwnerLostDuringARoundIsRestoredWithoutWaitingOutT
   ASSERT_TRUE(run->final_test_accuracy);
 }
 
+// Two of three owners die at once: both shards are restored, each once, the model is cut over the survivor
+// and the run goes on. (Here the round hears of both deaths; an owner lost later, while a restore gathers
+// or installs, is covered against the in-memory owners of owner_recovery_unit_test.cc.)
+TEST_F(PartitionedOwnership, TwoOwnersLostAtOnceAreBothRestoredAndTheSurvivorOwnsTheModel) {
+  start_cluster(3);
+  TrainingConfig c = small_config();
+  c.workers = 3;
+  DriverOptions options = partitioned_options(c);
+  options.membership = head->subscribe();
+  options.round_deadline = std::chrono::milliseconds(120000);
+  Driver driver(head->client(), options, test_set);
+  // Trainer (and owner) w is placed on the w-th of these nodes.
+  const std::vector<rt::NodeId> nodes = worker_ids();
+  ASSERT_TRUE(driver.start(nodes).ok());
+  const std::vector<pid_t> pids = cluster->pids();
+  ASSERT_EQ(pids.size(), 3u);
+  auto run = driver.run([&](const RoundRecord& r) {
+    if (r.round == 1) {
+      kill(pids[1], SIGKILL);
+      kill(pids[2], SIGKILL);
+    }
+    return Status::ok_status();
+  });
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  ASSERT_EQ(run->records.size(), 4u);
+  std::vector<int> lost_owners, restored_shards;
+  for (const RoundRecord& r : run->records) {
+    for (const RoundEvent& e : r.events) {
+      if (e.kind == RoundEvent::Kind::kTrainerLost) {
+        lost_owners.push_back(static_cast<int>(std::find(nodes.begin(), nodes.end(), e.node) - nodes.begin()));
+      }
+      if (e.kind == RoundEvent::Kind::kShardRestored) restored_shards.push_back(e.shard);
+    }
+  }
+  ASSERT_EQ(lost_owners.size(), 2u);
+  std::sort(lost_owners.begin(), lost_owners.end());
+  std::sort(restored_shards.begin(), restored_shards.end());
+  EXPECT_EQ(restored_shards, lost_owners) << "the shards of the two lost workers' owners, each once";
+  EXPECT_EQ(run->records.back().live_workers, 1);
+  ASSERT_TRUE(run->final_test_accuracy);
+  EXPECT_FALSE(first_non_finite(run->model));
+}
+
 TEST_F(PartitionedOwnership, AWorkerThatJoinsBecomesAnOwnerAndTheRunEndsWithTheDriverOwnedRunsModel) {
   start_cluster(2);
   TrainingConfig c = small_config();
