@@ -26,6 +26,9 @@ PoolOptions pool_options(const DriverOptions& o) { return PoolOptions{o.data, o.
 // this node hears the peer's node died (the pool's news is queued by then) or its actor stopped; a wait
 // that hears nothing ends the restore with the call's error.
 constexpr auto kLossNewsWait = std::chrono::seconds(3);
+// How long the driver waits for the shard of an owner whose node left gracefully. The owner sends it
+// before its node's leave, straight to the driver, so it is usually here before the news of the leave.
+constexpr auto kHandoverWait = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -240,6 +243,24 @@ Status Driver::restore_lost_owners(std::int64_t round, const std::vector<int>& l
     if (loaded.ok()) {
       resumed_from = std::move(loaded).value();
       restore.last_checkpoint = &*resumed_from;
+    }
+  }
+  // Owners whose nodes left gracefully handed their shards over as they left (SubnetTrainer::hand_over).
+  std::vector<TrainerId> left;
+  std::vector<int> left_index;
+  for (int o : lost) {
+    const TrainerId id = owners_[static_cast<std::size_t>(o)];
+    for (const PooledTrainer& t : pool_.all()) {
+      if (t.id == id && t.left) {
+        left.push_back(id);
+        left_index.push_back(o);
+      }
+    }
+  }
+  if (!left.empty()) {
+    std::vector<std::optional<ModelShard>> shards = backend_->handed_over_shards(left, rt::deadline_in(kHandoverWait));
+    for (std::size_t i = 0; i < left.size(); ++i) {
+      if (shards[i]) restore.handed_over.emplace(left_index[i], std::move(*shards[i]));
     }
   }
   restore.loss_news = [this, &record](const std::vector<TrainerId>& involved) { return ready_after_loss(involved, record); };

@@ -57,20 +57,30 @@ Result<std::vector<TrainerId>> restore_lost_owners(TrainerBackend& backend, cons
   }
   // Where the lost neurons come from: the last checkpoint's model (assembled from its shard files, whatever
   // their number), else the initial one.
+  // A shard its owner handed over as it left comes back as it was (when it is of this cut).
+  std::vector<int> handed_over;
+  for (int o : lost) {
+    auto it = r.handed_over.find(o);
+    if (it == r.handed_over.end() || it->second.owner != o || it->second.owners != old_count) continue;
+    if (!place_shard(it->second, model).ok()) continue;  // not of this model's shapes: restored as the others
+    handed_over.push_back(o);
+  }
   const DriverCheckpoint* last = r.last_checkpoint;
   const bool from_checkpoint = last != nullptr && (!last->shards.empty() || !last->model.layers.empty());
-  Result<Mlp> source = !from_checkpoint         ? make_mlp(config.widths, config.seed)
-                       : last->shards.empty() ? Result<Mlp>(last->model)
-                                              : assemble_checkpoint_model(*last);
-  if (!source.ok()) {
-    return source.status().with_context(from_checkpoint ? "reading the last checkpoint to restore a lost shard"
-                                                        : "making the initial model to restore a lost shard");
-  }
-  for (int o : lost) {
-    IST_ASSIGN_OR_RETURN(const ModelShard shard, cut_shard(*source, o, old_count));
-    IST_RETURN_IF_ERROR(place_shard(shard, model));
-  }
-  source = Status::cancelled("released");  // one model resident again before the install
+  if (handed_over.size() < lost.size()) {
+    Result<Mlp> source = !from_checkpoint         ? make_mlp(config.widths, config.seed)
+                         : last->shards.empty() ? Result<Mlp>(last->model)
+                                                : assemble_checkpoint_model(*last);
+    if (!source.ok()) {
+      return source.status().with_context(from_checkpoint ? "reading the last checkpoint to restore a lost shard"
+                                                          : "making the initial model to restore a lost shard");
+    }
+    for (int o : lost) {
+      if (std::find(handed_over.begin(), handed_over.end(), o) != handed_over.end()) continue;
+      IST_ASSIGN_OR_RETURN(const ModelShard shard, cut_shard(*source, o, old_count));
+      IST_RETURN_IF_ERROR(place_shard(shard, model));
+    }
+  }  // the source model is released here: one model resident again before the install
   // The whole model is in `model` now: a new owner lost during the install drops out, and the model is cut
   // over the ones left.
   for (;;) {
@@ -82,12 +92,17 @@ Result<std::vector<TrainerId>> restore_lost_owners(TrainerBackend& backend, cons
     std::erase_if(new_owners, [&](TrainerId id) { return !contains(*alive, id); });
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  char detail[160];
-  std::snprintf(detail, sizeof(detail), "%s; the model re-cut over %zu owner(s) in %.2f s",
-                !from_checkpoint ? "no checkpoint yet" : last->shards.empty() ? "cut from the checkpoint's model" : "cut from the checkpoint's shard files", new_owners.size(), seconds);
   for (int o : lost) {
-    record.events.push_back(RoundEvent{RoundEvent::Kind::kShardRestored, -1, o, 0,
-                                       from_checkpoint ? last->next_round : 0, detail});
+    const bool was_handed_over = std::find(handed_over.begin(), handed_over.end(), o) != handed_over.end();
+    char detail[160];
+    std::snprintf(detail, sizeof(detail), "%s; the model re-cut over %zu owner(s) in %.2f s",
+                  was_handed_over     ? "nothing lost"
+                  : !from_checkpoint  ? "no checkpoint yet"
+                  : last->shards.empty() ? "cut from the checkpoint's model"
+                                         : "cut from the checkpoint's shard files",
+                  new_owners.size(), seconds);
+    const std::int64_t round = was_handed_over ? -1 : from_checkpoint ? last->next_round : 0;
+    record.events.push_back(RoundEvent{RoundEvent::Kind::kShardRestored, -1, o, 0, round, detail});
   }
   return new_owners;
 }

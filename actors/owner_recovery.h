@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "actors/trainer_backend.h"
 #include "base/status.h"
 #include "ist/mlp.h"
+#include "ist/model_shard.h"
 #include "ist/round_record.h"
 #include "ist/training_config.h"
 
@@ -31,6 +33,9 @@ struct OwnerRestore {
   std::vector<int> lost;                               // indices into owners, sorted
   std::vector<TrainerId> new_owners;                   // the live trainers that own the model from now on
   const DriverCheckpoint* last_checkpoint = nullptr;   // a manifest of owners' shard files, a model, or null
+  // Shards lost owners handed over as their nodes left (by owner index, of the cut `owners` held): they
+  // come back as they were, not from the checkpoint.
+  std::map<int, ModelShard> handed_over;
   // Without it, a trainer lost during the restore ends it. With it: an owner lost during the gather is
   // restored like the others (from the checkpoint); a new owner lost during the install drops out and the
   // model (whole in the driver by then) is cut over the ones left.

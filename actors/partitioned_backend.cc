@@ -9,6 +9,7 @@
 
 #include "actors/runtime_trainer_backend.h"
 #include "actors/shard_owner.h"
+#include "runtime/log.h"
 
 namespace ist::actors {
 
@@ -37,6 +38,41 @@ Result<std::vector<ShardFileRef>> TrainerBackend::save_shards(const std::vector<
 
 Status TrainerBackend::restore_shards(const std::vector<TrainerId>&, const std::vector<RestoreShardRequest>&) {
   return no_partitioned_ownership();
+}
+
+std::vector<std::optional<ModelShard>> TrainerBackend::handed_over_shards(const std::vector<TrainerId>& trainers,
+                                                                          rt::Deadline) {
+  return std::vector<std::optional<ModelShard>>(trainers.size());
+}
+
+std::vector<std::optional<ModelShard>> RuntimeTrainerBackend::handed_over_shards(const std::vector<TrainerId>& trainers,
+                                                                                 rt::Deadline deadline) {
+  const auto all_here = [&] {
+    return std::all_of(trainers.begin(), trainers.end(), [&](TrainerId t) { return handovers_.count(t) > 0; });
+  };
+  while (!all_here()) {
+    Result<rt::Payload> message = ctx_.receive(shard_handover_tag(), deadline);
+    if (!message.ok()) break;  // the deadline (or the driver stopping): the rest did not come
+    Result<std::pair<rt::ActorHandle, ModelShard>> handover = read_handover(*message);
+    if (!handover.ok()) {
+      rt::log(rt::LogLevel::kWarn, "a shard handover that does not decode was dropped: ", handover.status().to_string());
+      continue;
+    }
+    for (std::size_t t = 0; t < remotes_.size(); ++t) {
+      if (remotes_[t].handle == handover->first) handovers_[static_cast<TrainerId>(t)] = std::move(handover->second);
+    }
+  }
+  std::vector<std::optional<ModelShard>> shards;
+  for (TrainerId t : trainers) {
+    auto it = handovers_.find(t);
+    if (it == handovers_.end()) {
+      shards.emplace_back();
+      continue;
+    }
+    shards.emplace_back(std::move(it->second));
+    handovers_.erase(it);
+  }
+  return shards;
 }
 
 Status RuntimeTrainerBackend::install_shards(const std::vector<TrainerId>& owners, const Mlp& model) {

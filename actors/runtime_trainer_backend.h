@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -45,6 +46,8 @@ class RuntimeTrainerBackend : public TrainerBackend {
   Result<std::vector<ShardFileRef>> save_shards(const std::vector<TrainerId>& owners,
                                                   const SaveShardRequest& request) override;
   Status restore_shards(const std::vector<TrainerId>& owners, const std::vector<RestoreShardRequest>& requests) override;
+  std::vector<std::optional<ModelShard>> handed_over_shards(const std::vector<TrainerId>& trainers,
+                                                            rt::Deadline deadline) override;
   bool watches_membership() const override { return options_.membership != nullptr; }
   Result<rt::MembershipEvent> next_membership_event(rt::Deadline deadline) override;
   Status add_workers(int count) override;
@@ -65,6 +68,7 @@ class RuntimeTrainerBackend : public TrainerBackend {
   rt::ActorContext& ctx_;
   RuntimeBackendOptions options_;
   std::vector<Remote> remotes_;  // indexed by TrainerId
+  std::map<TrainerId, ModelShard> handovers_;  // handed over and not asked for yet
 };
 
 // The IST request for one subnet: header + one frame per weight and bias, filled straight from the model.

@@ -154,6 +154,23 @@ Status check_request(const ModelShard* shard, const Dataset& data, const Partiti
 }  // namespace
 
 std::uint64_t round_abandoned_tag() { return piece_tag(0, 3, 0); }
+std::uint64_t shard_handover_tag() { return piece_tag(0, 4, 0); }
+
+rt::Payload handover_payload(const rt::ActorHandle& owner, const ModelShard& shard) {
+  rt::Payload encoded = encode_shard(shard);
+  rt::Payload payload = rt::pack_args(owner, encoded.args);
+  payload.blobs = std::move(encoded.blobs);
+  return payload;
+}
+
+Result<std::pair<rt::ActorHandle, ModelShard>> read_handover(const rt::Payload& payload) {
+  IST_ASSIGN_OR_RETURN(auto header, (rt::unpack_args<rt::ActorHandle, std::string>(payload)));
+  rt::Payload shard_payload;
+  shard_payload.args = std::move(std::get<1>(header));
+  shard_payload.blobs = payload.blobs;
+  IST_ASSIGN_OR_RETURN(ModelShard shard, decode_shard(shard_payload));
+  return std::make_pair(std::move(std::get<0>(header)), std::move(shard));
+}
 
 rt::Payload encode_shard(const ModelShard& shard) {
   rt::Payload payload = rt::pack_args(ShardHeader{shard.owner, shard.owners, shard.widths});

@@ -95,6 +95,13 @@ Result<ModelShard> decode_shard(const rt::Payload& payload);
 // over when its participant had already finished, is dropped.
 std::uint64_t round_abandoned_tag();
 
+// A shard handed over by its owner as the owner's node leaves gracefully (SubnetTrainer::hand_over): a
+// tagged message with this tag to the driver that installed the shard, payload handover_payload(the
+// owner's handle, the shard). read_handover errors: decode_failure (as decode_shard).
+std::uint64_t shard_handover_tag();
+rt::Payload handover_payload(const rt::ActorHandle& owner, const ModelShard& shard);
+Result<std::pair<rt::ActorHandle, ModelShard>> read_handover(const rt::Payload& payload);
+
 // Runs this actor's part of one partitioned round (see the top of this file), from inside its handler.
 // `shard` is this actor's shard (required when request.owner_index >= 0), `data` its training shard.
 // Errors: invalid_argument (a request that does not fit the shard or the data), timeout (a peer's piece

@@ -230,8 +230,14 @@ Result<rt::Payload> SubnetTrainer::train_baseline(rt::ActorContext& ctx, const r
   return out;
 }
 
-Result<rt::Payload> SubnetTrainer::install_shard(rt::ActorContext&, const rt::Payload& args) {
+Result<rt::Payload> SubnetTrainer::install_shard(rt::ActorContext& ctx, const rt::Payload& args) {
   IST_ASSIGN_OR_RETURN(model_shard_, decode_shard(args));
+  shard_from_ = ctx.caller();
+  return rt::Payload{};
+}
+
+Result<rt::Payload> SubnetTrainer::hand_over(rt::ActorContext& ctx, const rt::Payload&) {
+  if (model_shard_ && shard_from_) ctx.send(*shard_from_, shard_handover_tag(), handover_payload(ctx.self(), *model_shard_));
   return rt::Payload{};
 }
 
@@ -248,9 +254,10 @@ Result<rt::Payload> SubnetTrainer::save_model_shard(rt::ActorContext&, const rt:
   return rt::pack_args(ref);
 }
 
-Result<rt::Payload> SubnetTrainer::restore_model_shard(rt::ActorContext&, const rt::Payload& args) {
+Result<rt::Payload> SubnetTrainer::restore_model_shard(rt::ActorContext& ctx, const rt::Payload& args) {
   IST_ASSIGN_OR_RETURN(RestoreShardRequest r, rt::unpack_one<RestoreShardRequest>(args));
   IST_ASSIGN_OR_RETURN(model_shard_, load_shard_file(r.path, r.expected));
+  shard_from_ = ctx.caller();
   return rt::Payload{};
 }
 
@@ -277,6 +284,8 @@ Status register_trainer_actor_types() {
           .method("train_partitioned", &SubnetTrainer::train_partitioned)
           .method("save_model_shard", &SubnetTrainer::save_model_shard)
           .method("restore_model_shard", &SubnetTrainer::restore_model_shard)
+          .method("hand_over", &SubnetTrainer::hand_over)
+          .on_node_leaving("hand_over")
           .spawner_only()  // a trainer takes work (and faults to arm) only from the driver that spawned it
           .max_live_per_spawner(kMaxTrainersPerDriverOnANode)
           .register_type();

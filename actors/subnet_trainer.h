@@ -76,6 +76,9 @@ class SubnetTrainer : public rt::Actor {
   // shard is kept (save), the file's (io_error, not_found, corrupt_data).
   Result<rt::Payload> save_model_shard(rt::ActorContext& ctx, const rt::Payload& args);
   Result<rt::Payload> restore_model_shard(rt::ActorContext& ctx, const rt::Payload& args);
+  // Told by the node as it leaves gracefully (ActorType::on_node_leaving): the shard kept goes to the
+  // driver that gave it (shard_handover_tag), so the model loses none of its training. Nothing without one.
+  Result<rt::Payload> hand_over(rt::ActorContext& ctx, const rt::Payload& args);
 
  private:
   SubnetTrainer(Dataset shard, TrainerSpec loaded_by) : shard_(std::move(shard)), loaded_by_(std::move(loaded_by)) {}
@@ -110,6 +113,7 @@ class SubnetTrainer : public rt::Actor {
   DataParallelBuffers data_parallel_;
   // Partitioned ownership only: this trainer's shard of the model.
   std::optional<ModelShard> model_shard_;
+  std::optional<rt::ActorHandle> shard_from_;  // the driver that gave model_shard_: where hand_over sends it
 };
 
 // Registers SubnetTrainer with the process's actor types (idempotent). Every program that can be a

@@ -150,6 +150,11 @@ class TrainerBackend {
   virtual Result<std::vector<ShardFileRef>> save_shards(const std::vector<TrainerId>& owners,
                                                           const SaveShardRequest& request);
   virtual Status restore_shards(const std::vector<TrainerId>& owners, const std::vector<RestoreShardRequest>& requests);
+  // Shards handed over by owners whose nodes left gracefully (SubnetTrainer::hand_over), waiting for them
+  // until `deadline`: per trainer of `trainers` its shard, or nullopt when none came. Handovers of other
+  // trainers that arrive meanwhile are kept for a later call. This base class: none.
+  virtual std::vector<std::optional<ModelShard>> handed_over_shards(const std::vector<TrainerId>& trainers,
+                                                                    rt::Deadline deadline);
 
   // Whether this backend hears of joins, leaves and deaths at all.
   virtual bool watches_membership() const = 0;

@@ -229,9 +229,11 @@ Status TrainerPool::take_in(const rt::MembershipEvent& event, RoundRecord& recor
     --joins_wanted;
     return Status::ok_status();
   }
-  const char* why = event.change == rt::MembershipChange::kLeft ? "its node left" : "its node died";
+  const bool left = event.change == rt::MembershipChange::kLeft;
   for (PooledTrainer& t : trainers_) {
-    if (t.alive && t.node == m.id) lose(t, Status::node_dead(why), record);
+    if (!t.alive || t.node != m.id) continue;
+    t.left = left;
+    lose(t, Status::node_dead(left ? "its node left" : "its node died"), record);
   }
   return Status::ok_status();
 }

@@ -46,6 +46,7 @@ struct PooledTrainer {
   int shard = 0;
   std::int64_t shard_size = 0;
   bool alive = true;
+  bool left = false;  // lost because its node left gracefully (an owner hands its shard over then)
 };
 
 class TrainerPool {

@@ -43,6 +43,9 @@ std::string describe(const RoundEvent& e) {
     case K::kHeadRejoined:
       return "joined the head at " + e.detail + " again (head node " + hex_node(e.node) + ")";
     case K::kShardRestored:
+      if (e.count < 0) {
+        return "model shard " + std::to_string(e.shard) + " handed over by its owner as its node left (" + e.detail + ")";
+      }
       return "model shard " + std::to_string(e.shard) + " restored " +
              (e.count > 0 ? "from the checkpoint of round " + count : std::string("to its initial values")) + " (" +
              e.detail + ")";

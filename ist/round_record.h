@@ -40,7 +40,8 @@ struct RoundEvent {
     kHeadLost = 16,           // node: the head; detail: its endpoint. Training goes on peer to peer; no joins
     kHeadRejoined = 17,       // node: the head joined again (a new process at the same address, or the same)
     kShardRestored = 18,      // shard: a lost owner's model shard; count: the round of the checkpoint it was
-                              // restored from (0: the initial values); detail: from where, and the new owners
+                              // restored from (0: the initial values; -1: handed over by its owner as its node
+                              // left, nothing lost); detail: from where, and the new owners
     kOwnersChanged = 19,      // count: owners of the model from now on; detail: why (workers joined)
     kEvaluationSkipped = 20,  // the round's evaluation could not gather its model; detail: why (an owner lost)
   };

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -62,6 +63,9 @@ class ActorContext {
   // receive(tag) picks it up, even while `to` is inside a handler. Per (sender, receiver) pair, messages
   // arrive in send order. Fire and forget: a message to a dead actor is dropped (logged).
   void send(const ActorHandle& to, std::uint64_t tag, Payload payload);
+  // The actor that sent the call being handled, or nullopt (in a tell, a spawn, or outside a handler).
+  // Only the actor's own thread may ask.
+  std::optional<ActorHandle> caller() const;
   // Takes the oldest message with `tag` from this actor's tagged inbox, waiting until the deadline.
   // Messages that arrived before the call are buffered and returned first. Errors: kTimeout; kCancelled
   // when the actor is killed or the node stops.
@@ -100,6 +104,10 @@ struct ActorType {
   // cannot make a node build (e.g. load data for) one actor after another: a further spawn is refused
   // with kInvalidArgument naming the limit until one of its actors stops.
   std::size_t max_live_per_spawner = 0;
+  // A method the node tells each actor of this type when the node leaves gracefully (stopped by SIGTERM
+  // or Node::stop), after the handler running then and before any other queued message: the actor's last
+  // chance to hand its state over (tagged messages it sends go out before the node's leave). Empty: none.
+  std::string on_node_leaving;
 };
 
 // Process-wide actor types. Register at start-up, before starting nodes. @threadsafe
@@ -147,6 +155,11 @@ class ActorTypeBuilder {
     type_.methods[name] = [m](Actor& a, ActorContext& ctx, Payload& p) {
       return (static_cast<T&>(a).*m)(ctx, std::move(p));
     };
+    return *this;
+  }
+  // The method told to each actor of this type when its node leaves gracefully (ActorType::on_node_leaving).
+  ActorTypeBuilder& on_node_leaving(const std::string& method_name) {
+    type_.on_node_leaving = method_name;
     return *this;
   }
   // Calls and tells only from the node that spawned the actor (ActorType::spawner_only).

@@ -222,10 +222,13 @@ void NodeCore::actor_main(ActorCell* cell) {
     Envelope env;
     {
       std::unique_lock<std::mutex> lock(cell->mu);
-      cell->cv.wait(lock, [&] { return cell->killed || (!cell->mailbox.empty() && !draining_); });
+      cell->cv.wait(lock, [&] {
+        return cell->killed || (!cell->mailbox.empty() && (!draining_ || cell->leaving_notice));
+      });
       if (cell->killed) break;
       env = std::move(cell->mailbox.front());
       cell->mailbox.pop_front();
+      cell->leaving_notice = false;  // when set, the front was the notice: it is taken now
       cell->mail_changed();
       if (env.header.kind != Kind::kTell) cell->running = env.header;
       cell->busy = true;

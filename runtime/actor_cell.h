@@ -38,6 +38,9 @@ struct ActorCell {
   std::optional<Header> running;  // the call or spawn being handled; GUARDED_BY(mu)
   bool killed = false;            // GUARDED_BY(mu)
   bool busy = false;  // a message taken from the mailbox and not yet answered; GUARDED_BY(mu)
+  // The node's leaving notice (ActorType::on_node_leaving) waits at the mailbox's front: the actor takes it
+  // although the node drains, and the drain waits for it. GUARDED_BY(mu)
+  bool leaving_notice = false;
   // killed || !mailbox.empty(), kept with them under mu and read without it: a thread that just handled
   // a message spins on it briefly before it sleeps on cv (see NodeCore::actor_main).
   std::atomic<bool> has_mail{false};

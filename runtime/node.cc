@@ -116,6 +116,7 @@ void NodeCore::stop() {
   stopped_ = true;
   if (io_thread_.joinable()) {
     if (options.role != NodeRole::kHead) {
+      tell_actors_leaving();
       drain(Clock::now() + options.drain_timeout);
       // Goodbye only to a head that took us in and still answers: one we never reached, or lost, would
       // only hold the leave (and this process) in the socket's linger.
@@ -139,6 +140,31 @@ void NodeCore::stop() {
   stop_actors();
 }
 
+void NodeCore::tell_actors_leaving() {
+  std::vector<std::shared_ptr<ActorCell>> cells;
+  {
+    std::lock_guard<std::mutex> lock(actors_mu);
+    for (auto& [aid, c] : actors) {
+      if (c->type != nullptr && !c->type->on_node_leaving.empty()) cells.push_back(c);
+    }
+  }
+  for (auto& c : cells) {
+    Envelope notice;
+    notice.header.kind = Kind::kTell;
+    notice.header.src_node = id;
+    notice.header.src_endpoint = endpoint;
+    notice.header.dst_node = id;
+    notice.header.dst_actor = c->id;
+    notice.header.method = c->type->on_node_leaving;
+    std::lock_guard<std::mutex> lock(c->mu);
+    if (c->killed) continue;
+    c->mailbox.push_front(std::move(notice));
+    c->leaving_notice = true;
+    c->mail_changed();
+    c->cv.notify_all();
+  }
+}
+
 void NodeCore::drain(Deadline deadline) {
   draining_ = true;
   std::vector<std::shared_ptr<ActorCell>> cells;
@@ -148,7 +174,7 @@ void NodeCore::drain(Deadline deadline) {
   }
   for (auto& c : cells) {
     std::unique_lock<std::mutex> lock(c->mu);
-    if (!c->cv.wait_until(lock, deadline, [&] { return !c->busy || c->killed; })) {
+    if (!c->cv.wait_until(lock, deadline, [&] { return (!c->busy && !c->leaving_notice) || c->killed; })) {
       log(LogLevel::kWarn, "leaving with a handler still running after the drain timeout");
       return;
     }
@@ -331,6 +357,13 @@ std::size_t Node::actor_count() const {
 
 ActorHandle ActorContext::self() const { return ActorHandle{node_->id, node_->endpoint, self_}; }
 NodeId ActorContext::node_id() const { return node_->id; }
+
+std::optional<ActorHandle> ActorContext::caller() const {
+  if (cell_ == nullptr) return std::nullopt;
+  std::lock_guard<std::mutex> lock(cell_->mu);
+  if (!cell_->running || cell_->running->kind != Kind::kCall) return std::nullopt;
+  return ActorHandle{cell_->running->src_node, cell_->running->src_endpoint, cell_->running->src_actor};
+}
 
 Future<ActorHandle> ActorContext::spawn(const std::string& type_name, NodeId node, Payload ctor_args,
                                         Deadline deadline) {

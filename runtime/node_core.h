@@ -55,6 +55,9 @@ class NodeCore {
   void stop();     // idempotent
   // Graceful leave (workers): no new mailbox messages; waits until running handlers have replied.
   void drain(Deadline deadline);
+  // Puts the leaving notice (ActorType::on_node_leaving) at the front of the mailbox of every actor whose
+  // type has one; drain() then waits for the notices to be handled too.
+  void tell_actors_leaving();
 
   // --- @threadsafe ---
   // Sends `out` from this thread when try_send_now can; otherwise queues it and wakes the I/O thread.

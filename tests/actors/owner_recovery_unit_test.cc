@@ -106,7 +106,7 @@ TEST_F(OwnerRecovery, ALostShardComesBackFromTheLastCheckpointAndTheModelIsCutOv
     manifest.shards.push_back(*ref);
   }
   owners.shards.erase(11);  // owner 1 is lost
-  OwnerRestore r{&before, {1}, {10, 12}, &manifest, {}};
+  OwnerRestore r{&before, {1}, {10, 12}, &manifest, {}, {}};
   Mlp driver_model;
   RoundRecord record;
   const Result<std::vector<TrainerId>> restored = restore_lost_owners(owners, r, config, driver_model, record);
@@ -148,7 +148,7 @@ TEST_F(OwnerRecovery, ACheckpointOfAnotherNumberOfOwnersOrOfADriverOwnedModelSer
     owners.shards.erase(11);
     Mlp driver_model;
     RoundRecord record;
-    const auto restored = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, checkpoint, {}}, config,
+    const auto restored = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, checkpoint, {}, {}}, config,
                                               driver_model, record);
     ASSERT_TRUE(restored.ok()) << restored.status().to_string();
     EXPECT_EQ(parameter_hash(gathered({10, 12})), parameter_hash(expected)) << "checkpoint of round " << checkpoint->next_round;
@@ -161,7 +161,7 @@ TEST_F(OwnerRecovery, ACheckpointOfAnotherNumberOfOwnersOrOfADriverOwnedModelSer
 TEST_F(OwnerRecovery, WithoutACheckpointALostShardStartsOverFromTheInitialModel) {
   owners.shards.erase(10);
   owners.shards.erase(12);
-  OwnerRestore r{&before, {0, 2}, {11}, nullptr, {}};
+  OwnerRestore r{&before, {0, 2}, {11}, nullptr, {}, {}};
   Mlp driver_model;
   RoundRecord record;
   ASSERT_TRUE(restore_lost_owners(owners, r, config, driver_model, record).ok());
@@ -189,7 +189,7 @@ TEST_F(OwnerRecovery, AnOwnerLostDuringTheGatherIsRestoredLikeTheFirstAndTheRest
   owners.shards.erase(11);  // lost in the round
   owners.shards.erase(12);  // lost while the restore gathers
   int asked = 0;
-  OwnerRestore r{&before, {1}, {10, 12}, nullptr, alive_but(before, {11, 12}, &asked)};
+  OwnerRestore r{&before, {1}, {10, 12}, nullptr, {}, alive_but(before, {11, 12}, &asked)};
   Mlp driver_model;
   RoundRecord record;
   const auto restored = restore_lost_owners(owners, r, config, driver_model, record);
@@ -207,7 +207,7 @@ TEST_F(OwnerRecovery, ANewOwnerLostDuringTheInstallDropsOutAndTheModelIsCutOverT
   owners.shards.erase(11);
   owners.lost_at_install = {12};
   int asked = 0;
-  OwnerRestore r{&before, {1}, {10, 12}, nullptr, alive_but(before, {11, 12}, &asked)};
+  OwnerRestore r{&before, {1}, {10, 12}, nullptr, {}, alive_but(before, {11, 12}, &asked)};
   Mlp driver_model;
   RoundRecord record;
   const auto restored = restore_lost_owners(owners, r, config, driver_model, record);
@@ -224,7 +224,7 @@ TEST_F(OwnerRecovery, ALossNobodyHearsOfOrAnotherFailureEndsTheRestoreWithTheCal
   owners.shards.erase(12);
   int asked = 0;
   // The news says everyone involved is alive: the gather's failure is not a loss the restore can go past.
-  OwnerRestore heard_nothing{&before, {1}, {10, 12}, nullptr, alive_but(before, {11}, &asked)};
+  OwnerRestore heard_nothing{&before, {1}, {10, 12}, nullptr, {}, alive_but(before, {11}, &asked)};
   Mlp driver_model;
   RoundRecord record;
   const Status failed = restore_lost_owners(owners, heard_nothing, config, driver_model, record).status();
@@ -232,10 +232,43 @@ TEST_F(OwnerRecovery, ALossNobodyHearsOfOrAnotherFailureEndsTheRestoreWithTheCal
   EXPECT_NE(failed.message().find("gathering the surviving owners' shards"), std::string::npos) << failed.to_string();
   EXPECT_EQ(asked, 1);
   // Without news at all, as before: the first loss ends it.
-  const Status without = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, nullptr, {}}, config,
+  const Status without = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, nullptr, {}, {}}, config,
                                              driver_model, record).status();
   EXPECT_EQ(without.code(), ErrorCode::kNodeDead) << without.to_string();
   EXPECT_TRUE(record.events.empty());
+}
+
+// An owner whose node left gracefully handed its shard over as it left: it comes back as it was, and the
+// checkpoint (here one whose files are gone) is not read. A handover of another cut is not taken.
+TEST_F(OwnerRecovery, AShardHandedOverByALeavingOwnerComesBackAsItWasAndNoCheckpointIsRead) {
+  DriverCheckpoint missing;
+  missing.widths = config.widths;
+  missing.next_round = 3;
+  missing.shard_dir = "/nonexistent/checkpoint-shards";
+  for (int o = 0; o < 3; ++o) missing.shards.push_back(ShardFileRef{o, shard_file_name(3, o, 3), "crc32:00000000"});
+  owners.shards.erase(11);
+  OwnerRestore r{&before, {1}, {10, 12}, &missing, {}, {}};
+  r.handed_over.emplace(1, cut_shard(trained, 1, 3).value());
+  Mlp driver_model;
+  RoundRecord record;
+  const auto restored = restore_lost_owners(owners, r, config, driver_model, record);
+  ASSERT_TRUE(restored.ok()) << restored.status().to_string();
+  EXPECT_EQ(parameter_hash(gathered({10, 12})), parameter_hash(trained)) << "nothing of shard 1 was lost";
+  ASSERT_EQ(record.events.size(), 1u);
+  EXPECT_EQ(record.events[0].count, -1);
+  EXPECT_NE(describe(record.events[0]).find("model shard 1 handed over by its owner as its node left"), std::string::npos)
+      << describe(record.events[0]);
+
+  // Shard 1 of a cut in two is not shard 1 of this cut in three: the initial values serve instead.
+  ASSERT_TRUE(owners.install_shards(before, trained).ok());
+  owners.shards.erase(11);
+  OwnerRestore other{&before, {1}, {10, 12}, nullptr, {}, {}};
+  other.handed_over.emplace(1, cut_shard(trained, 1, 2).value());
+  RoundRecord second;
+  ASSERT_TRUE(restore_lost_owners(owners, other, config, driver_model, second).ok());
+  EXPECT_EQ(parameter_hash(gathered({10, 12})), parameter_hash(with_shard_from(trained, initial, 1)));
+  ASSERT_EQ(second.events.size(), 1u);
+  EXPECT_EQ(second.events[0].count, 0);
 }
 
 TEST_F(OwnerRecovery, ACheckpointThatCannotBeReadOrNoOwnerLeftIsAnErrorAndNothingIsInstalled) {
@@ -247,13 +280,13 @@ TEST_F(OwnerRecovery, ACheckpointThatCannotBeReadOrNoOwnerLeftIsAnErrorAndNothin
   owners.shards.erase(11);
   Mlp driver_model;
   RoundRecord record;
-  const Status unreadable = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, &missing, {}}, config,
+  const Status unreadable = restore_lost_owners(owners, OwnerRestore{&before, {1}, {10, 12}, &missing, {}, {}}, config,
                                                 driver_model, record).status();
   EXPECT_EQ(unreadable.code(), ErrorCode::kNotFound) << unreadable.to_string();
   EXPECT_NE(unreadable.message().find("reading the last checkpoint"), std::string::npos) << unreadable.to_string();
   EXPECT_EQ(owners.shards.size(), 2u) << "nothing was installed";
   const Status nobody =
-      restore_lost_owners(owners, OwnerRestore{&before, {1}, {}, nullptr, {}}, config, driver_model, record).status();
+      restore_lost_owners(owners, OwnerRestore{&before, {1}, {}, nullptr, {}, {}}, config, driver_model, record).status();
   EXPECT_EQ(nobody.code(), ErrorCode::kInvalidArgument) << nobody.to_string();
   EXPECT_TRUE(record.events.empty());
 }

@@ -279,6 +279,68 @@ TEST_F(PartitionedOwnership, TwoOwnersLostAtOnceAreBothRestoredAndTheSurvivorOwn
   EXPECT_FALSE(first_non_finite(run->model));
 }
 
+// A worker leaves gracefully (SIGTERM) between rounds: its owner hands its shard over as its node leaves,
+// so the model loses nothing, and the run ends bit for bit as the driver-owned run with the same leave.
+TEST_F(PartitionedOwnership, AnOwnerWhoseWorkerLeavesHandsItsShardOverAndTheRunEndsWithTheDriverOwnedRunsModel) {
+  start_cluster(1);
+  const rt::NodeId stays = worker_ids().front();
+  TrainingConfig c = small_config();
+  c.rounds = 5;
+  RunResult runs[2];
+  for (const bool partitioned : {false, true}) {
+    const std::string name = partitioned ? "leaver-partitioned" : "leaver-driver-owned";
+    auto started = cluster->start_worker({"--name", name});
+    ASSERT_TRUE(started.ok()) << started.status().to_string();
+    const pid_t leaver = *started;
+    rt::NodeId leaves = 0;
+    for (const auto deadline = std::chrono::steady_clock::now() + 20s; leaves == 0 && std::chrono::steady_clock::now() < deadline;) {
+      for (const rt::Member& m : head->members()) {
+        if (m.name == name && m.state == rt::MemberState::kAlive) leaves = m.id;
+      }
+      if (leaves == 0) std::this_thread::sleep_for(20ms);  // the pace of polling
+    }
+    ASSERT_NE(leaves, 0u) << "the second worker did not join";
+    DriverOptions options = partitioned_options(c);
+    if (!partitioned) options.model_owner = "driver";
+    options.membership = head->subscribe();
+    Driver driver(head->client(), options, test_set);
+    ASSERT_TRUE(driver.start({stays, leaves}).ok());  // trainer (and owner) 1 on the worker that leaves
+    auto run = driver.run([&](const RoundRecord& r) {
+      if (r.round != 2) return Status::ok_status();
+      kill(leaver, SIGTERM);  // a graceful leave: the node drains, then tells the head
+      const auto still_there = [&] {
+        const std::vector<rt::NodeId> ids = worker_ids();
+        return std::find(ids.begin(), ids.end(), leaves) != ids.end();
+      };
+      const auto deadline = std::chrono::steady_clock::now() + 20s;
+      while (still_there() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);  // the pace of polling
+      }
+      if (still_there()) return Status::timeout("the worker did not leave within 20 s");
+      return Status::ok_status();
+    });
+    ASSERT_TRUE(run.ok()) << run.status().to_string();
+    runs[partitioned] = std::move(run).value();
+  }
+  const RunResult& partitioned = runs[1];
+  ASSERT_EQ(partitioned.records.size(), 5u);
+  EXPECT_EQ(partitioned.records[1].live_workers, 2);
+  EXPECT_EQ(partitioned.records[4].live_workers, 1);
+  int handed_over = 0;
+  for (const RoundRecord& r : partitioned.records) {
+    for (const RoundEvent& e : r.events) {
+      if (e.kind == RoundEvent::Kind::kShardRestored) {
+        EXPECT_EQ(e.count, -1) << describe(e);
+        EXPECT_EQ(e.shard, 1) << describe(e);
+        ++handed_over;
+      }
+    }
+  }
+  EXPECT_EQ(handed_over, 1);
+  EXPECT_EQ(parameter_hash(partitioned.model), parameter_hash(runs[0].model));
+  EXPECT_EQ(partitioned.final_test_accuracy, runs[0].final_test_accuracy);
+}
+
 TEST_F(PartitionedOwnership, AWorkerThatJoinsBecomesAnOwnerAndTheRunEndsWithTheDriverOwnedRunsModel) {
   start_cluster(2);
   TrainingConfig c = small_config();

@@ -274,6 +274,27 @@ TEST_F(NodeTest, StoppedWorkerIsAnnouncedAsLeftAndItsCallsFail) {
             ErrorCode::kNodeDead);
 }
 
+// A node that leaves gracefully tells its actors first (ActorType::on_node_leaving): after the handler
+// running then has replied, before the leave, each may hand its state over.
+TEST_F(NodeTest, ALeavingNodeLetsItsActorsSayFarewellAfterTheirRunningHandler) {
+  auto events = head->subscribe();
+  auto f = head->client().spawn("Farewell", worker->id(), Payload(), deadline_in(5s)).get();
+  ASSERT_TRUE(f.ok()) << f.status().to_string();
+  ASSERT_TRUE(head->client().call(*f, "remember", Payload(), deadline_in(5s)).get().ok());
+  auto running = head->client().call(*f, "sleep", pack_args(300), deadline_in(10s));
+  // Once the sleep runs (the actor is busy), the worker leaves: the drain lets it finish first.
+  ASSERT_TRUE(head->client().receive(testing::kSleepingTag, deadline_in(5s)).ok());
+  worker.reset();
+  auto slept = running.get();
+  ASSERT_TRUE(slept.ok()) << slept.status().to_string();
+  auto farewell = head->client().receive(testing::kFarewellTag, deadline_in(5s));
+  ASSERT_TRUE(farewell.ok()) << farewell.status().to_string();
+  EXPECT_EQ(unpack_one<int>(*farewell).value(), 2) << "remember and the sleep that was running, then farewell";
+  auto left = events->next(deadline_in(5s));
+  ASSERT_TRUE(left.ok()) << left.status().to_string();
+  EXPECT_EQ(left->change, MembershipChange::kLeft);
+}
+
 TEST_F(NodeTest, RestartedNodeGetsAFreshIdentity) {
   const NodeId first = worker->id();
   worker.reset();

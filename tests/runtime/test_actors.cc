@@ -35,6 +35,33 @@ class Echo : public Actor {
   long total_ = 0;
 };
 
+// Remembers who called "remember" (ActorContext::caller) and, when its node leaves gracefully, says
+// farewell there: a tagged message (kFarewellTag) with the number of calls it handled.
+class Farewell : public Actor {
+ public:
+  Result<Payload> remember(ActorContext& ctx, const Payload&) {
+    caller_ = ctx.caller();
+    if (!caller_) return Status::invalid_argument("no caller");
+    ++handled_;
+    return Payload();
+  }
+  Result<Payload> sleep(ActorContext& ctx, const Payload& p) {
+    IST_ASSIGN_OR_RETURN(int ms, unpack_one<int>(p));
+    if (auto caller = ctx.caller()) ctx.send(*caller, kSleepingTag, Payload());
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    ++handled_;
+    return pack_args(ms);
+  }
+  Result<Payload> farewell(ActorContext& ctx, const Payload&) {
+    if (caller_) ctx.send(*caller_, kFarewellTag, pack_args(handled_));
+    return Payload();
+  }
+
+ private:
+  std::optional<ActorHandle> caller_;
+  int handled_ = 0;
+};
+
 class Peer : public Actor {
  public:
   Result<Payload> exchange(ActorContext& ctx, const Payload& p) {
@@ -98,6 +125,16 @@ void register_test_actors() {
             })
             .method("add", &Echo::add)
             .max_live_per_spawner(2)
+            .register_type();
+    if (!s.ok()) throw std::logic_error(s.to_string());
+    s = ActorTypeBuilder<Farewell>("Farewell")
+            .factory([](ActorContext&, const Payload&) -> Result<std::unique_ptr<Farewell>> {
+              return std::make_unique<Farewell>();
+            })
+            .method("remember", &Farewell::remember)
+            .method("sleep", &Farewell::sleep)
+            .method("farewell", &Farewell::farewell)
+            .on_node_leaving("farewell")
             .register_type();
     if (!s.ok()) throw std::logic_error(s.to_string());
     s = ActorTypeBuilder<Echo>("Unbuildable")
