@@ -119,7 +119,7 @@ Status run_ist_round(std::int64_t round, const LocalTrainingOptions& options, in
   record.live_workers = static_cast<int>(trained.size());
   record.subnets = subnets;
   record.compute_seconds = timing.trainer_compute;
-  record.train_loss = survivors + diverged > 0 ? loss_sum / (survivors + diverged) : 0.0;
+  if (survivors + diverged > 0) record.train_loss = loss_sum / (survivors + diverged);
   record.bytes_received_per_worker = bytes_to_trainers / positions;
   record.bytes_sent_per_worker = survivors > 0 ? bytes_from_trainers / survivors : 0.0;
   return Status::ok_status();

@@ -114,7 +114,7 @@ Result<PartitionedRoundResult> run_partitioned_round(std::int64_t round, const L
     timing.trainer_compute_sum += reply.compute_seconds;
   }
   const double losses = counted > 0 ? loss_sum / static_cast<double>(counted) : 0.0;
-  if (non_finite_pieces > 0 && std::isfinite(losses)) {
+  if (non_finite_pieces > 0 && (counted == 0 || std::isfinite(losses))) {
     return Status::invalid_argument("partitioned round " + std::to_string(round + 1) + ": " +
                                     std::to_string(non_finite_pieces) +
                                     " trained pieces held NaN or inf although every trainer's loss was finite");
@@ -123,7 +123,7 @@ Result<PartitionedRoundResult> run_partitioned_round(std::int64_t round, const L
   record.live_workers = counted;
   record.subnets = work.subnets;
   record.compute_seconds = timing.trainer_compute;
-  record.train_loss = losses;
+  if (counted > 0) record.train_loss = losses;
   record.bytes_sent_per_worker = sent / participants;
   record.bytes_received_per_worker = received / participants;
   record.driver_bytes = static_cast<double>(outcome.driver_bytes_sent + outcome.driver_bytes_received);

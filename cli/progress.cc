@@ -87,7 +87,8 @@ void Progress::update(const RoundRecord& r) {
     bar.resize(bar_width, '.');
     const std::string line =
         fit_line({field("round %lld/%lld", static_cast<long long>(r.round), static_cast<long long>(total)),
-                  field("acc %s", accuracy), field("ETA %.0fs", eta), field("loss %.4f", r.train_loss),
+                  field("acc %s", accuracy), field("ETA %.0fs", eta),
+                  r.train_loss ? field("loss %.4f", *r.train_loss) : std::string("loss -"),
                   field("%.0f samples/s", samples_per_second), human_bytes(bytes_),
                   field("workers %d", r.live_workers), "[" + bar + "]"},
                  width);
@@ -95,9 +96,10 @@ void Progress::update(const RoundRecord& r) {
     std::fflush(stdout);
   } else if (r.test_accuracy) {
     std::printf(
-        "round %lld/%lld  epoch %.2f  test accuracy %.4f  loss %.4f  %.0f samples/s  %s  workers %d  %.1fs\n",
+        "round %lld/%lld  epoch %.2f  test accuracy %.4f  loss %s  %.0f samples/s  %s  workers %d  %.1fs\n",
         static_cast<long long>(r.round), static_cast<long long>(total), r.epochs, *r.test_accuracy,
-        r.train_loss, samples_per_second, human_bytes(bytes_).c_str(), r.live_workers,
+        r.train_loss ? field("%.4f", *r.train_loss).c_str() : "-", samples_per_second, human_bytes(bytes_).c_str(),
+        r.live_workers,
         earlier_.wall_seconds + r.wall_seconds);
     std::fflush(stdout);
   }

@@ -134,7 +134,7 @@ std::string metrics_json_line(const RoundRecord& r, double cumulative_bytes_tota
   j["round"] = r.round;
   j["wall_seconds"] = r.wall_seconds;
   j["epochs"] = r.epochs;
-  j["train_loss"] = r.train_loss;
+  j["train_loss"] = r.train_loss ? nlohmann::json(*r.train_loss) : nlohmann::json(nullptr);
   j["test_accuracy"] = r.test_accuracy ? nlohmann::json(*r.test_accuracy) : nlohmann::json(nullptr);
   j["learning_rate"] = r.learning_rate;
   j["bytes_sent_per_worker"] = r.bytes_sent_per_worker;

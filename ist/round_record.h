@@ -65,7 +65,9 @@ struct RoundRecord {
   // overlapped with the next round (run_loop.h).
   double wall_seconds = 0.0;
   double epochs = 0.0;        // training-set passes completed across all workers
-  double train_loss = 0.0;    // mean over workers of their mean local batch loss
+  // Mean over the workers whose work counted of their mean local batch loss; none when no worker's did
+  // (a round abandoned because an owner was lost, or one whose every trainer was lost).
+  std::optional<double> train_loss;
   std::optional<double> test_accuracy;  // every eval_every rounds and after the last
   float learning_rate = 0.0f;
   // Mean over workers of the bytes each sent / received this round (payload floats x 4).

@@ -119,7 +119,7 @@ Result<RunResult> run_rounds(const TrainingConfig& config, RoundRunner& runner, 
         checkpoint_due = true;
         record.events.push_back(RoundEvent{RoundEvent::Kind::kInterrupted, -1, -1, 0, 0, ""});
       }
-      IST_RETURN_IF_ERROR(check_loss(round, record.train_loss, local.learning_rate));
+      if (record.train_loss) IST_RETURN_IF_ERROR(check_loss(round, *record.train_loss, local.learning_rate));
       // The previous round's evaluation ran while this round trained: its record goes first, and it reads
       // the model no more when a gather rewrites it.
       IST_RETURN_IF_ERROR(publish_pending());

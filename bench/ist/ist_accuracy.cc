@@ -5,6 +5,7 @@
 //       lr_power=0 lr_power_bias=1 scaling=sqrt input_mean=0.286 input_std=0.353 (0 and 1: raw pixels)
 //       epochs=10 eval_every=3 seed=1 data=/usr/share/datasets/fashion-mnist shards=iid
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -98,7 +99,7 @@ int main(int argc, char** argv) {
   auto result = ist::run_reference(c, shards, *test, [&](const ist::RoundRecord& r) {
     if (!r.test_accuracy) return;
     std::printf("  round %4lld  epoch %6.2f  loss %.4f  test accuracy %.4f  wall %.1f s\n",
-                static_cast<long long>(r.round), r.epochs, r.train_loss, *r.test_accuracy, r.wall_seconds);
+                static_cast<long long>(r.round), r.epochs, r.train_loss.value_or(std::nan("")), *r.test_accuracy, r.wall_seconds);
     while (r.epochs + 1e-9 >= next_mark) {
       std::printf("  >= %g epoch(s): accuracy %.4f at epoch %.2f, %.1f s\n", next_mark, *r.test_accuracy, r.epochs,
                   r.wall_seconds);

@@ -231,6 +231,7 @@ TEST_F(PartitionedOwnership, AnOwnerLostDuringARoundIsRestoredWithoutWaitingOutT
   EXPECT_EQ(second.count_events(RoundEvent::Kind::kTrainerLost), 1);
   EXPECT_EQ(second.count_events(RoundEvent::Kind::kShardRestored), 1);
   EXPECT_EQ(second.live_workers, 0);
+  EXPECT_FALSE(second.train_loss) << "no trainer's loss counted: none is recorded (not 0)";
   EXPECT_EQ(run->records[2].live_workers, 1);
   EXPECT_LT(round_two, 30s) << "the survivor waited out the round deadline for the lost owner's pieces";
   ASSERT_TRUE(run->final_test_accuracy);

@@ -38,6 +38,19 @@ class RunDirectoryFiles : public ::testing::Test {
   fs::path dir_;
 };
 
+// A round in which no worker's work counted (abandoned for a lost owner) has no training loss: null, not 0,
+// so curves and tools do not read a loss that fell to zero.
+TEST(MetricsLine, ARoundWithoutACountedLossWritesNullAndOneWithALossItsValue) {
+  RoundRecord none;
+  none.round = 2;
+  EXPECT_NE(metrics_json_line(none, 0.0).find("\"train_loss\":null"), std::string::npos) << metrics_json_line(none, 0.0);
+  RoundRecord some;
+  some.round = 3;
+  some.train_loss = 0.25;
+  some.live_workers = 2;
+  EXPECT_NE(metrics_json_line(some, 0.0).find("\"train_loss\":0.25"), std::string::npos) << metrics_json_line(some, 0.0);
+}
+
 TEST_F(RunDirectoryFiles, AppendedLinesEndInANewlineEach) {
   const std::string file = path("metrics.jsonl");
   ASSERT_TRUE(append_whole_line(file, "{\"round\":1}").ok());

@@ -33,7 +33,7 @@ TEST(IstOnFashionMnist, AShortRunBeatsChanceClearlyAndImproves) {
   const double final_accuracy = *r.final_test_accuracy;
   EXPECT_GT(final_accuracy, 0.7) << "chance is 0.1";
   EXPECT_GT(final_accuracy, early);
-  EXPECT_LT(r.records.back().train_loss, r.records.front().train_loss);
+  EXPECT_LT(r.records.back().train_loss.value(), r.records.front().train_loss.value());
 }
 
 }  // namespace

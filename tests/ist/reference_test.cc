@@ -99,7 +99,7 @@ void expect_learns_the_toy_problem(Algorithm algorithm) {
   RunResult r = run_reference(c, shards_of(data, 2), test).value();
   ASSERT_TRUE(r.final_test_accuracy.has_value());
   EXPECT_GT(*r.final_test_accuracy, 0.6) << algorithm_name(algorithm);  // chance is 0.25
-  EXPECT_LT(r.records.back().train_loss, r.records.front().train_loss);
+  EXPECT_LT(r.records.back().train_loss.value(), r.records.front().train_loss.value());
 }
 
 TEST(IstReference, LearnsAToyProblem) { expect_learns_the_toy_problem(Algorithm::kIst); }
