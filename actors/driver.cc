@@ -245,22 +245,26 @@ Status Driver::restore_lost_owners(std::int64_t round, const std::vector<int>& l
       restore.last_checkpoint = &*resumed_from;
     }
   }
-  // Owners whose nodes left gracefully handed their shards over as they left (SubnetTrainer::hand_over).
-  std::vector<TrainerId> left;
-  std::vector<int> left_index;
+  // Owners whose nodes left gracefully handed their shards over as they left (SubnetTrainer::hand_over):
+  // the news of a leave the round did not hear yet comes first, then those shards are awaited; any other
+  // lost owner's that is already here (its leave's news still on its way) is taken too.
+  IST_RETURN_IF_ERROR(pool_.admit_losses(record));
+  std::vector<TrainerId> left, others;
+  std::vector<int> left_index, other_index;
   for (int o : lost) {
     const TrainerId id = owners_[static_cast<std::size_t>(o)];
-    for (const PooledTrainer& t : pool_.all()) {
-      if (t.id == id && t.left) {
-        left.push_back(id);
-        left_index.push_back(o);
-      }
-    }
+    const bool has_left = std::any_of(pool_.all().begin(), pool_.all().end(),
+                                      [&](const PooledTrainer& t) { return t.id == id && t.left; });
+    (has_left ? left : others).push_back(id);
+    (has_left ? left_index : other_index).push_back(o);
   }
-  if (!left.empty()) {
-    std::vector<std::optional<ModelShard>> shards = backend_->handed_over_shards(left, rt::deadline_in(kHandoverWait));
-    for (std::size_t i = 0; i < left.size(); ++i) {
-      if (shards[i]) restore.handed_over.emplace(left_index[i], std::move(*shards[i]));
+  for (const bool waiting : {true, false}) {
+    const std::vector<TrainerId>& ids = waiting ? left : others;
+    if (ids.empty()) continue;
+    std::vector<std::optional<ModelShard>> shards =
+        backend_->handed_over_shards(ids, waiting ? rt::deadline_in(kHandoverWait) : rt::Clock::now());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (shards[i]) restore.handed_over.emplace((waiting ? left_index : other_index)[i], std::move(*shards[i]));
     }
   }
   restore.loss_news = [this, &record](const std::vector<TrainerId>& involved) { return ready_after_loss(involved, record); };

@@ -24,8 +24,9 @@
 namespace ist::actors {
 
 // Hears of trainers lost while the restore ran: given the trainers a gather or install that failed because
-// a peer was gone involved, the trainers alive now, or nullopt when no loss among them is heard of (the
-// failure then ends the restore). Errors end the restore with them.
+// a peer was gone involved, the trainers that can own the model now (the driver: its ready ones), or
+// nullopt when no loss among them is heard of (the failure then ends the restore). Its errors (e.g. the
+// driver's node declared dead, or stopping) end the restore with them.
 using LossNews = std::function<Result<std::optional<std::vector<TrainerId>>>(const std::vector<TrainerId>& involved)>;
 
 struct OwnerRestore {
@@ -44,9 +45,9 @@ struct OwnerRestore {
 
 // Restores the lost shards into `model` (the driver's, filled by the gather) and installs the model cut
 // over the new owners; returns them (r.new_owners less any lost on the way). One kShardRestored event per
-// lost shard in `record`. Errors: invalid_argument (no live trainer left); the gather's, the checkpoint's
-// (its files unreadable or damaged) or the install's, naming the owner; the model is then not installed
-// and the run cannot go on.
+// lost shard in `record`. Errors: invalid_argument (no live trainer left); node_dead (every new owner lost
+// during the install); the gather's, the checkpoint's (its files unreadable or damaged), the install's
+// (naming the owner) or loss_news's; the model is then not installed and the run cannot go on.
 Result<std::vector<TrainerId>> restore_lost_owners(TrainerBackend& backend, const OwnerRestore& r,
                                                    const TrainingConfig& config, Mlp& model, RoundRecord& record);
 

@@ -85,7 +85,13 @@ Status RuntimeTrainerBackend::install_shards(const std::vector<TrainerId>& owner
   for (std::size_t o = 0; o < acks.size(); ++o) {
     IST_RETURN_IF_ERROR(acks[o].wait().with_context("installing shard " + std::to_string(o) + " of the model"));
   }
+  drop_stale_handovers();
   return Status::ok_status();
+}
+
+void RuntimeTrainerBackend::drop_stale_handovers() {
+  handovers_.clear();
+  ctx_.drop_tagged([](std::uint64_t tag) { return tag == shard_handover_tag(); });
 }
 
 TrainerBackend::ShardGather RuntimeTrainerBackend::begin_gather_shards(const std::vector<TrainerId>& owners,
@@ -150,6 +156,7 @@ Status RuntimeTrainerBackend::restore_shards(const std::vector<TrainerId>& owner
     const Status s = acks[o].wait();
     if (!s.ok() && first.ok()) first = s.with_context("restoring shard " + std::to_string(o) + " of the model");
   }
+  if (first.ok()) drop_stale_handovers();
   return first;
 }
 

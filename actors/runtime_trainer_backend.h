@@ -64,6 +64,10 @@ class RuntimeTrainerBackend : public TrainerBackend {
     std::optional<rt::Future<rt::Payload>> outstanding;
   };
   Remote& remote(TrainerId trainer) { return remotes_[static_cast<std::size_t>(trainer)]; }
+  // After a new cut is installed every owner holds a shard of it: handovers kept or waiting are of an
+  // older cut and could be mistaken for this one's (same owner index and count). A handover of this cut
+  // comes only after its owner's install ack (the same connection), so none is dropped here.
+  void drop_stale_handovers();
 
   rt::ActorContext& ctx_;
   RuntimeBackendOptions options_;

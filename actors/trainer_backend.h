@@ -152,7 +152,8 @@ class TrainerBackend {
   virtual Status restore_shards(const std::vector<TrainerId>& owners, const std::vector<RestoreShardRequest>& requests);
   // Shards handed over by owners whose nodes left gracefully (SubnetTrainer::hand_over), waiting for them
   // until `deadline`: per trainer of `trainers` its shard, or nullopt when none came. Handovers of other
-  // trainers that arrive meanwhile are kept for a later call. This base class: none.
+  // trainers that arrive meanwhile are kept for a later call, until the next install_shards or
+  // restore_shards (a new cut) drops them. This base class: none.
   virtual std::vector<std::optional<ModelShard>> handed_over_shards(const std::vector<TrainerId>& trainers,
                                                                     rt::Deadline deadline);
 

@@ -180,11 +180,23 @@ Status TrainerPool::admit_membership_events(RoundRecord& record, rt::Deadline wa
     if (joins_wanted > 0) return Status::invalid_argument("waiting for joins needs a membership subscription");
     return Status::ok_status();
   }
+  // Joins held back while a round waited for news of a loss come first.
+  while (!deferred_joins_.empty()) {
+    const rt::MembershipEvent event = std::move(deferred_joins_.front());
+    deferred_joins_.pop_front();
+    IST_RETURN_IF_ERROR(take_in(event, record, joins_wanted, false));
+  }
   for (;;) {
     auto event = backend_.next_membership_event(joins_wanted > 0 ? wait_until : rt::Clock::now());
     if (!event.ok()) return event.status().code() == ErrorCode::kCancelled ? event.status() : Status::ok_status();
-    IST_RETURN_IF_ERROR(take_in(*event, record, joins_wanted));
+    IST_RETURN_IF_ERROR(take_in(*event, record, joins_wanted, false));
   }
+}
+
+Status TrainerPool::admit_losses(RoundRecord& record) {
+  IST_ASSIGN_OR_RETURN(const bool lost, await_loss({}, record, rt::Clock::now()));
+  (void)lost;
+  return Status::ok_status();
 }
 
 Result<bool> TrainerPool::await_loss(const std::vector<TrainerId>& trainers, RoundRecord& record,
@@ -196,19 +208,26 @@ Result<bool> TrainerPool::await_loss(const std::vector<TrainerId>& trainers, Rou
   };
   if (!backend_.watches_membership()) return any_lost();
   int joins_wanted = 0;
-  while (!any_lost()) {
+  for (;;) {
+    if (any_lost()) return true;
     auto event = backend_.next_membership_event(deadline);
     if (!event.ok()) {
       if (event.status().code() == ErrorCode::kCancelled) return event.status();
       return false;  // no news before the deadline
     }
-    IST_RETURN_IF_ERROR(take_in(*event, record, joins_wanted));
+    // Mid-round, a joined worker would get a trainer on a shard of the current cut; it waits for the next
+    // round, whose start re-cuts the data.
+    IST_RETURN_IF_ERROR(take_in(*event, record, joins_wanted, true));
   }
-  return true;
 }
 
-Status TrainerPool::take_in(const rt::MembershipEvent& event, RoundRecord& record, int& joins_wanted) {
+Status TrainerPool::take_in(const rt::MembershipEvent& event, RoundRecord& record, int& joins_wanted,
+                            bool defer_joins) {
   const rt::Member& m = event.member;
+  if (defer_joins && event.change == rt::MembershipChange::kJoined) {
+    deferred_joins_.push_back(event);
+    return Status::ok_status();
+  }
   if (event.change == rt::MembershipChange::kSelfDeclaredDead) {
     return Status::node_dead(
         "the head declared this driver's node dead (silent past the death deadline: paused, or cut off?); "
@@ -231,9 +250,9 @@ Status TrainerPool::take_in(const rt::MembershipEvent& event, RoundRecord& recor
   }
   const bool left = event.change == rt::MembershipChange::kLeft;
   for (PooledTrainer& t : trainers_) {
-    if (!t.alive || t.node != m.id) continue;
-    t.left = left;
-    lose(t, Status::node_dead(left ? "its node left" : "its node died"), record);
+    if (t.node != m.id) continue;
+    t.left = t.left || left;  // also for a trainer a round already counted lost: its node left, it did not die
+    if (t.alive) lose(t, Status::node_dead(left ? "its node left" : "its node died"), record);
   }
   return Status::ok_status();
 }

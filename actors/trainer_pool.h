@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -80,7 +81,12 @@ class TrainerPool {
   // Takes in membership events (as admit_membership_events) until one of `trainers` is lost or `deadline`
   // passes: true when one is. For a call that failed because its peer is gone: the pool hears why.
   // Errors: as admit_membership_events.
+  // Joins are held back until the next admit_membership_events (a trainer added mid-round would train on a
+  // shard of the current cut).
   Result<bool> await_loss(const std::vector<TrainerId>& trainers, RoundRecord& record, rt::Deadline deadline);
+  // Takes in the membership events queued now, joins held back as in await_loss (e.g. before a restore, to
+  // learn which lost owners left gracefully). Errors: as admit_membership_events.
+  Status admit_losses(RoundRecord& record);
 
   // Live trainers, in the order they joined.
   std::vector<PooledTrainer*> live();
@@ -106,8 +112,8 @@ class TrainerPool {
   BatchCursor fresh_cursor(int shard) const;
   Status add_trainer_on(rt::NodeId node, RoundRecord& record);
   // One membership event taken in (admit_membership_events); a join that adds a trainer counts
-  // joins_wanted down.
-  Status take_in(const rt::MembershipEvent& event, RoundRecord& record, int& joins_wanted);
+  // joins_wanted down; with defer_joins a join is held back for the next admit_membership_events.
+  Status take_in(const rt::MembershipEvent& event, RoundRecord& record, int& joins_wanted, bool defer_joins);
   // False for a node outside options.only_nodes (when that is given).
   bool may_host(rt::NodeId node) const;
   Status recut_shards(RoundRecord& record);
@@ -123,6 +129,7 @@ class TrainerPool {
   std::vector<PooledTrainer> trainers_;
   bool membership_changed_ = false;  // since the last cut
   bool head_lost_ = false;           // the driver's node has lost its head (and not joined one again)
+  std::deque<rt::MembershipEvent> deferred_joins_;  // joins heard mid-round, taken in before the next round
   std::int64_t train_size_ = 0;
 };
 

@@ -105,8 +105,11 @@ struct ActorType {
   // with kInvalidArgument naming the limit until one of its actors stops.
   std::size_t max_live_per_spawner = 0;
   // A method the node tells each actor of this type when the node leaves gracefully (stopped by SIGTERM
-  // or Node::stop), after the handler running then and before any other queued message: the actor's last
-  // chance to hand its state over (tagged messages it sends go out before the node's leave). Empty: none.
+  // or Node::stop), after the handler running then and instead of any other queued message (an actor
+  // whose spawn is still queued gets none): its last chance to hand its state over. Tagged messages it
+  // sends are queued before the node's leave and are taken by their receiver even when the news of the
+  // leave (through the head) comes first; what has not crossed within the leave's grace is lost.
+  // Empty: none.
   std::string on_node_leaving;
 };
 

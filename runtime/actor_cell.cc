@@ -246,7 +246,9 @@ void NodeCore::actor_main(ActorCell* cell) {
           result = made.status();
         }
       } else {
-        result = cell->type->methods.at(env.header.method)(*cell->actor, cell->ctx, env.payload);
+        result = cell->actor == nullptr
+                     ? Status::actor_died(cell->type->name + " was never constructed")
+                     : cell->type->methods.at(env.header.method)(*cell->actor, cell->ctx, env.payload);
       }
     } catch (const std::exception& e) {
       result = Status::remote_failure(cell->type->name + "." + env.header.method + " threw: " + e.what());

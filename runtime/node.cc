@@ -141,6 +141,7 @@ void NodeCore::stop() {
 }
 
 void NodeCore::tell_actors_leaving() {
+  draining_ = true;  // from now on an actor takes no queued message but its notice
   std::vector<std::shared_ptr<ActorCell>> cells;
   {
     std::lock_guard<std::mutex> lock(actors_mu);
@@ -157,7 +158,8 @@ void NodeCore::tell_actors_leaving() {
     notice.header.dst_actor = c->id;
     notice.header.method = c->type->on_node_leaving;
     std::lock_guard<std::mutex> lock(c->mu);
-    if (c->killed) continue;
+    // An actor still to be constructed (its spawn waits in the mailbox) has nothing to hand over.
+    if (c->killed || (!c->mailbox.empty() && c->mailbox.front().header.kind == Kind::kSpawn)) continue;
     c->mailbox.push_front(std::move(notice));
     c->leaving_notice = true;
     c->mail_changed();
@@ -360,9 +362,17 @@ NodeId ActorContext::node_id() const { return node_->id; }
 
 std::optional<ActorHandle> ActorContext::caller() const {
   if (cell_ == nullptr) return std::nullopt;
-  std::lock_guard<std::mutex> lock(cell_->mu);
-  if (!cell_->running || cell_->running->kind != Kind::kCall) return std::nullopt;
-  return ActorHandle{cell_->running->src_node, cell_->running->src_endpoint, cell_->running->src_actor};
+  ActorHandle handle;
+  {
+    std::lock_guard<std::mutex> lock(cell_->mu);
+    if (!cell_->running || cell_->running->kind != Kind::kCall) return std::nullopt;
+    handle = ActorHandle{cell_->running->src_node, cell_->running->src_endpoint, cell_->running->src_actor};
+  }
+  // Where the calling node joined from, as replies go; the header's own word only for a non-member.
+  if (std::string joined_from = node_->member_endpoint(handle.node_id); !joined_from.empty()) {
+    handle.endpoint = std::move(joined_from);
+  }
+  return handle;
 }
 
 Future<ActorHandle> ActorContext::spawn(const std::string& type_name, NodeId node, Payload ctor_args,

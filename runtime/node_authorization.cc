@@ -73,6 +73,9 @@ NodeCore::Admission NodeCore::admit_io(const zmq::message_t& from, const Header&
       if (h.src_node == id) return Admission::kAdmit;
       const auto state = member_state(h.src_node);
       if (!state) return Admission::kHold;  // maybe joined, and its announcement is still on its way
+      // A node that left gracefully said what it had to say before its leave (e.g. a trainer handing its
+      // model shard over): over its own connection that may arrive after the head's news of the leave.
+      if (*state == MemberState::kLeft && h.kind == Kind::kTagged) return Admission::kAdmit;
       if (*state != MemberState::kAlive) {
         // A member declared dead while it was paused learns it from this answer at once (it goes to the
         // address it joined from, one socket at most, counted as a non-member's).

@@ -199,6 +199,30 @@ TEST(ElasticUnit, APoolAwaitingALossHearsOfADeadNodeAndReportsNoneWhenNoneCame) 
   EXPECT_EQ(record.count_events(Kind::kTrainerLost), 1);
 }
 
+// A round may count a trainer lost before the pool hears that its node left: the leave is still recorded
+// (its owner's handed-over shard is then used). Joins heard while a round waits for news of a loss wait
+// for the next round's start, which re-cuts the data for them.
+TEST(ElasticUnit, ALeaveHeardAfterTheRoundCountedTheTrainerLostIsRecordedAndJoinsWaitForTheNextRound) {
+  const DriverOptions o = options(2, 1);
+  ScriptedTrainerBackend backend(data(), o.round_deadline);
+  const std::vector<rt::NodeId> nodes = backend.worker_nodes(2);
+  TrainerPool pool(backend, o.training, PoolOptions{o.data, o.min_workers, o.join_wait, o.placement, o.only_nodes});
+  ASSERT_TRUE(pool.start(nodes).ok());
+  RoundRecord record;
+  PooledTrainer& second = *pool.live()[1];
+  const TrainerId id = second.id;
+  pool.lose(second, Status::actor_died("its round call failed"), record);
+  backend.node_leaves(nodes[1]);
+  backend.join_node();
+  ASSERT_TRUE(pool.admit_losses(record).ok());
+  const auto it = std::find_if(pool.all().begin(), pool.all().end(), [&](const PooledTrainer& t) { return t.id == id; });
+  ASSERT_NE(it, pool.all().end());
+  EXPECT_TRUE(it->left);
+  EXPECT_EQ(pool.live().size(), 1u) << "the joined worker waits for the next round";
+  ASSERT_TRUE(pool.admit_membership_events(record, rt::Clock::now(), 0).ok());
+  EXPECT_EQ(pool.live().size(), 2u);
+}
+
 TEST(ElasticUnit, JoinedWorkerGetsATrainerAndAShareOfTheDataFromTheNextRound) {
   ScriptedRun run(options(2, 4));
   auto result = run.run([&](const RoundRecord& record) {

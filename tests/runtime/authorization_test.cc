@@ -148,6 +148,41 @@ TEST_F(Authorization, OnlyTheSpawnerMayKillAnActor) {
   EXPECT_TRUE(head->client().kill(*echo, deadline_in(5s)).get().ok());
 }
 
+// A node that left gracefully may have sent tagged messages before its leave that arrive after the head's
+// news of it (e.g. a trainer handing its model shard over): they are taken. Its calls are not.
+TEST_F(Authorization, ATaggedMessageFromANodeThatLeftIsTakenButItsCallsAreNot) {
+  auto events = head->subscribe();
+  auto leaver = another_worker();
+  ASSERT_NE(leaver, nullptr);
+  const NodeId gone = leaver->id();
+  leaver.reset();  // a graceful leave
+  for (;;) {
+    auto e = events->next(deadline_in(5s));
+    ASSERT_TRUE(e.ok()) << e.status().to_string();
+    if (e->member.id == gone && e->change == MembershipChange::kLeft) break;
+  }
+  auto s = connect_as(gone, head->endpoint());
+  Header tagged = forged(Kind::kTagged, gone, head->id());
+  tagged.dst_actor = head->client().self().actor_id;
+  tagged.tag = 91;
+  send(s, tagged, pack_args(std::string("handed over")));
+  settle(s);
+  auto message = head->client().receive(91, deadline_in(5s));
+  ASSERT_TRUE(message.ok()) << message.status().to_string();
+  EXPECT_EQ(unpack_one<std::string>(*message).value(), "handed over");
+
+  auto echo = head->client().spawn("Echo", head->id(), Payload(), deadline_in(5s)).get();
+  ASSERT_TRUE(echo.ok()) << echo.status().to_string();
+  Header tell = forged(Kind::kTell, gone, head->id());
+  tell.dst_actor = echo->actor_id;
+  tell.method = "add";
+  send(s, tell, pack_args(5L));
+  settle(s);
+  auto total = head->client().call(*echo, "add", pack_args(1L), deadline_in(5s)).get();
+  ASSERT_TRUE(total.ok()) << total.status().to_string();
+  EXPECT_EQ(unpack_one<long>(*total).value(), 1) << "the left node's tell was refused";
+}
+
 TEST_F(Authorization, AMessageInAnotherNodesNameDoesNothing) {
   auto echo = head->client().spawn("Echo", worker->id(), Payload(), deadline_in(5s)).get();
   ASSERT_TRUE(echo.ok()) << echo.status().to_string();
