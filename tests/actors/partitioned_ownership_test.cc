@@ -282,6 +282,8 @@ TEST_F(PartitionedOwnership, TwoOwnersLostAtOnceAreBothRestoredAndTheSurvivorOwn
 
 // A worker leaves gracefully (SIGTERM) between rounds: its owner hands its shard over as its node leaves,
 // so the model loses nothing, and the run ends bit for bit as the driver-owned run with the same leave.
+// The driver runs on a node of its own, as `ist run` does against a cluster: the shard comes over the
+// worker's own connection to it, the news of the leave through the head, in either order.
 TEST_F(PartitionedOwnership, AnOwnerWhoseWorkerLeavesHandsItsShardOverAndTheRunEndsWithTheDriverOwnedRunsModel) {
   start_cluster(1);
   const rt::NodeId stays = worker_ids().front();
@@ -301,10 +303,17 @@ TEST_F(PartitionedOwnership, AnOwnerWhoseWorkerLeavesHandsItsShardOverAndTheRunE
       if (leaves == 0) std::this_thread::sleep_for(20ms);  // the pace of polling
     }
     ASSERT_NE(leaves, 0u) << "the second worker did not join";
+    rt::NodeOptions driver_node_options;
+    driver_node_options.role = rt::NodeRole::kDriver;
+    driver_node_options.name = "driver";
+    driver_node_options.head_endpoint = head->endpoint();
+    driver_node_options.heartbeat_interval = 100ms;
+    auto driver_node = rt::Node::start(driver_node_options);
+    ASSERT_TRUE(driver_node.ok()) << driver_node.status().to_string();
     DriverOptions options = partitioned_options(c);
     if (!partitioned) options.model_owner = "driver";
-    options.membership = head->subscribe();
-    Driver driver(head->client(), options, test_set);
+    options.membership = (*driver_node)->subscribe();
+    Driver driver((*driver_node)->client(), options, test_set);
     ASSERT_TRUE(driver.start({stays, leaves}).ok());  // trainer (and owner) 1 on the worker that leaves
     auto run = driver.run([&](const RoundRecord& r) {
       if (r.round != 2) return Status::ok_status();
