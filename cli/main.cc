@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/head_address.h"
 #include "cli/program.h"
+#include "runtime/node_main.h"
 
 namespace {
 
@@ -33,6 +34,7 @@ constexpr const char* kJoinKeyHelp =
 
 int main(int argc, char** argv) {
   using namespace ist::cli;
+  ist::rt::keep_large_buffers_off_the_heap();
   // `ist node ...` is the internal entry of node processes; its flags are the runtime's own.
   if (argc > 1 && std::strcmp(argv[1], "node") == 0) return command_node(argc - 1, argv + 1);
 

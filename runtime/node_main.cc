@@ -14,16 +14,6 @@ namespace ist::rt {
 
 namespace {
 
-// A node's large buffers (a trainer's subnet, its momentum, received weight frames) are allocated and
-// freed every round. glibc raises its mmap threshold to the largest block freed so far (up to 32 MiB), so
-// after the first round such blocks come from the heap, and what a round frees there stays resident
-// beside the next round's: a trainer of 784-8192-8192-10 at S = 4 peaked at 145 MiB with it and at
-// 113-130 MiB with the threshold fixed at 8 MiB (bench/results/memory_by_width.txt). Blocks above 8 MiB
-// then cost fresh pages each round (about 2 ms per 8 MiB), small beside the round that uses them.
-constexpr int kMmapThresholdBytes = 8 << 20;
-
-void keep_large_buffers_off_the_heap() { mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes); }
-
 Result<long> parse_number(const std::string& flag, const std::string& v) {
   try {
     std::size_t used = 0;
@@ -78,6 +68,17 @@ Result<NodeOptions> parse_node_args(int argc, char** argv) {
                                     " node");
   }
   return o;
+}
+
+// A node's large buffers (a trainer's subnet, its momentum, received weight frames) are allocated and
+// freed every round. glibc raises its mmap threshold to the largest block freed so far (up to 32 MiB), so
+// after the first round such blocks come from the heap, and what a round frees there stays resident
+// beside the next round's: a trainer of 784-8192-8192-10 at S = 4 peaked at 145 MiB with it and at
+// 113-130 MiB with the threshold fixed at 8 MiB (bench/results/memory_by_width.txt). Blocks above 8 MiB
+// then cost fresh pages each round (about 2 ms per 8 MiB), small beside the round that uses them.
+void keep_large_buffers_off_the_heap() {
+  constexpr int kMmapThresholdBytes = 8 << 20;
+  mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
 }
 
 int run_node_main(NodeOptions options) {

@@ -21,6 +21,12 @@ namespace ist::rt {
 // Errors: kInvalidArgument naming the bad flag.
 Result<NodeOptions> parse_node_args(int argc, char** argv);
 
+// Fixes glibc's mmap threshold for this process at 8 MiB: buffers above it that a round allocates and
+// frees (subnets, slices, frames) go back to the system when freed instead of staying in the heap beside
+// the next round's (node_main.cc says what it saved). run_node_main calls it; the `ist` program calls it
+// for every command (its driver too).
+void keep_large_buffers_off_the_heap();
+
 // Exit codes: 0 after a signal-requested stop, 2 when the node cannot start, 3 when it was declared dead
 // and its replacement could not join.
 // REQUIRES: called from main's thread before any other thread exists (it blocks SIGTERM/SIGINT in
