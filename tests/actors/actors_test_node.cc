@@ -1,7 +1,10 @@
 // actors_test_node: a worker node program with the trainer actor types, launched by the actors tests.
 // With --poison-slices (anywhere among its arguments) its SubnetTrainer is a hostile worker's: the real trainer
 // trains as asked, and every IST reply's slice is then filled with NaN (its loss stays the real one), as
-// a worker that means to poison the model would answer.
+// a worker that means to poison the model would answer. With --crash-on-fetch-shard its process dies when the
+// driver first asks for its model shard (partitioned ownership): an owner lost during a restore's gather.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -42,6 +45,48 @@ class PoisoningTrainer : public rt::Actor {
   std::unique_ptr<actors::SubnetTrainer> real_;
 };
 
+// With --crash-on-fetch-shard: the real trainer, whose process dies (as kill -9 would end it) when the
+// driver first asks for its model shard: an owner lost in the middle of a restore's gather.
+class CrashOnFetchTrainer : public rt::Actor {
+ public:
+  explicit CrashOnFetchTrainer(std::unique_ptr<actors::SubnetTrainer> real) : real_(std::move(real)) {}
+
+  Result<rt::Payload> fetch_shard(rt::ActorContext&, const rt::Payload&) { _exit(137); }
+#define IST_FORWARD(name) \
+  Result<rt::Payload> name(rt::ActorContext& ctx, const rt::Payload& args) { return real_->name(ctx, args); }
+  IST_FORWARD(shard_size)
+  IST_FORWARD(load_shard)
+  IST_FORWARD(shard_moments)
+  IST_FORWARD(install_shard)
+  IST_FORWARD(train_partitioned)
+  IST_FORWARD(save_model_shard)
+  IST_FORWARD(restore_model_shard)
+  IST_FORWARD(hand_over)
+#undef IST_FORWARD
+
+ private:
+  std::unique_ptr<actors::SubnetTrainer> real_;
+};
+
+Status register_crash_on_fetch_trainer() {
+  return rt::ActorTypeBuilder<CrashOnFetchTrainer>(actors::kSubnetTrainerType)
+      .factory([](rt::ActorContext& ctx, const rt::Payload& p) -> Result<std::unique_ptr<CrashOnFetchTrainer>> {
+        IST_ASSIGN_OR_RETURN(std::unique_ptr<actors::SubnetTrainer> real, actors::SubnetTrainer::create(ctx, p));
+        return std::make_unique<CrashOnFetchTrainer>(std::move(real));
+      })
+      .method("shard_size", &CrashOnFetchTrainer::shard_size)
+      .method("load_shard", &CrashOnFetchTrainer::load_shard)
+      .method("shard_moments", &CrashOnFetchTrainer::shard_moments)
+      .method("install_shard", &CrashOnFetchTrainer::install_shard)
+      .method("fetch_shard", &CrashOnFetchTrainer::fetch_shard)
+      .method("train_partitioned", &CrashOnFetchTrainer::train_partitioned)
+      .method("save_model_shard", &CrashOnFetchTrainer::save_model_shard)
+      .method("restore_model_shard", &CrashOnFetchTrainer::restore_model_shard)
+      .method("hand_over", &CrashOnFetchTrainer::hand_over)
+      .spawner_only()
+      .register_type();
+}
+
 Status register_poisoning_trainer() {
   return rt::ActorTypeBuilder<PoisoningTrainer>(actors::kSubnetTrainerType)
       .factory([](rt::ActorContext& ctx, const rt::Payload& p) -> Result<std::unique_ptr<PoisoningTrainer>> {
@@ -60,15 +105,21 @@ Status register_poisoning_trainer() {
 
 int main(int argc, char** argv) {
   bool poison = false;
+  bool crash_on_fetch = false;
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--poison-slices") == 0) {
       poison = true;
+    } else if (std::strcmp(argv[i], "--crash-on-fetch-shard") == 0) {
+      crash_on_fetch = true;
     } else {
       args.push_back(argv[i]);
     }
   }
-  if (auto s = poison ? register_poisoning_trainer() : ist::actors::register_trainer_actor_types(); !s.ok()) {
+  const Status registered = poison           ? register_poisoning_trainer()
+                            : crash_on_fetch ? register_crash_on_fetch_trainer()
+                                             : ist::actors::register_trainer_actor_types();
+  if (const Status& s = registered; !s.ok()) {
     std::fprintf(stderr, "actors_test_node: %s\n", s.to_string().c_str());
     return 2;
   }

@@ -351,6 +351,52 @@ TEST_F(PartitionedOwnership, AnOwnerWhoseWorkerLeavesHandsItsShardOverAndTheRunE
   EXPECT_EQ(partitioned.final_test_accuracy, runs[0].final_test_accuracy);
 }
 
+// An owner dies while the driver gathers the survivors' shards to restore another lost owner's (its
+// process ends when asked for its shard): its shard is restored too, from the same source, the model is
+// cut over the one survivor, and the run goes on.
+TEST_F(PartitionedOwnership, AnOwnerLostWhileAnotherIsRestoredIsRestoredTooAndTheRunGoesOn) {
+  start_cluster(1);
+  const rt::NodeId survivor = worker_ids().front();
+  ASSERT_TRUE(cluster->start_worker({"--name", "fragile", "--crash-on-fetch-shard"}).ok());
+  auto victim = cluster->start_worker({"--name", "victim"});
+  ASSERT_TRUE(victim.ok()) << victim.status().to_string();
+  rt::NodeId fragile = 0, killed = 0;
+  for (const auto deadline = std::chrono::steady_clock::now() + 20s;
+       (fragile == 0 || killed == 0) && std::chrono::steady_clock::now() < deadline;) {
+    for (const rt::Member& m : head->members()) {
+      if (m.state != rt::MemberState::kAlive) continue;
+      if (m.name == "fragile") fragile = m.id;
+      if (m.name == "victim") killed = m.id;
+    }
+    if (fragile == 0 || killed == 0) std::this_thread::sleep_for(20ms);  // the pace of polling
+  }
+  ASSERT_TRUE(fragile != 0 && killed != 0) << "the two workers did not join";
+  TrainingConfig c = small_config();
+  c.workers = 3;
+  c.eval_every = c.rounds;  // no gather before the restore's
+  DriverOptions options = partitioned_options(c);
+  options.membership = head->subscribe();
+  Driver driver(head->client(), options, test_set);
+  ASSERT_TRUE(driver.start({survivor, fragile, killed}).ok());  // owners 0, 1, 2
+  auto run = driver.run([&](const RoundRecord& r) {
+    if (r.round == 1) kill(*victim, SIGKILL);
+    return Status::ok_status();
+  });
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  ASSERT_EQ(run->records.size(), 4u);
+  std::vector<int> restored;
+  for (const RoundRecord& r : run->records) {
+    for (const RoundEvent& e : r.events) {
+      if (e.kind == RoundEvent::Kind::kShardRestored) restored.push_back(e.shard);
+    }
+  }
+  std::sort(restored.begin(), restored.end());
+  EXPECT_EQ(restored, (std::vector<int>{1, 2})) << "the killed owner's shard, and the one lost during its restore";
+  EXPECT_EQ(run->records.back().live_workers, 1);
+  ASSERT_TRUE(run->final_test_accuracy);
+  EXPECT_FALSE(first_non_finite(run->model));
+}
+
 TEST_F(PartitionedOwnership, AWorkerThatJoinsBecomesAnOwnerAndTheRunEndsWithTheDriverOwnedRunsModel) {
   start_cluster(2);
   TrainingConfig c = small_config();
