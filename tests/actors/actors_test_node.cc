@@ -46,18 +46,27 @@ class PoisoningTrainer : public rt::Actor {
 };
 
 // With --crash-on-fetch-shard: the real trainer, whose process dies (as kill -9 would end it) when the
-// driver first asks for its model shard: an owner lost in the middle of a restore's gather.
+// driver first asks for its model shard: an owner lost in the middle of a restore's gather. With
+// --crash-on-second-install: when it is given a shard the second time (the first is the run's start):
+// a new owner lost in the middle of a restore's install.
 class CrashOnFetchTrainer : public rt::Actor {
  public:
-  explicit CrashOnFetchTrainer(std::unique_ptr<actors::SubnetTrainer> real) : real_(std::move(real)) {}
+  CrashOnFetchTrainer(std::unique_ptr<actors::SubnetTrainer> real, bool on_install)
+      : real_(std::move(real)), on_install_(on_install) {}
 
-  Result<rt::Payload> fetch_shard(rt::ActorContext&, const rt::Payload&) { _exit(137); }
+  Result<rt::Payload> fetch_shard(rt::ActorContext& ctx, const rt::Payload& args) {
+    if (!on_install_) _exit(137);
+    return real_->fetch_shard(ctx, args);
+  }
+  Result<rt::Payload> install_shard(rt::ActorContext& ctx, const rt::Payload& args) {
+    if (on_install_ && ++installs_ == 2) _exit(137);
+    return real_->install_shard(ctx, args);
+  }
 #define IST_FORWARD(name) \
   Result<rt::Payload> name(rt::ActorContext& ctx, const rt::Payload& args) { return real_->name(ctx, args); }
   IST_FORWARD(shard_size)
   IST_FORWARD(load_shard)
   IST_FORWARD(shard_moments)
-  IST_FORWARD(install_shard)
   IST_FORWARD(train_partitioned)
   IST_FORWARD(save_model_shard)
   IST_FORWARD(restore_model_shard)
@@ -66,13 +75,15 @@ class CrashOnFetchTrainer : public rt::Actor {
 
  private:
   std::unique_ptr<actors::SubnetTrainer> real_;
+  bool on_install_ = false;
+  int installs_ = 0;
 };
 
-Status register_crash_on_fetch_trainer() {
+Status register_crash_on_fetch_trainer(bool on_install) {
   return rt::ActorTypeBuilder<CrashOnFetchTrainer>(actors::kSubnetTrainerType)
-      .factory([](rt::ActorContext& ctx, const rt::Payload& p) -> Result<std::unique_ptr<CrashOnFetchTrainer>> {
+      .factory([on_install](rt::ActorContext& ctx, const rt::Payload& p) -> Result<std::unique_ptr<CrashOnFetchTrainer>> {
         IST_ASSIGN_OR_RETURN(std::unique_ptr<actors::SubnetTrainer> real, actors::SubnetTrainer::create(ctx, p));
-        return std::make_unique<CrashOnFetchTrainer>(std::move(real));
+        return std::make_unique<CrashOnFetchTrainer>(std::move(real), on_install);
       })
       .method("shard_size", &CrashOnFetchTrainer::shard_size)
       .method("load_shard", &CrashOnFetchTrainer::load_shard)
@@ -106,19 +117,22 @@ Status register_poisoning_trainer() {
 int main(int argc, char** argv) {
   bool poison = false;
   bool crash_on_fetch = false;
+  bool crash_on_install = false;
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--poison-slices") == 0) {
       poison = true;
     } else if (std::strcmp(argv[i], "--crash-on-fetch-shard") == 0) {
       crash_on_fetch = true;
+    } else if (std::strcmp(argv[i], "--crash-on-second-install") == 0) {
+      crash_on_install = true;
     } else {
       args.push_back(argv[i]);
     }
   }
-  const Status registered = poison           ? register_poisoning_trainer()
-                            : crash_on_fetch ? register_crash_on_fetch_trainer()
-                                             : ist::actors::register_trainer_actor_types();
+  const Status registered = poison                              ? register_poisoning_trainer()
+                            : crash_on_fetch || crash_on_install ? register_crash_on_fetch_trainer(crash_on_install)
+                                                                : ist::actors::register_trainer_actor_types();
   if (const Status& s = registered; !s.ok()) {
     std::fprintf(stderr, "actors_test_node: %s\n", s.to_string().c_str());
     return 2;

@@ -351,13 +351,16 @@ TEST_F(PartitionedOwnership, AnOwnerWhoseWorkerLeavesHandsItsShardOverAndTheRunE
   EXPECT_EQ(partitioned.final_test_accuracy, runs[0].final_test_accuracy);
 }
 
-// An owner dies while the driver gathers the survivors' shards to restore another lost owner's (its
-// process ends when asked for its shard): its shard is restored too, from the same source, the model is
-// cut over the one survivor, and the run goes on.
-TEST_F(PartitionedOwnership, AnOwnerLostWhileAnotherIsRestoredIsRestoredTooAndTheRunGoesOn) {
+// While the driver restores a lost owner's shard, a second trainer dies: asked for its shard during the
+// gather (its own shard is then restored too), or given its new shard during the install (it drops out of
+// the new owners). Either way the model is cut over the one survivor and the run goes on.
+class OwnerLostDuringARestore : public PartitionedOwnership, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(OwnerLostDuringARestore, IsRestoredOrDroppedAndTheRunGoesOnWithTheSurvivor) {
+  const std::string fault = GetParam();
   start_cluster(1);
   const rt::NodeId survivor = worker_ids().front();
-  ASSERT_TRUE(cluster->start_worker({"--name", "fragile", "--crash-on-fetch-shard"}).ok());
+  ASSERT_TRUE(cluster->start_worker({"--name", "fragile", fault}).ok());
   auto victim = cluster->start_worker({"--name", "victim"});
   ASSERT_TRUE(victim.ok()) << victim.status().to_string();
   rt::NodeId fragile = 0, killed = 0;
@@ -391,11 +394,18 @@ TEST_F(PartitionedOwnership, AnOwnerLostWhileAnotherIsRestoredIsRestoredTooAndTh
     }
   }
   std::sort(restored.begin(), restored.end());
-  EXPECT_EQ(restored, (std::vector<int>{1, 2})) << "the killed owner's shard, and the one lost during its restore";
+  const std::vector<int> expected = fault == "--crash-on-fetch-shard" ? std::vector<int>{1, 2} : std::vector<int>{2};
+  EXPECT_EQ(restored, expected) << "the killed owner's shard, and the fragile one's if it died before sending it";
   EXPECT_EQ(run->records.back().live_workers, 1);
   ASSERT_TRUE(run->final_test_accuracy);
   EXPECT_FALSE(first_non_finite(run->model));
 }
+
+INSTANTIATE_TEST_SUITE_P(WhenAsked, OwnerLostDuringARestore,
+                         ::testing::Values("--crash-on-fetch-shard", "--crash-on-second-install"),
+                         [](const ::testing::TestParamInfo<const char*>& param) {
+                           return std::string(param.index == 0 ? "ForItsShard" : "ToTakeANewShard");
+                         });
 
 TEST_F(PartitionedOwnership, AWorkerThatJoinsBecomesAnOwnerAndTheRunEndsWithTheDriverOwnedRunsModel) {
   start_cluster(2);
