@@ -28,6 +28,11 @@ bool CallState::complete(Result<Payload> r) {
   return true;
 }
 
+bool CallState::wait_until(Deadline until) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_until(lock, std::min(until, deadline_), [&] { return result_.has_value(); });
+}
+
 Result<Payload>& CallState::wait() {
   const auto spin_until = std::min(deadline_, Clock::now() + kSpin);
   while (!done_.load(std::memory_order_acquire) && Clock::now() < spin_until) std::this_thread::yield();

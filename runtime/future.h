@@ -31,6 +31,8 @@ class CallState {
   // Blocks until completed or the deadline passes; on timeout completes the state with kTimeout.
   // Yield-spins a little first (future.cc says why and how long).
   Result<Payload>& wait();
+  // Blocks until completed or `until` (whichever is first), without completing it: true when completed.
+  bool wait_until(Deadline until);
   bool ready() const {
     std::lock_guard<std::mutex> lock(mu_);
     return result_.has_value();

@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <zmq_addon.hpp>
 
 #include "runtime/envelope.h"
@@ -102,6 +104,55 @@ class Authorization : public ::testing::Test {
   std::unique_ptr<Node> head;
   std::unique_ptr<Node> worker;
 };
+
+// A head that took a node in but whose reply never left (it died first, or one started again at its
+// address) is asked again: a worker resends its join every rejoin interval until one is answered or its
+// join timeout passes. Here a raw ROUTER plays the head, ignores the first join and answers the second.
+TEST(JoinRetry, AWorkerWhoseFirstJoinGoesUnansweredJoinsWithALaterOne) {
+  zmq::context_t ctx;
+  zmq::socket_t fake_head(ctx, zmq::socket_type::router);
+  fake_head.set(zmq::sockopt::linger, 0);
+  fake_head.bind("tcp://127.0.0.1:*");
+  const std::string head_endpoint = fake_head.get(zmq::sockopt::last_endpoint);
+  constexpr NodeId kFakeHead = 777;
+  std::thread head_thread([&] {
+    for (int joins = 0; joins < 2;) {
+      zmq::pollitem_t item{fake_head.handle(), 0, ZMQ_POLLIN, 0};
+      if (zmq::poll(&item, 1, std::chrono::milliseconds(10000)) <= 0) return;
+      std::vector<zmq::message_t> frames;
+      if (!zmq::recv_multipart(fake_head, std::back_inserter(frames))) return;
+      frames.erase(frames.begin());  // the sender's routing id
+      Decoded d = decode_envelope(frames, 1 << 20);
+      if (!d.status.ok() || d.header->kind != Kind::kJoin) continue;  // heartbeats and the like
+      if (++joins == 1) continue;  // the first join's reply is "lost"
+      Envelope reply;
+      reply.header.kind = Kind::kReply;
+      reply.header.src_node = kFakeHead;
+      reply.header.src_endpoint = head_endpoint;
+      reply.header.dst_node = d.header->src_node;
+      reply.header.request_id = d.header->request_id;
+      Member worker = unpack_one<Member>(d.payload).value();
+      worker.id = d.header->src_node;
+      worker.endpoint = d.header->src_endpoint;
+      reply.payload = pack_args(std::vector<Member>{Member{kFakeHead, head_endpoint, "head", MemberState::kAlive, NodeRole::kHead}, worker});
+      zmq::socket_t to_worker(ctx, zmq::socket_type::dealer);
+      to_worker.set(zmq::sockopt::linger, 1000);
+      to_worker.set(zmq::sockopt::routing_id, routing_id_of(kFakeHead));
+      to_worker.connect(d.header->src_endpoint);
+      std::vector<zmq::message_t> out = encode_envelope(reply);
+      zmq::send_multipart(to_worker, out);
+    }
+  });
+  NodeOptions w;
+  w.name = "worker";
+  w.head_endpoint = head_endpoint;
+  w.heartbeat_interval = 20ms;  // a rejoin interval of 100 ms
+  w.join_timeout = 10s;
+  auto worker = Node::start(w);
+  head_thread.join();
+  ASSERT_TRUE(worker.ok()) << worker.status().to_string();
+  EXPECT_EQ((*worker)->members().size(), 2u);
+}
 
 TEST_F(Authorization, ALeaveInAnotherNodesNameIsRefused) {
   auto s = connect_as(kAttacker, head->endpoint());
