@@ -46,7 +46,9 @@ struct NodeOptions {
 
 class Node {
  public:
-  // Binds, starts the I/O thread and (unless head) joins the head, waiting up to join_timeout.
+  // Binds, starts the I/O thread and (unless head) joins the head, waiting up to join_timeout; the join is
+  // sent again every rejoin interval until one is answered (a head that died before its reply left, or one
+  // started again at the same address, answers a later one).
   // Errors: kInvalidArgument (options), kIoError (bind), kTimeout (no join reply), or the head's refusal.
   static Result<std::unique_ptr<Node>> start(NodeOptions options);
   // Tells the head it leaves, stops the I/O thread, fails pending requests with kCancelled, stops every
