@@ -407,6 +407,54 @@ INSTANTIATE_TEST_SUITE_P(WhenAsked, OwnerLostDuringARestore,
                            return std::string(param.index == 0 ? "ForItsShard" : "ToTakeANewShard");
                          });
 
+// A worker joins and the model is re-cut over the owners and it; an old owner dies as it is given its new
+// shard: it drops out, the model (whole in the driver) is cut over the owner left and the joined worker,
+// and the run goes on with them.
+TEST_F(PartitionedOwnership, AnOwnerLostWhileAJoinedWorkerTakesAShareDropsOutAndTheRunGoesOn) {
+  start_cluster(1);
+  const rt::NodeId steady = worker_ids().front();
+  ASSERT_TRUE(cluster->start_worker({"--name", "fragile", "--crash-on-second-install"}).ok());
+  rt::NodeId fragile = 0;
+  for (const auto deadline = std::chrono::steady_clock::now() + 20s; fragile == 0 && std::chrono::steady_clock::now() < deadline;) {
+    for (const rt::Member& m : head->members()) {
+      if (m.state == rt::MemberState::kAlive && m.name == "fragile") fragile = m.id;
+    }
+    if (fragile == 0) std::this_thread::sleep_for(20ms);  // the pace of polling
+  }
+  ASSERT_NE(fragile, 0u) << "the fragile worker did not join";
+  TrainingConfig c = small_config();
+  c.rounds = 5;
+  c.eval_every = c.rounds;  // no gather but the join's
+  DriverOptions options = partitioned_options(c);
+  options.membership = head->subscribe();
+  ScriptedEvent add;
+  add.kind = ScriptedEvent::Kind::kAddWorkers;
+  add.round = 3;
+  add.count = 1;
+  options.events = {add};
+  options.add_workers = [this](int count) -> Status {
+    for (int i = 0; i < count; ++i) IST_RETURN_IF_ERROR(cluster->start_worker().status());
+    return Status::ok_status();
+  };
+  Driver driver(head->client(), options, test_set);
+  ASSERT_TRUE(driver.start({steady, fragile}).ok());
+  auto run = driver.run();
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  ASSERT_EQ(run->records.size(), 5u);
+  const RoundRecord& third = run->records[2];
+  EXPECT_EQ(third.count_events(RoundEvent::Kind::kTrainerLost), 1);
+  ASSERT_EQ(third.count_events(RoundEvent::Kind::kOwnersChanged), 1);
+  for (const RoundEvent& e : third.events) {
+    if (e.kind == RoundEvent::Kind::kOwnersChanged) {
+      EXPECT_EQ(e.count, 2) << describe(e) << ": the steady owner and the joined worker";
+    }
+  }
+  EXPECT_EQ(third.count_events(RoundEvent::Kind::kShardRestored), 0) << "nothing was lost: the model was whole";
+  EXPECT_EQ(run->records.back().live_workers, 2);
+  ASSERT_TRUE(run->final_test_accuracy);
+  EXPECT_FALSE(first_non_finite(run->model));
+}
+
 TEST_F(PartitionedOwnership, AWorkerThatJoinsBecomesAnOwnerAndTheRunEndsWithTheDriverOwnedRunsModel) {
   start_cluster(2);
   TrainingConfig c = small_config();
