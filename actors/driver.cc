@@ -8,7 +8,6 @@
 #include <string>
 
 #include "actors/baseline_round.h"
-#include "actors/owner_recovery.h"
 #include "actors/runtime_trainer_backend.h"
 
 namespace ist::actors {
@@ -166,16 +165,9 @@ Status Driver::share_ownership_with_joined(std::int64_t round, RoundRecord& reco
   if (is_peer_lost(gathered.code())) return Status::ok_status();
   IST_RETURN_IF_ERROR(gathered.with_context(when));
   // The whole model is here now: an owner lost during the install drops out, the model is cut over the rest.
-  for (;;) {
-    const Status installed = backend_->install_shards(owners, model_);
-    if (installed.ok()) break;
-    if (!is_peer_lost(installed.code())) return installed.with_context(when);
-    IST_ASSIGN_OR_RETURN(const std::optional<std::vector<TrainerId>> ready_now, ready_after_loss(owners, record));
-    if (!ready_now) return installed.with_context(when);
-    if (ready_now->empty()) return Status::node_dead(when + ": every trainer was lost");
-    owners = *ready_now;
-  }
-  owners_ = std::move(owners);
+  Result<std::vector<TrainerId>> installed = install_over_survivors(*backend_, std::move(owners), model_, loss_news(record));
+  if (!installed.ok()) return installed.status().with_context(when);
+  owners_ = std::move(installed).value();
   char detail[96];
   std::snprintf(detail, sizeof(detail), "%zu joined; the model re-cut in %.2f s", joined.size(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -249,25 +241,24 @@ Status Driver::restore_lost_owners(std::int64_t round, const std::vector<int>& l
   // the news of a leave the round did not hear yet comes first, then those shards are awaited; any other
   // lost owner's that is already here (its leave's news still on its way) is taken too.
   IST_RETURN_IF_ERROR(pool_.admit_losses(record));
-  std::vector<TrainerId> left, others;
-  std::vector<int> left_index, other_index;
-  for (int o : lost) {
-    const TrainerId id = owners_[static_cast<std::size_t>(o)];
-    const bool has_left = std::any_of(pool_.all().begin(), pool_.all().end(),
-                                      [&](const PooledTrainer& t) { return t.id == id && t.left; });
-    (has_left ? left : others).push_back(id);
-    (has_left ? left_index : other_index).push_back(o);
-  }
-  for (const bool waiting : {true, false}) {
-    const std::vector<TrainerId>& ids = waiting ? left : others;
-    if (ids.empty()) continue;
-    std::vector<std::optional<ModelShard>> shards =
-        backend_->handed_over_shards(ids, waiting ? rt::deadline_in(kHandoverWait) : rt::Clock::now());
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      if (shards[i]) restore.handed_over.emplace((waiting ? left_index : other_index)[i], std::move(*shards[i]));
+  const auto take_handovers = [&](bool of_those_that_left, rt::Deadline deadline) {
+    std::vector<TrainerId> ids;
+    std::vector<int> shard_of;
+    for (int o : lost) {
+      const TrainerId id = owners_[static_cast<std::size_t>(o)];
+      if (pool_.trainer(id).left != of_those_that_left) continue;
+      ids.push_back(id);
+      shard_of.push_back(o);
     }
-  }
-  restore.loss_news = [this, &record](const std::vector<TrainerId>& involved) { return ready_after_loss(involved, record); };
+    if (ids.empty()) return;
+    std::vector<std::optional<ModelShard>> shards = backend_->handed_over_shards(ids, deadline);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (shards[i]) restore.handed_over.emplace(shard_of[i], std::move(*shards[i]));
+    }
+  };
+  take_handovers(true, rt::deadline_in(kHandoverWait));
+  take_handovers(false, rt::Clock::now());
+  restore.loss_news = loss_news(record);
   Result<std::vector<TrainerId>> owners = actors::restore_lost_owners(*backend_, restore, options_.training, model_, record);
   if (!owners.ok()) {
     return owners.status().with_context("round " + std::to_string(round + 1) + ": restoring the shard of a lost owner");
@@ -276,13 +267,14 @@ Status Driver::restore_lost_owners(std::int64_t round, const std::vector<int>& l
   return Status::ok_status();
 }
 
-Result<std::optional<std::vector<TrainerId>>> Driver::ready_after_loss(const std::vector<TrainerId>& involved,
-                                                                      RoundRecord& record) {
-  IST_ASSIGN_OR_RETURN(const bool lost, pool_.await_loss(involved, record, rt::deadline_in(kLossNewsWait)));
-  if (!lost) return std::optional<std::vector<TrainerId>>();
-  std::vector<TrainerId> ready;
-  for (const PooledTrainer* t : pool_.ready()) ready.push_back(t->id);
-  return std::optional<std::vector<TrainerId>>(std::move(ready));
+LossNews Driver::loss_news(RoundRecord& record) {
+  return [this, &record](const std::vector<TrainerId>& involved) -> Result<std::optional<std::vector<TrainerId>>> {
+    IST_ASSIGN_OR_RETURN(const bool lost, pool_.await_loss(involved, record, rt::deadline_in(kLossNewsWait)));
+    if (!lost) return std::optional<std::vector<TrainerId>>();
+    std::vector<TrainerId> ready;
+    for (const PooledTrainer* t : pool_.ready()) ready.push_back(t->id);
+    return std::optional<std::vector<TrainerId>>(std::move(ready));
+  };
 }
 
 std::function<Status()> Driver::begin_background_gather() {

@@ -25,6 +25,7 @@
 #include "actors/checkpoint.h"
 #include "actors/fault_script.h"
 #include "actors/ist_round.h"
+#include "actors/owner_recovery.h"
 #include "actors/partitioned_round.h"
 #include "actors/trainer_backend.h"
 #include "actors/trainer_pool.h"
@@ -134,10 +135,9 @@ class Driver : private RoundRunner {
   // Partitioned: trainers that joined become owners too. The model is gathered and cut anew over the old
   // owners and the joined trainers (the whole model through the driver, once each way).
   Status share_ownership_with_joined(std::int64_t round, RoundRecord& record);
-  // After a gather or install that failed because a peer was gone: waits (briefly) for the pool to hear of
-  // the loss among `involved`; the trainers ready now, or nullopt when none of `involved` was lost.
-  Result<std::optional<std::vector<TrainerId>>> ready_after_loss(const std::vector<TrainerId>& involved,
-                                                                  RoundRecord& record);
+  // For a gather or install that failed because a peer was gone: waits (briefly) for the pool to hear of
+  // the loss among the trainers involved; the trainers ready now, or nullopt when none of them was lost.
+  LossNews loss_news(RoundRecord& record);
   Status write_checkpoint();
   bool partitioned() const { return options_.model_owner == "partitioned"; }
   void finish_round(const RunProgress& progress, bool checkpoint_due, double evaluate_seconds,

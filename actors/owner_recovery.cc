@@ -12,14 +12,17 @@ namespace ist::actors {
 
 namespace {
 
-bool contains(const std::vector<TrainerId>& ids, TrainerId id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); }
+template <typename T>
+bool contains(const std::vector<T>& values, T value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
 
-// Whether `failed` (from a call to every one of `involved`) is a loss the restore can go on past: the news
-// says who is alive now, and at least one of `involved` is not. nullopt: it cannot (no news, or no loss).
-Result<std::optional<std::vector<TrainerId>>> alive_after(const OwnerRestore& r, const Status& failed,
+// Whether `failed` (from a call to every one of `involved`) is a loss one can go on past: the news says
+// who is alive now, and at least one of `involved` is not. nullopt: it cannot (no news, or no loss).
+Result<std::optional<std::vector<TrainerId>>> alive_after(const LossNews& loss_news, const Status& failed,
                                                           const std::vector<TrainerId>& involved) {
-  if (!r.loss_news || !is_peer_lost(failed.code())) return std::optional<std::vector<TrainerId>>();
-  IST_ASSIGN_OR_RETURN(std::optional<std::vector<TrainerId>> alive, r.loss_news(involved));
+  if (!loss_news || !is_peer_lost(failed.code())) return std::optional<std::vector<TrainerId>>();
+  IST_ASSIGN_OR_RETURN(std::optional<std::vector<TrainerId>> alive, loss_news(involved));
   if (!alive) return alive;
   const bool one_lost = std::any_of(involved.begin(), involved.end(), [&](TrainerId id) { return !contains(*alive, id); });
   if (!one_lost) return std::optional<std::vector<TrainerId>>();
@@ -27,6 +30,18 @@ Result<std::optional<std::vector<TrainerId>>> alive_after(const OwnerRestore& r,
 }
 
 }  // namespace
+
+Result<std::vector<TrainerId>> install_over_survivors(TrainerBackend& backend, std::vector<TrainerId> owners,
+                                                      const Mlp& model, const LossNews& loss_news) {
+  for (;;) {
+    if (owners.empty()) return Status::node_dead("every trainer was lost while the model was installed");
+    const Status installed = backend.install_shards(owners, model);
+    if (installed.ok()) return owners;
+    IST_ASSIGN_OR_RETURN(const std::optional<std::vector<TrainerId>> alive, alive_after(loss_news, installed, owners));
+    if (!alive) return installed;
+    std::erase_if(owners, [&](TrainerId id) { return !contains(*alive, id); });
+  }
+}
 
 Result<std::vector<TrainerId>> restore_lost_owners(TrainerBackend& backend, const OwnerRestore& r,
                                                    const TrainingConfig& config, Mlp& model, RoundRecord& record) {
@@ -43,14 +58,12 @@ Result<std::vector<TrainerId>> restore_lost_owners(TrainerBackend& backend, cons
     if (gathered.ok()) break;
     std::vector<TrainerId> asked;
     for (int o = 0; o < old_count; ++o) {
-      if (std::find(lost.begin(), lost.end(), o) == lost.end()) asked.push_back(owners[static_cast<std::size_t>(o)]);
+      if (!contains(lost, o)) asked.push_back(owners[static_cast<std::size_t>(o)]);
     }
-    IST_ASSIGN_OR_RETURN(const std::optional<std::vector<TrainerId>> alive, alive_after(r, gathered, asked));
+    IST_ASSIGN_OR_RETURN(const std::optional<std::vector<TrainerId>> alive, alive_after(r.loss_news, gathered, asked));
     if (!alive) return gathered.with_context("gathering the surviving owners' shards");
     for (int o = 0; o < old_count; ++o) {
-      if (!contains(*alive, owners[static_cast<std::size_t>(o)]) && std::find(lost.begin(), lost.end(), o) == lost.end()) {
-        lost.push_back(o);
-      }
+      if (!contains(*alive, owners[static_cast<std::size_t>(o)]) && !contains(lost, o)) lost.push_back(o);
     }
     std::sort(lost.begin(), lost.end());
     std::erase_if(new_owners, [&](TrainerId id) { return !contains(*alive, id); });
@@ -76,24 +89,19 @@ Result<std::vector<TrainerId>> restore_lost_owners(TrainerBackend& backend, cons
                                                           : "making the initial model to restore a lost shard");
     }
     for (int o : lost) {
-      if (std::find(handed_over.begin(), handed_over.end(), o) != handed_over.end()) continue;
+      if (contains(handed_over, o)) continue;
       IST_ASSIGN_OR_RETURN(const ModelShard shard, cut_shard(*source, o, old_count));
       IST_RETURN_IF_ERROR(place_shard(shard, model));
     }
   }  // the source model is released here: one model resident again before the install
   // The whole model is in `model` now: a new owner lost during the install drops out, and the model is cut
   // over the ones left.
-  for (;;) {
-    if (new_owners.empty()) return Status::node_dead("every trainer was lost while the model was restored");
-    const Status installed = backend.install_shards(new_owners, model);
-    if (installed.ok()) break;
-    IST_ASSIGN_OR_RETURN(const std::optional<std::vector<TrainerId>> alive, alive_after(r, installed, new_owners));
-    if (!alive) return installed.with_context("installing the restored model");
-    std::erase_if(new_owners, [&](TrainerId id) { return !contains(*alive, id); });
-  }
+  Result<std::vector<TrainerId>> installed = install_over_survivors(backend, std::move(new_owners), model, r.loss_news);
+  if (!installed.ok()) return installed.status().with_context("installing the restored model");
+  new_owners = std::move(installed).value();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (int o : lost) {
-    const bool was_handed_over = std::find(handed_over.begin(), handed_over.end(), o) != handed_over.end();
+    const bool was_handed_over = contains(handed_over, o);
     char detail[160];
     std::snprintf(detail, sizeof(detail), "%s; the model re-cut over %zu owner(s) in %.2f s",
                   was_handed_over     ? "nothing lost"

@@ -43,6 +43,12 @@ struct OwnerRestore {
   LossNews loss_news;
 };
 
+// Installs `model` cut over `owners` (TrainerBackend::install_shards); an owner lost meanwhile, as
+// loss_news hears, drops out and the model is cut over the rest. Returns the owners it was installed over.
+// Errors: node_dead (every one lost), the install's failure when it is no heard loss, or loss_news's.
+Result<std::vector<TrainerId>> install_over_survivors(TrainerBackend& backend, std::vector<TrainerId> owners,
+                                                      const Mlp& model, const LossNews& loss_news);
+
 // Restores the lost shards into `model` (the driver's, filled by the gather) and installs the model cut
 // over the new owners; returns them (r.new_owners less any lost on the way). One kShardRestored event per
 // lost shard in `record`. Errors: invalid_argument (no live trainer left); node_dead (every new owner lost

@@ -13,10 +13,6 @@ namespace {
 
 bool is_lost(const Status& s) { return is_peer_lost(s.code()); }
 
-const PooledTrainer& pooled(const TrainerPool& pool, TrainerId id) {
-  return *std::find_if(pool.all().begin(), pool.all().end(), [&](const PooledTrainer& t) { return t.id == id; });
-}
-
 }  // namespace
 
 Result<PartitionedRoundResult> run_partitioned_round(std::int64_t round, const LocalTrainingOptions& options,
@@ -30,7 +26,7 @@ Result<PartitionedRoundResult> run_partitioned_round(std::int64_t round, const L
   for (std::size_t o = 0; o < owners.size(); ++o) {
     const auto ready = std::find_if(trainers.begin(), trainers.end(), [&](const PooledTrainer* t) { return t->id == owners[o]; });
     if (ready != trainers.end()) continue;
-    const PooledTrainer& owner = pooled(pool, owners[o]);
+    const PooledTrainer& owner = pool.trainer(owners[o]);
     if (!owner.alive) {
       lost_owners.push_back(static_cast<int>(o));
       continue;
@@ -78,7 +74,7 @@ Result<PartitionedRoundResult> run_partitioned_round(std::int64_t round, const L
   if (failed == outcome.participants.size() && !any_lost) failed = first_failure([](const Status&) { return true; });
   if (failed < outcome.participants.size()) {
     const TrainerId id = outcome.participants[failed];
-    const PooledTrainer& who = pooled(pool, id);
+    const PooledTrainer& who = pool.trainer(id);
     const auto owner = std::find(owners.begin(), owners.end(), id);
     const std::string role = owner == owners.end() ? "the trainer on node " + std::to_string(who.node)
                                                    : "the owner of shard " + std::to_string(owner - owners.begin()) +

@@ -193,10 +193,10 @@ Status TrainerPool::admit_membership_events(RoundRecord& record, rt::Deadline wa
   }
 }
 
-Status TrainerPool::admit_losses(RoundRecord& record) {
-  IST_ASSIGN_OR_RETURN(const bool lost, await_loss({}, record, rt::Clock::now()));
-  (void)lost;
-  return Status::ok_status();
+Status TrainerPool::admit_losses(RoundRecord& record) { return await_loss({}, record, rt::Clock::now()).status(); }
+
+const PooledTrainer& TrainerPool::trainer(TrainerId id) const {
+  return *std::find_if(trainers_.begin(), trainers_.end(), [&](const PooledTrainer& t) { return t.id == id; });
 }
 
 Result<bool> TrainerPool::await_loss(const std::vector<TrainerId>& trainers, RoundRecord& record,

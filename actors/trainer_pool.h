@@ -79,15 +79,16 @@ class TrainerPool {
   Status admit_membership_events(RoundRecord& record, rt::Deadline wait_until, int joins_wanted);
 
   // Takes in membership events (as admit_membership_events) until one of `trainers` is lost or `deadline`
-  // passes: true when one is. For a call that failed because its peer is gone: the pool hears why.
-  // Errors: as admit_membership_events.
-  // Joins are held back until the next admit_membership_events (a trainer added mid-round would train on a
-  // shard of the current cut).
+  // passes: true when one is. For a call that failed because its peer is gone: the pool hears why. Joins
+  // are held back until the next admit_membership_events (a trainer added mid-round would train on a
+  // shard of the current cut). Errors: as admit_membership_events.
   Result<bool> await_loss(const std::vector<TrainerId>& trainers, RoundRecord& record, rt::Deadline deadline);
   // Takes in the membership events queued now, joins held back as in await_loss (e.g. before a restore, to
   // learn which lost owners left gracefully). Errors: as admit_membership_events.
   Status admit_losses(RoundRecord& record);
 
+  // Trainer `id`, alive or lost. REQUIRES: this pool started it.
+  const PooledTrainer& trainer(TrainerId id) const;
   // Live trainers, in the order they joined.
   std::vector<PooledTrainer*> live();
   // The live trainers that can take work now (not still busy with a late call).

@@ -4,7 +4,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <random>
 
 #include "runtime/latency_probe.h"
@@ -102,35 +101,7 @@ Status NodeCore::start() {
   }
   io_thread_ = std::thread([this] { io_loop(); });
 
-  if (options.role != NodeRole::kHead) {
-    // The join goes again every rejoin interval until one is answered (any of them) or join_timeout passes:
-    // a head that took this node in but died before its reply left, or one started again at the same
-    // address, answers a later one (a head takes the same id and endpoint again).
-    // A join this node could not even send (its connection refused for now) is tried again too; only the
-    // head's answer, or the timeout, decides.
-    const Deadline give_up = deadline_in(options.join_timeout);
-    std::vector<std::shared_ptr<CallState>> attempts;
-    for (bool joined = false; !joined;) {
-      const Deadline next_try = std::min(give_up, Clock::now() + rejoin_interval());
-      attempts.push_back(request(Kind::kJoin, head_endpoint_, 0, 0, options.name, 0, pack_args(self), give_up, 0));
-      attempts.back()->wait_until(next_try);
-      for (auto it = attempts.begin(); it != attempts.end() && !joined;) {
-        if (!(*it)->ready()) {
-          ++it;
-          continue;
-        }
-        const Status s = (*it)->wait().status();
-        if (s.code() != ErrorCode::kIoError && !s.ok()) return s.with_context("joining head at " + head_endpoint_);
-        joined = s.ok();
-        it = attempts.erase(it);
-      }
-      if (joined) break;
-      if (Clock::now() >= give_up) {
-        return Status::timeout("no reply before the deadline").with_context("joining head at " + head_endpoint_);
-      }
-      std::this_thread::sleep_until(next_try);  // the pace of retrying a join that could not be sent
-    }
-  }
+  if (options.role != NodeRole::kHead) IST_RETURN_IF_ERROR(join_head(self));
   log(LogLevel::kInfo, "node ", id, " (", options.name, ") up at ", endpoint);
   return Status();
 }

@@ -150,6 +150,10 @@ class NodeCore {
   void on_head_lost_io(const std::string& why);
   // Sends one join to head_endpoint on a fresh connection (nothing stale queued before it).
   void rejoin_io();
+  // Node::start's join of the head: sent again every rejoin interval until one is answered (a head that
+  // took this node in but died before its reply left, or one started again at the same address, answers a
+  // later one) or join_timeout passes. Called from start(), not the I/O thread.
+  Status join_head(const Member& self);
   // A join was accepted (the first one, or a rejoin after the head was lost): takes the head's member
   // table. Errors: the reply's payload is no member list.
   Status on_joined_io(const Envelope& reply);

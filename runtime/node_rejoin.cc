@@ -1,6 +1,11 @@
-// A node's side of losing its head: giving it up, serving on without it, joining it again when a head
-// answers at the same address, and being told by the head that this node was declared dead.
-// Runs on the node's I/O thread only.
+// A node's joining of its head: the first join (sent again until answered), and its side of losing the
+// head: giving it up, serving on without it, joining it again when a head answers at the same address, and
+// being told by the head that this node was declared dead. All but join_head run on the I/O thread only.
+#include <algorithm>
+#include <memory>
+#include <thread>
+#include <vector>
+
 #include "runtime/log.h"
 #include "runtime/node_core.h"
 
@@ -32,6 +37,32 @@ void NodeCore::on_head_lost_io(const std::string& why) {
   const auto n =
       calls_.fail(head_id_, Status::node_dead("lost the head at " + head_endpoint_ + " (" + why + ")"));
   if (n > 0) log(LogLevel::kInfo, "failed ", n, " pending request(s) to the head");
+}
+
+Status NodeCore::join_head(const Member& self) {
+  // A join this node could not even send (its connection refused for now) is tried again too; only the
+  // head's answer, or the timeout, decides. A head takes the same id and endpoint again.
+  const Deadline give_up = deadline_in(options.join_timeout);
+  std::vector<std::shared_ptr<CallState>> attempts;
+  for (;;) {
+    const Deadline next_try = std::min(give_up, Clock::now() + rejoin_interval());
+    attempts.push_back(request(Kind::kJoin, head_endpoint_, 0, 0, options.name, 0, pack_args(self), give_up, 0));
+    attempts.back()->wait_until(next_try);
+    for (auto it = attempts.begin(); it != attempts.end();) {
+      if (!(*it)->ready()) {
+        ++it;
+        continue;
+      }
+      const Status s = (*it)->wait().status();
+      if (s.ok()) return s;
+      if (s.code() != ErrorCode::kIoError) return s.with_context("joining head at " + head_endpoint_);
+      it = attempts.erase(it);
+    }
+    if (Clock::now() >= give_up) {
+      return Status::timeout("no reply before the deadline").with_context("joining head at " + head_endpoint_);
+    }
+    std::this_thread::sleep_until(next_try);  // the pace of retrying a join that could not be sent
+  }
 }
 
 void NodeCore::rejoin_io() {

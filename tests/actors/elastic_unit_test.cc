@@ -58,6 +58,20 @@ struct ScriptedRun {
   std::unique_ptr<Driver> driver;
 };
 
+// A pool of `workers` trainers on a scripted backend's nodes, without a driver: start() starts them.
+struct ScriptedPool {
+  explicit ScriptedPool(int workers)
+      : o(options(workers, 1)),
+        backend(data(), o.round_deadline),
+        nodes(backend.worker_nodes(workers)),
+        pool(backend, o.training, PoolOptions{o.data, o.min_workers, o.join_wait, o.placement, o.only_nodes}) {}
+  Status start() { return pool.start(nodes); }
+  const DriverOptions o;
+  ScriptedTrainerBackend backend;
+  const std::vector<rt::NodeId> nodes;
+  TrainerPool pool;
+};
+
 TEST(ElasticUnit, UndisturbedRunOnInProcessTrainersEqualsTheReferenceBitForBit) {
   DriverOptions o = options(3, 6);
   ScriptedRun run(o);
@@ -179,11 +193,9 @@ TEST(ElasticUnit, DeadNodeLosesItsTrainerAndTheSharedDataIsRecutOverTheSurvivors
 // A restore that lost a trainer asks the pool to hear of it (TrainerPool::await_loss): the news of a dead
 // node is taken in and the trainer counted lost; with no news by the deadline, no loss is reported.
 TEST(ElasticUnit, APoolAwaitingALossHearsOfADeadNodeAndReportsNoneWhenNoneCame) {
-  const DriverOptions o = options(3, 1);
-  ScriptedTrainerBackend backend(data(), o.round_deadline);
-  const std::vector<rt::NodeId> nodes = backend.worker_nodes(3);
-  TrainerPool pool(backend, o.training, PoolOptions{o.data, o.min_workers, o.join_wait, o.placement, o.only_nodes});
-  ASSERT_TRUE(pool.start(nodes).ok());
+  ScriptedPool scripted(3);
+  ASSERT_TRUE(scripted.start().ok());
+  TrainerPool& pool = scripted.pool;
   std::vector<TrainerId> trainers;
   for (const PooledTrainer* t : pool.live()) trainers.push_back(t->id);
   ASSERT_EQ(trainers.size(), 3u);
@@ -191,7 +203,7 @@ TEST(ElasticUnit, APoolAwaitingALossHearsOfADeadNodeAndReportsNoneWhenNoneCame) 
   const Result<bool> quiet = pool.await_loss(trainers, record, rt::Clock::now());
   ASSERT_TRUE(quiet.ok()) << quiet.status().to_string();
   EXPECT_FALSE(*quiet);
-  backend.node_dies(nodes[1]);
+  scripted.backend.node_dies(scripted.nodes[1]);
   const Result<bool> heard = pool.await_loss({trainers[1]}, record, rt::deadline_in(std::chrono::seconds(5)));
   ASSERT_TRUE(heard.ok()) << heard.status().to_string();
   EXPECT_TRUE(*heard);
@@ -203,21 +215,17 @@ TEST(ElasticUnit, APoolAwaitingALossHearsOfADeadNodeAndReportsNoneWhenNoneCame) 
 // (its owner's handed-over shard is then used). Joins heard while a round waits for news of a loss wait
 // for the next round's start, which re-cuts the data for them.
 TEST(ElasticUnit, ALeaveHeardAfterTheRoundCountedTheTrainerLostIsRecordedAndJoinsWaitForTheNextRound) {
-  const DriverOptions o = options(2, 1);
-  ScriptedTrainerBackend backend(data(), o.round_deadline);
-  const std::vector<rt::NodeId> nodes = backend.worker_nodes(2);
-  TrainerPool pool(backend, o.training, PoolOptions{o.data, o.min_workers, o.join_wait, o.placement, o.only_nodes});
-  ASSERT_TRUE(pool.start(nodes).ok());
+  ScriptedPool scripted(2);
+  ASSERT_TRUE(scripted.start().ok());
+  TrainerPool& pool = scripted.pool;
   RoundRecord record;
   PooledTrainer& second = *pool.live()[1];
   const TrainerId id = second.id;
   pool.lose(second, Status::actor_died("its round call failed"), record);
-  backend.node_leaves(nodes[1]);
-  backend.join_node();
+  scripted.backend.node_leaves(scripted.nodes[1]);
+  scripted.backend.join_node();
   ASSERT_TRUE(pool.admit_losses(record).ok());
-  const auto it = std::find_if(pool.all().begin(), pool.all().end(), [&](const PooledTrainer& t) { return t.id == id; });
-  ASSERT_NE(it, pool.all().end());
-  EXPECT_TRUE(it->left);
+  EXPECT_TRUE(pool.trainer(id).left);
   EXPECT_EQ(pool.live().size(), 1u) << "the joined worker waits for the next round";
   ASSERT_TRUE(pool.admit_membership_events(record, rt::Clock::now(), 0).ok());
   EXPECT_EQ(pool.live().size(), 2u);

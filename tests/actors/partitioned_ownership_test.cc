@@ -45,6 +45,22 @@ DriverOptions partitioned_options(const TrainingConfig& c) {
 class PartitionedOwnership : public testing::TrainerCluster {
  protected:
   void SetUp() override { test_set = load_idx_dataset(kData, Split::kTest).value(); }
+
+  // Starts a worker process named `name` (with `flags` of the test node program) and waits, up to 20 s,
+  // until the head counts it alive: its pid and node id (id 0: it did not join; pid -1: no process).
+  std::pair<pid_t, rt::NodeId> start_named_worker(const std::string& name, std::vector<std::string> flags = {}) {
+    flags.insert(flags.begin(), {"--name", name});
+    auto started = cluster->start_worker(flags);
+    if (!started.ok()) return {-1, 0};
+    for (const auto deadline = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < deadline;) {
+      for (const rt::Member& m : head->members()) {
+        if (m.name == name && m.state == rt::MemberState::kAlive) return {*started, m.id};
+      }
+      std::this_thread::sleep_for(20ms);  // the pace of polling
+    }
+    return {*started, 0};
+  }
+
   Dataset test_set;
 };
 
@@ -291,17 +307,7 @@ TEST_F(PartitionedOwnership, AnOwnerWhoseWorkerLeavesHandsItsShardOverAndTheRunE
   c.rounds = 5;
   RunResult runs[2];
   for (const bool partitioned : {false, true}) {
-    const std::string name = partitioned ? "leaver-partitioned" : "leaver-driver-owned";
-    auto started = cluster->start_worker({"--name", name});
-    ASSERT_TRUE(started.ok()) << started.status().to_string();
-    const pid_t leaver = *started;
-    rt::NodeId leaves = 0;
-    for (const auto deadline = std::chrono::steady_clock::now() + 20s; leaves == 0 && std::chrono::steady_clock::now() < deadline;) {
-      for (const rt::Member& m : head->members()) {
-        if (m.name == name && m.state == rt::MemberState::kAlive) leaves = m.id;
-      }
-      if (leaves == 0) std::this_thread::sleep_for(20ms);  // the pace of polling
-    }
+    const auto [leaver, leaves] = start_named_worker(partitioned ? "leaver-partitioned" : "leaver-driver-owned");
     ASSERT_NE(leaves, 0u) << "the second worker did not join";
     rt::NodeOptions driver_node_options;
     driver_node_options.role = rt::NodeRole::kDriver;
@@ -360,19 +366,8 @@ TEST_P(OwnerLostDuringARestore, IsRestoredOrDroppedAndTheRunGoesOnWithTheSurvivo
   const std::string fault = GetParam();
   start_cluster(1);
   const rt::NodeId survivor = worker_ids().front();
-  ASSERT_TRUE(cluster->start_worker({"--name", "fragile", fault}).ok());
-  auto victim = cluster->start_worker({"--name", "victim"});
-  ASSERT_TRUE(victim.ok()) << victim.status().to_string();
-  rt::NodeId fragile = 0, killed = 0;
-  for (const auto deadline = std::chrono::steady_clock::now() + 20s;
-       (fragile == 0 || killed == 0) && std::chrono::steady_clock::now() < deadline;) {
-    for (const rt::Member& m : head->members()) {
-      if (m.state != rt::MemberState::kAlive) continue;
-      if (m.name == "fragile") fragile = m.id;
-      if (m.name == "victim") killed = m.id;
-    }
-    if (fragile == 0 || killed == 0) std::this_thread::sleep_for(20ms);  // the pace of polling
-  }
+  const rt::NodeId fragile = start_named_worker("fragile", {fault}).second;
+  const auto [victim, killed] = start_named_worker("victim");
   ASSERT_TRUE(fragile != 0 && killed != 0) << "the two workers did not join";
   TrainingConfig c = small_config();
   c.workers = 3;
@@ -382,7 +377,7 @@ TEST_P(OwnerLostDuringARestore, IsRestoredOrDroppedAndTheRunGoesOnWithTheSurvivo
   Driver driver(head->client(), options, test_set);
   ASSERT_TRUE(driver.start({survivor, fragile, killed}).ok());  // owners 0, 1, 2
   auto run = driver.run([&](const RoundRecord& r) {
-    if (r.round == 1) kill(*victim, SIGKILL);
+    if (r.round == 1) kill(victim, SIGKILL);
     return Status::ok_status();
   });
   ASSERT_TRUE(run.ok()) << run.status().to_string();
@@ -413,14 +408,7 @@ INSTANTIATE_TEST_SUITE_P(WhenAsked, OwnerLostDuringARestore,
 TEST_F(PartitionedOwnership, AnOwnerLostWhileAJoinedWorkerTakesAShareDropsOutAndTheRunGoesOn) {
   start_cluster(1);
   const rt::NodeId steady = worker_ids().front();
-  ASSERT_TRUE(cluster->start_worker({"--name", "fragile", "--crash-on-second-install"}).ok());
-  rt::NodeId fragile = 0;
-  for (const auto deadline = std::chrono::steady_clock::now() + 20s; fragile == 0 && std::chrono::steady_clock::now() < deadline;) {
-    for (const rt::Member& m : head->members()) {
-      if (m.state == rt::MemberState::kAlive && m.name == "fragile") fragile = m.id;
-    }
-    if (fragile == 0) std::this_thread::sleep_for(20ms);  // the pace of polling
-  }
+  const rt::NodeId fragile = start_named_worker("fragile", {"--crash-on-second-install"}).second;
   ASSERT_NE(fragile, 0u) << "the fragile worker did not join";
   TrainingConfig c = small_config();
   c.rounds = 5;
